@@ -1,4 +1,91 @@
+//! Pristine: a small x86_64 kernel that owns its whole memory stack.
+//!
+//! It exists to show one idea: memory that was never written never needs
+//! zeroing again. This file is the architecture-neutral top: after the arch
+//! code has booted the machine (see `arch/x86_64/mod.rs` for the order), it
+//! calls [`kernel_main`], which reads the command line and either runs one
+//! kernel test or prints the boot summary, then ends the machine.
+
 #![no_std]
 #![no_main]
-#[panic_handler]
-fn p(_: &core::panic::PanicInfo) -> ! { loop {} }
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+mod arch;
+mod boot_info;
+mod cmdline;
+mod console;
+mod memory;
+mod panic;
+mod selftest;
+
+use boot_info::BootInfo;
+use cmdline::CommandLine;
+use console::emit_record;
+use spin::Once;
+
+static BOOT_INFO: Once<&'static BootInfo> = Once::new();
+
+/// The boot information, for code that runs after boot.
+///
+/// # Panics
+/// Before [`kernel_main`] has started: a boot-order bug.
+pub fn boot_info() -> &'static BootInfo {
+    BOOT_INFO
+        .get()
+        .expect("boot_info() called before kernel_main")
+}
+
+/// The architecture-neutral entry, called once the machine is set up.
+pub fn kernel_main(boot_info: &'static BootInfo) -> ! {
+    BOOT_INFO.call_once(|| boot_info);
+    println!(
+        "Pristine {}: memory that was never written never needs zeroing",
+        VERSION
+    );
+    let command_line = CommandLine::new(boot_info.command_line());
+    if let Some(level) = command_line.get("log")
+        && !console::set_log_level(level)
+    {
+        log::warn!("unknown log level {level:?}; keeping info");
+    }
+    match command_line.get("test") {
+        Some("list") => selftest::print_list(),
+        Some(name) => selftest::run(name),
+        None => boot_summary(boot_info),
+    }
+}
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+fn boot_summary(boot_info: &BootInfo) -> ! {
+    for region in boot_info.regions() {
+        log::info!(
+            "memory {:#014x}..{:#014x} {:?}",
+            region.start.0,
+            region.end.0,
+            region.kind
+        );
+    }
+    let stats = memory::frames::stats();
+    let usable = boot_info.usable_bytes();
+    println!(
+        "usable RAM {} KiB; frames: {} total, {} free, {} used; heap {} KiB",
+        usable / 1024,
+        stats.usable.0,
+        stats.free.0,
+        stats.used.0,
+        memory::heap::mapped_bytes() / 1024
+    );
+    emit_record(format_args!(
+        r#"{{"kind":"memory","usable_bytes":{usable},"total_frames":{},"free_frames":{},"used_frames":{},"heap_bytes":{},"memory_map_entries":{}}}"#,
+        stats.usable.0,
+        stats.free.0,
+        stats.used.0,
+        memory::heap::mapped_bytes(),
+        boot_info.regions().len()
+    ));
+    arch::exit::exit_success()
+}

@@ -1,10 +1,14 @@
 //! Physical frames: who owns which 4 KiB of RAM.
 //!
 //! This module only declares and re-exports; see [`bitmap`] for the allocator
-//! itself and [`error`] for what can go wrong.
+//! itself and [`error`] for what can go wrong. `summary` (a bitmap with
+//! summary levels) and `words` (frame ranges as word masks) are its private
+//! building blocks.
 
 pub mod bitmap;
 pub mod error;
+mod summary;
+mod words;
 
 pub use bitmap::{FrameAllocator, FrameStats};
 pub use error::FrameError;

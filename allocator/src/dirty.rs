@@ -1,0 +1,108 @@
+//! Knowing which pages were written: the hardware dirty bit or a write fault.
+//!
+//! [`crate::cache::Policy::DirtyTracking`] re-zeroes only pages written since
+//! they were last zeroed. It learns which ones from the page-table entries,
+//! in one of two ways:
+//!
+//! - [`DirtyStrategy::Hardware`]: the MMU sets the entry's dirty bit on the
+//!   first write (x86 D bit, Intel SDM Vol. 3A, 4.8). Re-arming is "clear
+//!   the bit, then flush the TLB entry": the flush matters, because a
+//!   translation cached with D already set lets later writes through without
+//!   touching the entry again (Intel SDM Vol. 3A, 4.10.2.3).
+//! - [`DirtyStrategy::Software`]: for hardware without a dirty bit. A zeroed
+//!   frame is mapped read-only; the first write faults, the engine records it
+//!   by making the page writable. "Writable" then *means* "written since
+//!   zeroed". Re-arming is "write-protect, then flush the TLB entry".
+//!
+//! Either way the engine keeps one invariant, whatever the policy: **a
+//! frame-backed page whose entry does not say "written" holds only zeroes.**
+//! Every path that may leave non-zero bytes in a frame (a write by the
+//! program, zeroing through the mapping, moving a frame in `realloc`) leaves
+//! the entry saying "written", so the strategy can be switched at any time
+//! and the worst outcome is an unnecessary re-zero.
+//!
+//! # How close to O(written)
+//!
+//! Re-zeroing a cached region costs one [`crate::port::Port::query`] per page
+//! in the region's *touched span* (the smallest page range holding every page
+//! ever mapped, kept per region), plus one zeroing, one re-arm and one TLB
+//! flush per written page. A region never touched costs O(1); a region whose
+//! writes are contiguous costs O(written); the worst case, two pages written
+//! at opposite ends, costs O(pages) entry reads (eight bytes each, against
+//! 4096 bytes of zeroing per page that AlwaysZero pays). Exact O(written)
+//! would need a per-region list of written pages, which the software
+//! strategy could fill from its faults, but which needs memory proportional
+//! to the region and a heap the engine does not assume.
+
+use crate::port::{DirtyDetection, EntryInfo};
+
+/// How the engine learns that a page was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DirtyStrategy {
+    /// Read the hardware dirty bit; re-arm by clearing it and flushing.
+    Hardware,
+    /// Map zeroed frames read-only and record the write fault; re-arm by
+    /// write-protecting and flushing.
+    Software,
+}
+
+impl DirtyStrategy {
+    /// Whether a port declaring `detection` can run this strategy.
+    pub const fn supported_by(self, detection: DirtyDetection) -> bool {
+        match self {
+            DirtyStrategy::Hardware => matches!(detection, DirtyDetection::Hardware),
+            DirtyStrategy::Software => true,
+        }
+    }
+
+    /// The best strategy a port declaring `detection` supports.
+    pub const fn best_for(detection: DirtyDetection) -> DirtyStrategy {
+        match detection {
+            DirtyDetection::Hardware => DirtyStrategy::Hardware,
+            DirtyDetection::SoftwareOnly => DirtyStrategy::Software,
+        }
+    }
+
+    /// Whether a frame-backed entry may hold bytes other than zero.
+    pub const fn written_since_zeroed(self, entry: &EntryInfo) -> bool {
+        match self {
+            DirtyStrategy::Hardware => entry.dirty,
+            DirtyStrategy::Software => entry.writable,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::addr::FrameNumber;
+
+    fn entry(writable: bool, dirty: bool) -> EntryInfo {
+        EntryInfo {
+            frame: FrameNumber(7),
+            writable,
+            dirty,
+            accessed: true,
+        }
+    }
+
+    #[test]
+    fn hardware_reads_the_dirty_bit() {
+        assert!(DirtyStrategy::Hardware.written_since_zeroed(&entry(true, true)));
+        assert!(!DirtyStrategy::Hardware.written_since_zeroed(&entry(true, false)));
+    }
+
+    #[test]
+    fn software_reads_the_writable_bit() {
+        assert!(DirtyStrategy::Software.written_since_zeroed(&entry(true, false)));
+        assert!(!DirtyStrategy::Software.written_since_zeroed(&entry(false, false)));
+    }
+
+    #[test]
+    fn hardware_strategy_needs_a_hardware_dirty_bit() {
+        assert!(!DirtyStrategy::Hardware.supported_by(DirtyDetection::SoftwareOnly));
+        assert!(DirtyStrategy::Software.supported_by(DirtyDetection::Hardware));
+        let best = DirtyStrategy::best_for(DirtyDetection::SoftwareOnly);
+        assert_eq!(best, DirtyStrategy::Software);
+    }
+}

@@ -1,0 +1,140 @@
+//! What can go wrong, as values: one enum per concern, one variant per cause.
+//!
+//! [`AllocError`] covers the allocation API (`calloc`, `malloc`, `realloc`,
+//! `free` and the cache controls); [`SetupError`] covers building an engine.
+//! Faults have their own outcome type in [`crate::fault`], because a fault
+//! is not a call that failed but an event the kernel must act on. Nothing a
+//! caller can reach panics: every cause below is returned instead.
+
+use core::fmt;
+
+use crate::addr::VirtAddr;
+use crate::frame::FrameError;
+use crate::port::PortError;
+
+/// Why an allocation call failed. The engine's state is unchanged unless the
+/// variant says otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AllocError {
+    /// `count * size` in `calloc` does not fit in 64 bits.
+    Overflow,
+    /// The request was for zero bytes. The engine hands out no region for
+    /// it; a C front end returns a null pointer, which `malloc(0)` may.
+    ZeroSize,
+    /// The request is smaller than the configured threshold: it belongs to
+    /// the kernel's small-object heap, not to the large-allocation engine.
+    BelowThreshold {
+        /// The requested size in bytes.
+        size: u64,
+        /// The configured threshold in bytes.
+        threshold: u64,
+    },
+    /// No gap in the virtual range is large enough, even after evicting the
+    /// whole cache.
+    OutOfVirtualSpace,
+    /// Every region slot is taken by a live allocation, even after evicting
+    /// the whole cache (the slot count is the engine's `SLOTS` parameter).
+    RegionTableFull,
+    /// The frame source has no frame left, even after evicting the whole
+    /// cache. A `calloc` that fails this way has released its region.
+    OutOfFrames,
+    /// The pointer is not inside any region of this engine.
+    UnknownPointer(VirtAddr),
+    /// The pointer names a region that was already freed and still sits in
+    /// the cache. (Once a freed region has left the cache the engine cannot
+    /// tell a double free from an unknown pointer.)
+    DoubleFree(VirtAddr),
+    /// The pointer lies inside a live region but not at its first byte.
+    NotRegionStart(VirtAddr),
+    /// Hardware dirty detection was asked for, but the port declares
+    /// [`crate::port::DirtyDetection::SoftwareOnly`].
+    HardwareDirtyUnsupported,
+    /// The frame source refused to take a frame back. The engine has still
+    /// released everything else it was releasing.
+    FrameSource(FrameError),
+    /// The port refused a page-table change (for example, it ran out of
+    /// page-table frames). The allocation involved is left as it was.
+    Port(PortError),
+}
+
+/// Why an engine could not be built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetupError {
+    /// The virtual range does not start on a page boundary.
+    MisalignedRange(VirtAddr),
+    /// The virtual range is empty.
+    EmptyRange,
+    /// The virtual range runs past the end of the 64-bit address space.
+    RangeOverflow,
+    /// The configuration asks for hardware dirty detection, but the port
+    /// declares [`crate::port::DirtyDetection::SoftwareOnly`].
+    HardwareDirtyUnsupported,
+    /// The frame source could not provide the zero page.
+    NoFrameForZeroPage(FrameError),
+}
+
+impl fmt::Display for AllocError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AllocError::Overflow => f.write_str("count * size overflows"),
+            AllocError::ZeroSize => f.write_str("zero-byte request"),
+            AllocError::BelowThreshold { size, threshold } => {
+                write!(f, "{size} bytes is below the {threshold}-byte threshold")
+            }
+            AllocError::OutOfVirtualSpace => f.write_str("out of virtual space"),
+            AllocError::RegionTableFull => f.write_str("region table full"),
+            AllocError::OutOfFrames => f.write_str("out of physical frames"),
+            AllocError::UnknownPointer(addr) => write!(f, "{addr} is not an allocation"),
+            AllocError::DoubleFree(addr) => write!(f, "{addr} was already freed"),
+            AllocError::NotRegionStart(addr) => write!(f, "{addr} is inside an allocation"),
+            AllocError::HardwareDirtyUnsupported => {
+                f.write_str("the port has no hardware dirty bit")
+            }
+            AllocError::FrameSource(err) => write!(f, "frame source refused a frame: {err:?}"),
+            AllocError::Port(err) => write!(f, "port error: {err}"),
+        }
+    }
+}
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SetupError::MisalignedRange(addr) => write!(f, "range start {addr} is not aligned"),
+            SetupError::EmptyRange => f.write_str("empty virtual range"),
+            SetupError::RangeOverflow => f.write_str("virtual range overflows"),
+            SetupError::HardwareDirtyUnsupported => {
+                f.write_str("the port has no hardware dirty bit")
+            }
+            SetupError::NoFrameForZeroPage(err) => write!(f, "no frame for the zero page: {err:?}"),
+        }
+    }
+}
+
+impl core::error::Error for AllocError {}
+impl core::error::Error for SetupError {}
+
+impl From<PortError> for AllocError {
+    fn from(err: PortError) -> AllocError {
+        AllocError::Port(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::ToString;
+
+    #[test]
+    fn errors_describe_their_cause() {
+        let below = AllocError::BelowThreshold {
+            size: 10,
+            threshold: 4096,
+        };
+        assert_eq!(below.to_string(), "10 bytes is below the 4096-byte threshold");
+        assert_eq!(
+            AllocError::DoubleFree(VirtAddr(0x1000)).to_string(),
+            "0x1000 was already freed"
+        );
+        assert_eq!(SetupError::EmptyRange.to_string(), "empty virtual range");
+    }
+}

@@ -1,0 +1,103 @@
+//! The virtual address range the port sets aside for large allocations.
+//!
+//! Every region the engine hands out lies inside this range, so a fault
+//! address outside it is simply "not ours" and the kernel can route faults
+//! with one comparison.
+
+use crate::addr::VirtAddr;
+use crate::error::SetupError;
+use crate::page::{Page, PageCount, PageIndex};
+
+/// A page-aligned, non-empty range of virtual addresses that does not wrap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct VirtRange {
+    start: Page,
+    pages: PageCount,
+}
+
+impl VirtRange {
+    /// The range of `pages` pages starting at `start`.
+    ///
+    /// Fails if `start` is not page aligned, if the range is empty, or if
+    /// it would run past the end of the address space.
+    pub const fn new(start: VirtAddr, pages: PageCount) -> Result<VirtRange, SetupError> {
+        let Some(first) = Page::from_start(start) else {
+            return Err(SetupError::MisalignedRange(start));
+        };
+        if pages.0 == 0 {
+            return Err(SetupError::EmptyRange);
+        }
+        let Some(bytes) = pages.bytes() else {
+            return Err(SetupError::RangeOverflow);
+        };
+        // The last byte must be addressable: start + bytes - 1 <= u64::MAX.
+        if start.as_u64().checked_add(bytes - 1).is_none() {
+            return Err(SetupError::RangeOverflow);
+        }
+        Ok(VirtRange {
+            start: first,
+            pages,
+        })
+    }
+
+    /// The first page of the range.
+    pub const fn start(&self) -> Page {
+        self.start
+    }
+
+    /// How many pages the range holds.
+    pub const fn pages(&self) -> PageCount {
+        self.pages
+    }
+
+    /// Whether `addr` lies inside the range.
+    pub const fn contains(&self, addr: VirtAddr) -> bool {
+        let page = Page::containing(addr).number();
+        page >= self.start.number() && page - self.start.number() < self.pages.0
+    }
+
+    /// The page at `offset` pages from the start of the range.
+    pub const fn page(&self, offset: PageIndex) -> Page {
+        self.start.nth_after(offset)
+    }
+
+    /// How many pages `page` lies after the start of the range (pages
+    /// before the start give 0; callers check [`VirtRange::contains`] first).
+    pub const fn offset_of(&self, page: Page) -> PageIndex {
+        PageIndex(page.number().saturating_sub(self.start.number()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn range_rejects_bad_shapes() {
+        assert_eq!(
+            VirtRange::new(VirtAddr(0x1001), PageCount(1)),
+            Err(SetupError::MisalignedRange(VirtAddr(0x1001)))
+        );
+        assert_eq!(
+            VirtRange::new(VirtAddr(0x1000), PageCount(0)),
+            Err(SetupError::EmptyRange)
+        );
+        let top = VirtAddr(u64::MAX - 0xfff);
+        assert!(VirtRange::new(top, PageCount(1)).is_ok());
+        assert_eq!(
+            VirtRange::new(top, PageCount(2)),
+            Err(SetupError::RangeOverflow)
+        );
+    }
+
+    #[test]
+    fn range_contains_its_pages_only() {
+        let range = VirtRange::new(VirtAddr(0x10_000), PageCount(4)).unwrap();
+        assert!(range.contains(VirtAddr(0x10_000)));
+        assert!(range.contains(VirtAddr(0x13_fff)));
+        assert!(!range.contains(VirtAddr(0x14_000)));
+        assert!(!range.contains(VirtAddr(0xf_fff)));
+        let third = range.page(PageIndex(2));
+        assert_eq!(range.offset_of(third), PageIndex(2));
+    }
+}

@@ -1,0 +1,112 @@
+//! The touched span: the smallest page range holding every page ever mapped.
+//!
+//! Regions start with nothing mapped (lazy zero page). Keeping the span of
+//! pages that were ever mapped lets `free`, trimming and the DirtyTracking
+//! re-zero visit only that span: a region nobody touched costs O(1) to free
+//! or reuse, however large it is.
+
+use core::ops::Range;
+
+use crate::page::PageIndex;
+
+/// A half-open range of page indices inside one region; empty when
+/// `start >= end`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct PageSpan {
+    start: u64,
+    end: u64,
+}
+
+impl PageSpan {
+    /// The span holding no page.
+    pub const EMPTY: PageSpan = PageSpan { start: 0, end: 0 };
+
+    /// The span of pages `0..pages`.
+    pub const fn first(pages: u64) -> PageSpan {
+        PageSpan {
+            start: 0,
+            end: pages,
+        }
+    }
+
+    /// Whether the span holds no page.
+    pub const fn is_empty(&self) -> bool {
+        self.start >= self.end
+    }
+
+    /// The span grown to include `index`.
+    pub const fn including(self, index: PageIndex) -> PageSpan {
+        if self.is_empty() {
+            return PageSpan {
+                start: index.0,
+                end: index.0.saturating_add(1),
+            };
+        }
+        PageSpan {
+            start: if index.0 < self.start { index.0 } else { self.start },
+            end: if index.0 >= self.end {
+                index.0.saturating_add(1)
+            } else {
+                self.end
+            },
+        }
+    }
+
+    /// The part of the span below `end`.
+    pub const fn below(self, end: u64) -> PageSpan {
+        let end = if self.end < end { self.end } else { end };
+        if self.start >= end {
+            PageSpan::EMPTY
+        } else {
+            PageSpan {
+                start: self.start,
+                end,
+            }
+        }
+    }
+
+    /// The part of the span at or above `start`.
+    pub const fn from(self, start: u64) -> PageSpan {
+        let start = if self.start > start { self.start } else { start };
+        if start >= self.end {
+            PageSpan::EMPTY
+        } else {
+            PageSpan {
+                start,
+                end: self.end,
+            }
+        }
+    }
+
+    /// The page indices of the span, in order.
+    pub fn indices(self) -> Range<u64> {
+        if self.is_empty() {
+            0..0
+        } else {
+            self.start..self.end
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    #[test]
+    fn span_grows_to_include_pages() {
+        let span = PageSpan::EMPTY.including(PageIndex(5)).including(PageIndex(2));
+        assert_eq!(span.indices(), 2..6);
+        assert_eq!(span.including(PageIndex(3)), span);
+    }
+
+    #[test]
+    fn span_splits_at_a_boundary() {
+        let span = PageSpan::first(10).from(3);
+        assert_eq!(span.below(6).indices(), 3..6);
+        assert_eq!(span.from(6).indices(), 6..10);
+        assert!(span.below(2).is_empty());
+        assert!(span.from(10).is_empty());
+        assert_eq!(PageSpan::EMPTY.indices().collect::<Vec<_>>(), Vec::<u64>::new());
+    }
+}

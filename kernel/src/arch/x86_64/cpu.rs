@@ -1,0 +1,14 @@
+//! Small CPU operations the arch-neutral kernel needs by name.
+
+/// Raises a breakpoint exception (`int3`); the handler resumes after it.
+pub fn breakpoint() {
+    x86_64::instructions::interrupts::int3();
+}
+
+/// Stops the CPU for good (interrupts stay off).
+pub fn halt_forever() -> ! {
+    loop {
+        x86_64::instructions::interrupts::disable();
+        x86_64::instructions::hlt();
+    }
+}

@@ -1,0 +1,274 @@
+//! The IDT and the Rust side of CPU exceptions.
+//!
+//! Every one of the 32 exception vectors gets a stub from
+//! [`super::exception_entry`]; all of them land in [`exception_dispatch`],
+//! which decides:
+//! - a **breakpoint** (`int3`, vector 3) is counted and execution resumes
+//!   after it;
+//! - a **page fault** (vector 14) is offered to the registered handler for
+//!   demand-paged memory (the large-allocation range); if it takes it, the
+//!   faulting instruction runs again;
+//! - a fault a **kernel test expects** ends the test with its verdict;
+//! - anything else is fatal: a report with the vector's name, the decoded
+//!   error code, `rip`, and for page faults `CR2` (the faulting address),
+//!   then the panic path ends QEMU with a failure status.
+//!
+//! The double fault runs on its own IST stack (see [`super::gdt`]).
+
+use super::exception_entry::{EXCEPTION_VECTORS, ExceptionFrame, stub_address};
+use super::gdt::DOUBLE_FAULT_IST_INDEX;
+use super::stacks::StackBounds;
+use core::sync::atomic::{AtomicU64, Ordering};
+use spin::{Mutex, Once};
+use x86_64::VirtAddr;
+use x86_64::registers::control::Cr2;
+use x86_64::structures::idt::{InterruptDescriptorTable, PageFaultErrorCode};
+
+/// Vector numbers used by name (Intel SDM Vol. 3A, Table 6-1).
+pub mod vector {
+    /// `#BP`, raised by `int3`.
+    pub const BREAKPOINT: u8 = 3;
+    /// `#DF`, a fault while delivering another fault.
+    pub const DOUBLE_FAULT: u8 = 8;
+    /// `#GP`.
+    pub const GENERAL_PROTECTION: u8 = 13;
+    /// `#PF`.
+    pub const PAGE_FAULT: u8 = 14;
+}
+
+static IDT: Once<InterruptDescriptorTable> = Once::new();
+static BREAKPOINTS: AtomicU64 = AtomicU64::new(0);
+static EXPECTED_FAULT: Mutex<Option<ExpectedFault>> = Mutex::new(None);
+static PAGE_FAULT_HANDLER: Once<PageFaultHandler> = Once::new();
+
+/// A handler for page faults the kernel resolves (demand paging,
+/// copy-on-write). It gets the faulting address and whether the access was a
+/// write, and returns `true` if the access may now be retried.
+pub type PageFaultHandler = fn(address: u64, write: bool) -> bool;
+
+/// A fault a kernel test provokes on purpose, and what it must look like.
+#[derive(Clone, Copy, Debug)]
+pub struct ExpectedFault {
+    /// Name of the test that expects it.
+    pub test: &'static str,
+    /// The vector that must be raised.
+    pub vector: u8,
+    /// The faulting address (`CR2`) a page fault must report.
+    pub address: Option<u64>,
+    /// The error code the CPU must push.
+    pub error_code: Option<u64>,
+    /// The stack the handler must run on (to prove an IST switch).
+    pub handler_stack: Option<StackBounds>,
+}
+
+/// What [`exception_dispatch`] saw when an expected fault arrived.
+#[derive(Clone, Copy, Debug)]
+pub struct ObservedFault {
+    /// The vector raised.
+    pub vector: u8,
+    /// `CR2` for page faults, otherwise 0.
+    pub address: u64,
+    /// The pushed error code (0 where the CPU pushes none).
+    pub error_code: u64,
+    /// Where the handler's stack was when it ran.
+    pub handler_stack_pointer: u64,
+}
+
+/// Builds and loads the IDT.
+pub fn init() {
+    let idt = IDT.call_once(build_idt);
+    idt.load();
+}
+
+fn build_idt() -> InterruptDescriptorTable {
+    let mut idt = InterruptDescriptorTable::new();
+    macro_rules! install {
+        ($($field:ident = $vector:expr),* $(,)?) => {$(
+            // SAFETY: the stub is a valid exception entry point that saves
+            // all registers and returns with `iretq`.
+            unsafe { idt.$field.set_handler_addr(VirtAddr::new(stub_address($vector))); }
+        )*};
+    }
+    install!(
+        divide_error = 0,
+        debug = 1,
+        non_maskable_interrupt = 2,
+        breakpoint = 3,
+        overflow = 4,
+        bound_range_exceeded = 5,
+        invalid_opcode = 6,
+        device_not_available = 7,
+        invalid_tss = 10,
+        segment_not_present = 11,
+        stack_segment_fault = 12,
+        general_protection_fault = 13,
+        page_fault = 14,
+        x87_floating_point = 16,
+        alignment_check = 17,
+        machine_check = 18,
+        simd_floating_point = 19,
+        virtualization = 20,
+        cp_protection_exception = 21,
+        hv_injection_exception = 28,
+        vmm_communication_exception = 29,
+        security_exception = 30,
+    );
+    // SAFETY: as above; IST slot DOUBLE_FAULT_IST_INDEX holds a valid,
+    // otherwise unused stack (see gdt.rs).
+    unsafe {
+        idt.double_fault
+            .set_handler_addr(VirtAddr::new(stub_address(vector::DOUBLE_FAULT as usize)))
+            .set_stack_index(DOUBLE_FAULT_IST_INDEX);
+    }
+    idt
+}
+
+/// Registers the handler for demand-paged memory (once; later calls are ignored).
+pub fn set_page_fault_handler(handler: PageFaultHandler) {
+    PAGE_FAULT_HANDLER.call_once(|| handler);
+}
+
+/// Arms the check for a fault a test is about to provoke.
+pub fn expect_fault(expected: ExpectedFault) {
+    *EXPECTED_FAULT.lock() = Some(expected);
+}
+
+/// How many breakpoints were handled since boot.
+pub fn breakpoints_handled() -> u64 {
+    BREAKPOINTS.load(Ordering::SeqCst)
+}
+
+/// Entered from the assembly stubs with the saved state of the interrupted code.
+pub extern "C" fn exception_dispatch(frame: &mut ExceptionFrame) {
+    let vector = frame.vector as u8;
+    let address = if vector == vector::PAGE_FAULT {
+        Cr2::read_raw()
+    } else {
+        0
+    };
+    let expected = EXPECTED_FAULT.lock().take();
+    if let Some(expected) = expected {
+        let observed = ObservedFault {
+            vector,
+            address,
+            error_code: frame.error_code,
+            handler_stack_pointer: frame as *const ExceptionFrame as u64,
+        };
+        crate::selftest::finish(expected.test, judge(&expected, &observed));
+    }
+    match vector {
+        vector::BREAKPOINT => {
+            BREAKPOINTS.fetch_add(1, Ordering::SeqCst);
+            log::debug!("breakpoint at {:#x}, resuming", frame.rip);
+        }
+        vector::PAGE_FAULT if page_fault_resolved(address, frame.error_code) => {}
+        _ => fatal(frame, address),
+    }
+}
+
+fn page_fault_resolved(address: u64, error_code: u64) -> bool {
+    let write = PageFaultErrorCode::from_bits_truncate(error_code)
+        .contains(PageFaultErrorCode::CAUSED_BY_WRITE);
+    PAGE_FAULT_HANDLER
+        .get()
+        .is_some_and(|handler| handler(address, write))
+}
+
+fn judge(expected: &ExpectedFault, observed: &ObservedFault) -> Result<(), alloc::string::String> {
+    use alloc::format;
+    if observed.vector != expected.vector {
+        return Err(format!(
+            "expected vector {}, got {observed:x?}",
+            expected.vector
+        ));
+    }
+    if expected
+        .address
+        .is_some_and(|address| address != observed.address)
+    {
+        return Err(format!(
+            "expected CR2 {:#x?}, got {observed:x?}",
+            expected.address
+        ));
+    }
+    if expected
+        .error_code
+        .is_some_and(|code| code != observed.error_code)
+    {
+        return Err(format!(
+            "expected error code {:#x?}, got {observed:x?}",
+            expected.error_code
+        ));
+    }
+    if let Some(stack) = expected.handler_stack
+        && !stack.contains(observed.handler_stack_pointer)
+    {
+        return Err(format!("handler ran outside {stack:x?}: {observed:x?}"));
+    }
+    Ok(())
+}
+
+/// The mnemonic and name of an exception vector.
+pub fn vector_name(vector: u8) -> &'static str {
+    const NAMES: [&str; EXCEPTION_VECTORS] = [
+        "#DE divide error",
+        "#DB debug",
+        "NMI",
+        "#BP breakpoint",
+        "#OF overflow",
+        "#BR bound range exceeded",
+        "#UD invalid opcode",
+        "#NM device not available",
+        "#DF double fault",
+        "coprocessor segment overrun",
+        "#TS invalid TSS",
+        "#NP segment not present",
+        "#SS stack-segment fault",
+        "#GP general protection",
+        "#PF page fault",
+        "reserved (15)",
+        "#MF x87 floating point",
+        "#AC alignment check",
+        "#MC machine check",
+        "#XM SIMD floating point",
+        "#VE virtualization",
+        "#CP control protection",
+        "reserved (22)",
+        "reserved (23)",
+        "reserved (24)",
+        "reserved (25)",
+        "reserved (26)",
+        "reserved (27)",
+        "#HV hypervisor injection",
+        "#VC VMM communication",
+        "#SX security",
+        "reserved (31)",
+    ];
+    NAMES
+        .get(vector as usize)
+        .copied()
+        .unwrap_or("unknown vector")
+}
+
+fn fatal(frame: &ExceptionFrame, address: u64) -> ! {
+    let vector = frame.vector as u8;
+    if vector == vector::PAGE_FAULT {
+        let code = PageFaultErrorCode::from_bits_truncate(frame.error_code);
+        panic!(
+            "unhandled {} at rip {:#x}: address (CR2) {:#x}, error code {:#x} = {:?}",
+            vector_name(vector),
+            frame.rip,
+            address,
+            frame.error_code,
+            code
+        );
+    }
+    panic!(
+        "unhandled {} (vector {}) at rip {:#x}, error code {:#x}, rsp {:#x}",
+        vector_name(vector),
+        vector,
+        frame.rip,
+        frame.error_code,
+        frame.rsp
+    );
+}

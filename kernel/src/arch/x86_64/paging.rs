@@ -1,0 +1,247 @@
+//! The kernel's own page tables: a direct map of RAM and a W^X kernel image.
+//!
+//! The boot stub's tables map 4 GiB with large writable, executable pages:
+//! enough to start, too coarse to keep. [`init`] builds the tables the kernel
+//! runs on, with the `x86_64` crate's [`OffsetPageTable`]:
+//! - **the direct map**: every usable RAM range at `PHYS_OFFSET + physical`,
+//!   with 2 MiB pages, writable and never executable. RAM above the PCI hole
+//!   (above 4 GiB) is included, which the boot tables could not reach;
+//! - **the kernel image**, identity mapped with 4 KiB pages, each section
+//!   with only the rights it needs: text read + execute, rodata read only,
+//!   data and bss read + write, no-execute (Intel SDM Vol. 3A, 4.6:
+//!   "Access Rights"); the guard page below every stack stays unmapped;
+//! - nothing else: low memory, the null page and all other addresses fault.
+//!
+//! Page-table frames come from the frame allocator. It hands out the lowest
+//! free frame first, so while the boot tables are still live (they reach only
+//! the first 4 GiB) the new tables always land in reachable memory.
+
+use super::stacks;
+use crate::boot_info::BootInfo;
+use pristine_allocator::frame::{FrameAllocator, FrameError};
+use pristine_allocator::{FrameNumber, PhysAddr as FramePhysAddr};
+use spin::Mutex;
+use x86_64::registers::control::{Cr3, Cr3Flags};
+use x86_64::structures::paging::mapper::MapToError;
+use x86_64::structures::paging::{
+    FrameAllocator as TableFrameSource, Mapper, OffsetPageTable, Page, PageSize, PageTable,
+    PageTableFlags, PhysFrame, Size2MiB, Size4KiB, Translate,
+};
+use x86_64::{PhysAddr, VirtAddr};
+
+/// Where the direct map of physical memory starts: the bottom of the higher
+/// half (PML4 entry 256), shared with the boot stub.
+pub const PHYS_OFFSET: u64 = 0xffff_8000_0000_0000;
+
+/// The kernel's page tables, once [`init`] has switched to them.
+static KERNEL_TABLES: Mutex<Option<OffsetPageTable<'static>>> = Mutex::new(None);
+
+unsafe extern "C" {
+    static __text_start: u8;
+    static __text_end: u8;
+    static __rodata_start: u8;
+    static __rodata_end: u8;
+    static __data_start: u8;
+    static __data_end: u8;
+    static __kernel_start: u8;
+    static __kernel_end: u8;
+}
+
+/// Why a mapping could not be made.
+#[derive(Debug)]
+pub enum PagingError {
+    /// No frame was left for a page table.
+    OutOfFrames,
+    /// The page was already mapped.
+    AlreadyMapped(u64),
+    /// A 2 MiB mapping would have split an existing one, or the reverse.
+    HugePageConflict(u64),
+    /// [`init`] has not run yet.
+    NotInitialised,
+}
+
+/// The virtual address where the direct map shows physical address `address`.
+pub fn phys_to_virt(address: FramePhysAddr) -> *mut u8 {
+    (PHYS_OFFSET + address.0) as *mut u8
+}
+
+/// Physical `[start, end)` of the kernel image, from the linker script.
+pub fn kernel_image() -> (FramePhysAddr, FramePhysAddr) {
+    // Virtual = physical for the image (see linker.ld).
+    (
+        FramePhysAddr(&raw const __kernel_start as u64),
+        FramePhysAddr(&raw const __kernel_end as u64),
+    )
+}
+
+/// Start of the kernel's text section (for tests that check W^X).
+pub fn text_start() -> u64 {
+    &raw const __text_start as u64
+}
+
+/// Lends the x86_64 crate frames from Pristine's frame allocator.
+struct TableFrames<'a, 'm>(&'a mut FrameAllocator<'m>);
+
+// SAFETY: every frame returned is free in the frame allocator and so unused.
+unsafe impl TableFrameSource<Size4KiB> for TableFrames<'_, '_> {
+    fn allocate_frame(&mut self) -> Option<PhysFrame<Size4KiB>> {
+        let frame = self.0.allocate().ok()?;
+        Some(PhysFrame::containing_address(PhysAddr::new(
+            frame.start_address().0,
+        )))
+    }
+}
+
+fn map_error<S: PageSize>(error: MapToError<S>, address: u64) -> PagingError {
+    match error {
+        MapToError::FrameAllocationFailed => PagingError::OutOfFrames,
+        MapToError::PageAlreadyMapped(_) => PagingError::AlreadyMapped(address),
+        MapToError::ParentEntryHugePage => PagingError::HugePageConflict(address),
+    }
+}
+
+/// Builds the kernel's page tables and switches to them.
+///
+/// # Safety
+/// Must run once, during boot, while the boot tables map the first 4 GiB at
+/// [`PHYS_OFFSET`], with `frames` handing out only unused RAM.
+pub unsafe fn init(boot_info: &BootInfo, frames: &mut FrameAllocator) -> Result<(), PagingError> {
+    let root = frames.allocate().map_err(|_| PagingError::OutOfFrames)?;
+    let root_table = phys_to_virt(root.start_address()) as *mut PageTable;
+    // SAFETY: the frame is fresh from the allocator, and reachable through the
+    // boot tables' direct map; nobody else references it.
+    let mut tables = unsafe {
+        root_table.write(PageTable::new());
+        OffsetPageTable::new(&mut *root_table, VirtAddr::new(PHYS_OFFSET))
+    };
+    map_direct(&mut tables, boot_info, frames)?;
+    map_kernel_image(&mut tables, frames)?;
+    let root_frame = PhysFrame::containing_address(PhysAddr::new(root.start_address().0));
+    // SAFETY: the new tables map everything the kernel touches from now on:
+    // its image with the same addresses, its stacks, and the direct map.
+    unsafe { Cr3::write(root_frame, Cr3Flags::empty()) };
+    *KERNEL_TABLES.lock() = Some(tables);
+    Ok(())
+}
+
+fn map_direct(
+    tables: &mut OffsetPageTable,
+    boot_info: &BootInfo,
+    frames: &mut FrameAllocator,
+) -> Result<(), PagingError> {
+    let flags = PageTableFlags::PRESENT | PageTableFlags::WRITABLE | PageTableFlags::NO_EXECUTE;
+    let huge = Size2MiB::SIZE;
+    for region in boot_info.usable_regions() {
+        let first = region.start.0 / huge * huge;
+        let mut physical = first;
+        while physical < region.end.0 {
+            let virt = VirtAddr::new(PHYS_OFFSET + physical);
+            if tables.translate_addr(virt).is_none() {
+                let page = Page::<Size2MiB>::containing_address(virt);
+                let frame = PhysFrame::<Size2MiB>::containing_address(PhysAddr::new(physical));
+                // SAFETY: the direct map aliases RAM the kernel owns; it is
+                // never executable, and nothing else maps these addresses.
+                unsafe { tables.map_to(page, frame, flags, &mut TableFrames(frames)) }
+                    .map_err(|error| map_error(error, virt.as_u64()))?
+                    .ignore();
+            }
+            physical += huge;
+        }
+    }
+    Ok(())
+}
+
+fn map_kernel_image(
+    tables: &mut OffsetPageTable,
+    frames: &mut FrameAllocator,
+) -> Result<(), PagingError> {
+    use PageTableFlags as F;
+    let sections = [
+        (
+            &raw const __text_start as u64,
+            &raw const __text_end as u64,
+            F::PRESENT,
+        ),
+        (
+            &raw const __rodata_start as u64,
+            &raw const __rodata_end as u64,
+            F::PRESENT | F::NO_EXECUTE,
+        ),
+        (
+            &raw const __data_start as u64,
+            &raw const __data_end as u64,
+            F::PRESENT | F::WRITABLE | F::NO_EXECUTE,
+        ),
+    ];
+    let guards = stacks::guard_pages();
+    for (start, end, flags) in sections {
+        for address in (start..end).step_by(Size4KiB::SIZE as usize) {
+            if guards.contains(&address) {
+                continue;
+            }
+            identity_map(tables, frames, address, flags)?;
+        }
+    }
+    Ok(())
+}
+
+fn identity_map(
+    tables: &mut OffsetPageTable,
+    frames: &mut FrameAllocator,
+    address: u64,
+    flags: PageTableFlags,
+) -> Result<(), PagingError> {
+    let page = Page::<Size4KiB>::containing_address(VirtAddr::new(address));
+    let frame = PhysFrame::containing_address(PhysAddr::new(address));
+    // SAFETY: the image's own frames, mapped at their own addresses as the
+    // kernel was linked; the rights come from the section's role.
+    unsafe { tables.map_to(page, frame, flags, &mut TableFrames(frames)) }
+        .map_err(|error| map_error(error, address))?
+        .ignore();
+    Ok(())
+}
+
+/// Maps `frame` at `page` in the live kernel tables, with `flags`, and
+/// flushes the TLB entry.
+///
+/// # Safety
+/// `page` must be unused kernel address space and `frame` a frame the caller
+/// owns; nothing may rely on the old (absent) translation.
+pub unsafe fn map_page(
+    page: u64,
+    frame: FrameNumber,
+    flags: PageTableFlags,
+    frames: &mut FrameAllocator,
+) -> Result<(), PagingError> {
+    let mut guard = KERNEL_TABLES.lock();
+    let tables = guard.as_mut().ok_or(PagingError::NotInitialised)?;
+    let page_v = Page::<Size4KiB>::containing_address(VirtAddr::new(page));
+    let frame_p = PhysFrame::containing_address(PhysAddr::new(frame.start_address().0));
+    // SAFETY: the caller vouches the page is unused and the frame is theirs.
+    unsafe { tables.map_to(page_v, frame_p, flags, &mut TableFrames(frames)) }
+        .map_err(|error| map_error(error, page))?
+        .flush();
+    Ok(())
+}
+
+/// Maps `count` fresh, zeroed frames read-write (no-execute) at `start`.
+///
+/// # Safety
+/// `[start, start + count pages)` must be unused kernel address space.
+pub unsafe fn map_fresh_pages(
+    start: u64,
+    count: u64,
+    frames: &mut FrameAllocator,
+) -> Result<(), PagingError> {
+    let flags = PageTableFlags::PRESENT | PageTableFlags::WRITABLE | PageTableFlags::NO_EXECUTE;
+    for index in 0..count {
+        let frame = frames
+            .allocate()
+            .map_err(|_: FrameError| PagingError::OutOfFrames)?;
+        // SAFETY: a fresh frame, reachable through the direct map.
+        unsafe { phys_to_virt(frame.start_address()).write_bytes(0, Size4KiB::SIZE as usize) };
+        // SAFETY: the caller vouches the range is unused; the frame is ours.
+        unsafe { map_page(start + index * Size4KiB::SIZE, frame, flags, frames)? };
+    }
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! Reading the PVH `hvm_start_info` structure.
+//!
+//! Layout from Xen's `xen/include/public/arch-x86/hvm/start_info.h`: a magic
+//! number, the command line's physical address, and (version 1 and later) a
+//! memory map in E820 form. Everything is copied into a [`BootInfo`] so the
+//! original memory can be reused.
+
+use super::paging::phys_to_virt;
+use crate::boot_info::{BootInfo, MemoryKind, MemoryRegion};
+use pristine_allocator::PhysAddr;
+
+/// `hvm_start_info.magic`: "xEn3" with the top bit cleared.
+pub const START_INFO_MAGIC: u32 = 0x336e_c578;
+
+/// `struct hvm_start_info`, as the boot loader lays it out.
+#[repr(C)]
+struct StartInfo {
+    magic: u32,
+    version: u32,
+    flags: u32,
+    module_count: u32,
+    module_list: u64,
+    command_line: u64,
+    rsdp: u64,
+    memory_map: u64,
+    memory_map_entries: u32,
+    reserved: u32,
+}
+
+/// `struct hvm_memmap_table_entry`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct MemoryMapEntry {
+    address: u64,
+    size: u64,
+    kind: u32,
+    reserved: u32,
+}
+
+/// E820 type numbers (ACPI spec, "Address Range Types").
+const E820_RAM: u32 = 1;
+const E820_ACPI: u32 = 3;
+
+/// Why the start info could not be used.
+#[derive(Debug)]
+pub enum StartInfoError {
+    /// The magic number is wrong: not booted through PVH.
+    BadMagic(u32),
+    /// Version 0 has no memory map, and Pristine needs one.
+    NoMemoryMap,
+}
+
+/// Copies command line and memory map out of the start info at `address`.
+///
+/// # Safety
+/// `address` must be the physical address the PVH loader passed in `ebx`,
+/// and the boot page tables must still map low memory at the direct-map
+/// offset.
+pub unsafe fn read_start_info(
+    address: PhysAddr,
+    boot_info: &mut BootInfo,
+) -> Result<(), StartInfoError> {
+    // SAFETY: the caller guarantees a PVH start info lives at `address`, and
+    // the direct map covers it.
+    let start_info = unsafe { &*(phys_to_virt(address) as *const StartInfo) };
+    if start_info.magic != START_INFO_MAGIC {
+        return Err(StartInfoError::BadMagic(start_info.magic));
+    }
+    if start_info.version < 1 || start_info.memory_map == 0 {
+        return Err(StartInfoError::NoMemoryMap);
+    }
+    if start_info.command_line != 0 {
+        // SAFETY: the loader promises a NUL-terminated string at this address.
+        let command_line = unsafe { c_string_at(PhysAddr(start_info.command_line)) };
+        if !boot_info.set_command_line(command_line) {
+            log::warn!(
+                "command line longer than {} bytes was cut",
+                command_line.len()
+            );
+        }
+    }
+    // SAFETY: the loader promises `memory_map_entries` entries at this address.
+    let entries = unsafe {
+        core::slice::from_raw_parts(
+            phys_to_virt(PhysAddr(start_info.memory_map)) as *const MemoryMapEntry,
+            start_info.memory_map_entries as usize,
+        )
+    };
+    for entry in entries {
+        if !boot_info.push_region(region_of(entry)) {
+            log::warn!("memory map has more entries than kept; the rest is ignored");
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn region_of(entry: &MemoryMapEntry) -> MemoryRegion {
+    let kind = match entry.kind {
+        E820_RAM => MemoryKind::Usable,
+        E820_ACPI => MemoryKind::AcpiReclaimable,
+        _ => MemoryKind::Reserved,
+    };
+    let end = entry.address.saturating_add(entry.size);
+    MemoryRegion {
+        start: PhysAddr(entry.address),
+        end: PhysAddr(end),
+        kind,
+    }
+}
+
+/// The bytes of the NUL-terminated string at `address` (at most 4 KiB).
+///
+/// # Safety
+/// A NUL-terminated string, or at least 4 KiB of readable memory, must be
+/// at `address`, reachable through the direct map.
+unsafe fn c_string_at(address: PhysAddr) -> &'static [u8] {
+    const LIMIT: usize = 4096;
+    let start = phys_to_virt(address) as *const u8;
+    let mut len = 0;
+    // SAFETY: each byte read lies within the string or the 4 KiB the caller vouched for.
+    while len < LIMIT && unsafe { *start.add(len) } != 0 {
+        len += 1;
+    }
+    // SAFETY: the `len` bytes just read are valid for the life of the boot.
+    unsafe { core::slice::from_raw_parts(start, len) }
+}

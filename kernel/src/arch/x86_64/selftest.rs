@@ -1,0 +1,137 @@
+//! Kernel tests that need x86 hardware behaviour: exceptions and paging rights.
+//!
+//! Each test that provokes a fault first arms [`expect_fault`] with what the
+//! CPU must report; the exception dispatcher then ends the test with the
+//! verdict. Reaching the line after the faulting access is a failure: the
+//! protection did not hold.
+
+use super::exceptions::{ExpectedFault, breakpoints_handled, expect_fault, vector};
+use super::{cpu, paging, stacks};
+use crate::selftest::{KernelTest, TestResult};
+use alloc::format;
+use core::hint::black_box;
+use x86_64::structures::idt::PageFaultErrorCode;
+
+/// The x86_64-specific kernel tests.
+pub const TESTS: &[KernelTest] = &[
+    KernelTest {
+        name: "breakpoint_resumes",
+        run: breakpoint_resumes,
+    },
+    KernelTest {
+        name: "page_fault_reports_cr2_and_error_code",
+        run: page_fault_reports_cr2_and_error_code,
+    },
+    KernelTest {
+        name: "stack_overflow_hits_double_fault_ist",
+        run: stack_overflow_hits_double_fault_ist,
+    },
+    KernelTest {
+        name: "kernel_text_is_not_writable",
+        run: kernel_text_is_not_writable,
+    },
+    KernelTest {
+        name: "kernel_data_is_not_executable",
+        run: kernel_data_is_not_executable,
+    },
+];
+
+/// An `int3` is handled, counted, and execution continues after it.
+fn breakpoint_resumes() -> TestResult {
+    let before = breakpoints_handled();
+    cpu::breakpoint();
+    cpu::breakpoint();
+    let handled = breakpoints_handled() - before;
+    if handled == 2 {
+        Ok(())
+    } else {
+        Err(format!("expected 2 breakpoints handled, saw {handled}"))
+    }
+}
+
+/// A write to an unmapped address raises #PF with CR2 = that address and
+/// error code "not present, write, supervisor" (only bit 1 set).
+fn page_fault_reports_cr2_and_error_code() -> TestResult {
+    let address: u64 = 0x0000_5a5a_0000_1238;
+    expect_fault(ExpectedFault {
+        test: "page_fault_reports_cr2_and_error_code",
+        vector: vector::PAGE_FAULT,
+        address: Some(address),
+        error_code: Some(PageFaultErrorCode::CAUSED_BY_WRITE.bits()),
+        handler_stack: None,
+    });
+    // SAFETY: deliberately invalid: the address is unmapped, and the fault it
+    // raises ends the test before execution could continue.
+    unsafe { (address as *mut u64).write_volatile(0x5a) };
+    Err(format!("writing to unmapped {address:#x} did not fault"))
+}
+
+/// Unbounded recursion runs into the boot stack's guard page; the CPU cannot
+/// push the page-fault frame there, so it raises a double fault, whose handler
+/// runs on its own IST stack.
+fn stack_overflow_hits_double_fault_ist() -> TestResult {
+    expect_fault(ExpectedFault {
+        test: "stack_overflow_hits_double_fault_ist",
+        vector: vector::DOUBLE_FAULT,
+        address: None,
+        error_code: Some(0),
+        handler_stack: Some(stacks::double_fault_stack()),
+    });
+    let depth = recurse_forever(0);
+    Err(format!(
+        "recursion returned at depth {depth} without a double fault"
+    ))
+}
+
+#[allow(unconditional_recursion)]
+fn recurse_forever(depth: u64) -> u64 {
+    let frame = black_box([depth; 32]);
+    black_box(recurse_forever(black_box(depth + 1))) + frame[0]
+}
+
+/// A write into the kernel's own code faults as a protection violation.
+fn kernel_text_is_not_writable() -> TestResult {
+    let address = kernel_text_is_not_writable as *const () as u64;
+    let code = PageFaultErrorCode::PROTECTION_VIOLATION | PageFaultErrorCode::CAUSED_BY_WRITE;
+    expect_fault(ExpectedFault {
+        test: "kernel_text_is_not_writable",
+        vector: vector::PAGE_FAULT,
+        address: Some(address),
+        error_code: Some(code.bits()),
+        handler_stack: None,
+    });
+    if address < paging::text_start() {
+        return Err(format!(
+            "function at {address:#x} lies below the text section"
+        ));
+    }
+    // SAFETY: deliberately invalid: text is mapped read-only, so this write
+    // faults and the test ends before the byte could change.
+    unsafe { (address as *mut u8).write_volatile(0xcc) };
+    Err(format!(
+        "writing to kernel text at {address:#x} did not fault"
+    ))
+}
+
+/// A `ret` instruction placed in writable data cannot be executed.
+static mut RETURN_INSTRUCTION: [u8; 1] = [0xc3];
+
+/// Jumping into data faults as an instruction fetch from a no-execute page.
+fn kernel_data_is_not_executable() -> TestResult {
+    let address = &raw const RETURN_INSTRUCTION as u64;
+    let code = PageFaultErrorCode::PROTECTION_VIOLATION | PageFaultErrorCode::INSTRUCTION_FETCH;
+    expect_fault(ExpectedFault {
+        test: "kernel_data_is_not_executable",
+        vector: vector::PAGE_FAULT,
+        address: Some(address),
+        error_code: Some(code.bits()),
+        handler_stack: None,
+    });
+    // SAFETY: deliberately invalid: the call faults on the no-execute page
+    // before the `ret` could run, and the fault ends the test.
+    unsafe {
+        let function: extern "C" fn() = core::mem::transmute(address as *const ());
+        function();
+    }
+    Err(format!("executing data at {address:#x} did not fault"))
+}

@@ -1,0 +1,137 @@
+//! Serial lines as people read them.
+//!
+//! On the terminal, log lines appear exactly as the kernel wrote them, and
+//! machine-readable lines are turned into short sentences: the memory summary
+//! becomes `usable RAM: 510.6 MiB, free frames: ...`, a test result becomes
+//! `test boot ... pass`. Kinds this runner does not know yet are shown as
+//! their kind and JSON, so nothing the kernel says is hidden.
+
+use crate::protocol::{MemorySummary, Outcome, Record, SerialLine, TestList, TestResult};
+
+/// Bytes in one 4 KiB frame, the unit of the frame allocator's counts.
+const FRAME_BYTES: u64 = 4096;
+
+/// The text to show for `line` on a terminal.
+pub fn human_line(line: &SerialLine) -> String {
+    match line {
+        SerialLine::Log(text) => text.clone(),
+        SerialLine::Machine(machine) => match &machine.record {
+            Record::Memory(summary) => memory_summary(summary),
+            Record::Test(result) => test_result(result),
+            Record::TestList(list) => test_list(list),
+            Record::Other { kind } => format!("[{kind}] {}", machine.json),
+        },
+        SerialLine::Malformed(malformed) => {
+            format!(
+                "{}  [unreadable machine line: {}]",
+                malformed.text, malformed.error
+            )
+        }
+    }
+}
+
+/// `usable RAM: 510.6 MiB, free frames: 130,000 (507.8 MiB), ...`
+pub fn memory_summary(summary: &MemorySummary) -> String {
+    format!(
+        "usable RAM: {}, free frames: {} ({}), used frames: {} ({}), heap: {}, \
+         memory map entries: {}",
+        mebibytes(summary.usable_bytes),
+        grouped(summary.free_frames),
+        mebibytes(summary.free_frames.saturating_mul(FRAME_BYTES)),
+        grouped(summary.used_frames),
+        mebibytes(summary.used_frames.saturating_mul(FRAME_BYTES)),
+        mebibytes(summary.heap_bytes),
+        summary.memory_map_entries,
+    )
+}
+
+/// `test boot ... pass` or `test boot ... FAIL: detail`.
+pub fn test_result(result: &TestResult) -> String {
+    let detail = |separator: &str| {
+        if result.detail.is_empty() {
+            String::new()
+        } else {
+            format!("{separator}{}", result.detail)
+        }
+    };
+    match result.outcome {
+        Outcome::Pass => format!("test {} ... pass{}", result.name, detail(": ")),
+        Outcome::Fail => format!("test {} ... FAIL{}", result.name, detail(": ")),
+    }
+}
+
+/// `kernel tests (2): boot, heap_collections_work`
+pub fn test_list(list: &TestList) -> String {
+    format!(
+        "kernel tests ({}): {}",
+        list.names.len(),
+        list.names.join(", ")
+    )
+}
+
+/// `bytes` in MiB with one decimal: `510.6 MiB`.
+pub fn mebibytes(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
+}
+
+/// `n` with thousands separators: `130,656`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::parse_line;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(130_656), "130,656");
+        assert_eq!(grouped(12_345_678), "12,345,678");
+    }
+
+    #[test]
+    fn memory_summary_reads_like_a_sentence() {
+        let line = parse_line(
+            r#"@@PRISTINE {"kind":"memory","usable_bytes":535403520,"total_frames":130000,"free_frames":129000,"used_frames":1000,"heap_bytes":1048576,"memory_map_entries":6}"#,
+        );
+        assert_eq!(
+            human_line(&line),
+            "usable RAM: 510.6 MiB, free frames: 129,000 (503.9 MiB), used frames: 1,000 \
+             (3.9 MiB), heap: 1.0 MiB, memory map entries: 6"
+        );
+    }
+
+    #[test]
+    fn test_results_show_outcome_and_detail() {
+        let pass = parse_line(r#"@@PRISTINE {"kind":"test","name":"boot","outcome":"pass"}"#);
+        assert_eq!(human_line(&pass), "test boot ... pass");
+        let fail = parse_line(
+            r#"@@PRISTINE {"kind":"test","name":"x","outcome":"fail","detail":"cr2 was 0"}"#,
+        );
+        assert_eq!(human_line(&fail), "test x ... FAIL: cr2 was 0");
+    }
+
+    #[test]
+    fn other_lines_stay_visible() {
+        assert_eq!(human_line(&parse_line("[INFO ] hi")), "[INFO ] hi");
+        let other = parse_line(r#"@@PRISTINE {"kind":"progress","done":3}"#);
+        assert_eq!(
+            human_line(&other),
+            r#"[progress] {"kind":"progress","done":3}"#
+        );
+        let junk = human_line(&parse_line(r#"@@PRISTINE {"ki"#));
+        assert!(junk.starts_with(r#"@@PRISTINE {"ki  [unreadable machine line: not valid JSON"#));
+    }
+}
