@@ -37,7 +37,7 @@ impl PhysAddr {
 
     /// Whether the address is a multiple of [`PAGE_SIZE`].
     pub const fn is_page_aligned(self) -> bool {
-        self.0 % PAGE_SIZE == 0
+        self.0.is_multiple_of(PAGE_SIZE)
     }
 
     /// The frame that contains this address.
@@ -59,7 +59,7 @@ impl VirtAddr {
 
     /// Whether the address is a multiple of [`PAGE_SIZE`].
     pub const fn is_page_aligned(self) -> bool {
-        self.0 % PAGE_SIZE == 0
+        self.0.is_multiple_of(PAGE_SIZE)
     }
 
     /// The address rounded down to the start of its page.

@@ -4,11 +4,3 @@
 pub fn breakpoint() {
     x86_64::instructions::interrupts::int3();
 }
-
-/// Stops the CPU for good (interrupts stay off).
-pub fn halt_forever() -> ! {
-    loop {
-        x86_64::instructions::interrupts::disable();
-        x86_64::instructions::hlt();
-    }
-}

@@ -5,9 +5,6 @@
 //! which decides:
 //! - a **breakpoint** (`int3`, vector 3) is counted and execution resumes
 //!   after it;
-//! - a **page fault** (vector 14) is offered to the registered handler for
-//!   demand-paged memory (the large-allocation range); if it takes it, the
-//!   faulting instruction runs again;
 //! - a fault a **kernel test expects** ends the test with its verdict;
 //! - anything else is fatal: a report with the vector's name, the decoded
 //!   error code, `rip`, and for page faults `CR2` (the faulting address),
@@ -30,8 +27,6 @@ pub mod vector {
     pub const BREAKPOINT: u8 = 3;
     /// `#DF`, a fault while delivering another fault.
     pub const DOUBLE_FAULT: u8 = 8;
-    /// `#GP`.
-    pub const GENERAL_PROTECTION: u8 = 13;
     /// `#PF`.
     pub const PAGE_FAULT: u8 = 14;
 }
@@ -39,12 +34,6 @@ pub mod vector {
 static IDT: Once<InterruptDescriptorTable> = Once::new();
 static BREAKPOINTS: AtomicU64 = AtomicU64::new(0);
 static EXPECTED_FAULT: Mutex<Option<ExpectedFault>> = Mutex::new(None);
-static PAGE_FAULT_HANDLER: Once<PageFaultHandler> = Once::new();
-
-/// A handler for page faults the kernel resolves (demand paging,
-/// copy-on-write). It gets the faulting address and whether the access was a
-/// write, and returns `true` if the access may now be retried.
-pub type PageFaultHandler = fn(address: u64, write: bool) -> bool;
 
 /// A fault a kernel test provokes on purpose, and what it must look like.
 #[derive(Clone, Copy, Debug)]
@@ -123,11 +112,6 @@ fn build_idt() -> InterruptDescriptorTable {
     idt
 }
 
-/// Registers the handler for demand-paged memory (once; later calls are ignored).
-pub fn set_page_fault_handler(handler: PageFaultHandler) {
-    PAGE_FAULT_HANDLER.call_once(|| handler);
-}
-
 /// Arms the check for a fault a test is about to provoke.
 pub fn expect_fault(expected: ExpectedFault) {
     *EXPECTED_FAULT.lock() = Some(expected);
@@ -161,17 +145,8 @@ pub extern "C" fn exception_dispatch(frame: &mut ExceptionFrame) {
             BREAKPOINTS.fetch_add(1, Ordering::SeqCst);
             log::debug!("breakpoint at {:#x}, resuming", frame.rip);
         }
-        vector::PAGE_FAULT if page_fault_resolved(address, frame.error_code) => {}
         _ => fatal(frame, address),
     }
-}
-
-fn page_fault_resolved(address: u64, error_code: u64) -> bool {
-    let write = PageFaultErrorCode::from_bits_truncate(error_code)
-        .contains(PageFaultErrorCode::CAUSED_BY_WRITE);
-    PAGE_FAULT_HANDLER
-        .get()
-        .is_some_and(|handler| handler(address, write))
 }
 
 fn judge(expected: &ExpectedFault, observed: &ObservedFault) -> Result<(), alloc::string::String> {

@@ -38,7 +38,7 @@ pub extern "C" fn kernel_entry(start_info: u64) -> ! {
         // SAFETY: first and only call, during boot, with the boot tables live.
         unsafe { paging::init(boot_info, frames) }
     })
-    .unwrap_or_else(|error| panic!("could not build the kernel page tables: {error:?}"));
+    .unwrap_or_else(|error| panic!("could not build the kernel page tables: {error}"));
     crate::memory::heap::init();
     crate::kernel_main(boot_info)
 }
@@ -48,6 +48,6 @@ fn read_boot_info(start_info: u64) -> BootInfo {
     // SAFETY: `start_info` is what the PVH loader passed in ebx, and the boot
     // tables map low memory at the direct-map offset.
     unsafe { pvh::read_start_info(PhysAddr(start_info), &mut boot_info) }
-        .unwrap_or_else(|error| panic!("unusable PVH start info: {error:?}"));
+        .unwrap_or_else(|error| panic!("unusable PVH start info: {error}"));
     boot_info
 }

@@ -60,6 +60,17 @@ pub enum PagingError {
     NotInitialised,
 }
 
+impl core::fmt::Display for PagingError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::OutOfFrames => f.write_str("no free frame left for a page table"),
+            Self::AlreadyMapped(page) => write!(f, "page {page:#x} is already mapped"),
+            Self::HugePageConflict(page) => write!(f, "page {page:#x} conflicts with a huge page"),
+            Self::NotInitialised => f.write_str("the kernel page tables are not built yet"),
+        }
+    }
+}
+
 /// The virtual address where the direct map shows physical address `address`.
 pub fn phys_to_virt(address: FramePhysAddr) -> *mut u8 {
     (PHYS_OFFSET + address.0) as *mut u8
@@ -244,4 +255,15 @@ pub unsafe fn map_fresh_pages(
         unsafe { map_page(start + index * Size4KiB::SIZE, frame, flags, frames)? };
     }
     Ok(())
+}
+
+/// Runs `operation` on the live top-level page table, with the kernel's
+/// page-table lock held so no other edit interleaves.
+///
+/// # Panics
+/// Before [`init`]: a boot-order bug.
+pub fn with_root_table<R>(operation: impl FnOnce(&mut PageTable) -> R) -> R {
+    let mut guard = KERNEL_TABLES.lock();
+    let tables = guard.as_mut().expect("page tables used before paging::init");
+    operation(tables.level_4_table_mut())
 }

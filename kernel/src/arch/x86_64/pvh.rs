@@ -50,6 +50,17 @@ pub enum StartInfoError {
     NoMemoryMap,
 }
 
+impl core::fmt::Display for StartInfoError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::BadMagic(magic) => {
+                write!(f, "magic {magic:#x} is not {START_INFO_MAGIC:#x}: not a PVH boot")
+            }
+            Self::NoMemoryMap => f.write_str("start info version 0 carries no memory map"),
+        }
+    }
+}
+
 /// Copies command line and memory map out of the start info at `address`.
 ///
 /// # Safety
