@@ -25,7 +25,7 @@
 //!
 //! Four bitmaps, all in caller-provided storage (no heap exists yet at boot):
 //! - **free**: one bit per frame, set = free, with "any bit set" summary
-//!   levels on top (a 64-ary tree, see [`summary`](super::summary)). Finding
+//!   levels on top (a 64-ary tree, see `frame/summary.rs`). Finding
 //!   the lowest free frame is a climb and a descent of that tree.
 //! - **full**: one bit per 64-frame word of *free*, set = all 64 frames free,
 //!   with its own summary levels. Runs of 64 frames or more aligned to 64 or
@@ -58,9 +58,11 @@
 //! - [`is_free`](FrameAllocator::is_free), [`stats`](FrameAllocator::stats):
 //!   O(1); free and usable frames are counted as they change.
 //!
-//! Metadata: three bits per frame plus 1/63 of that for the summary levels,
-//! about 0.0093 % of the RAM managed. For 8 GiB (2,097,152 frames) that is
-//! 99,346 words = 794,768 bytes (776 KiB); see the `metadata_for_8_gib` test.
+//! Metadata: three bits per frame (free, usable, reserved), plus about 1/32
+//! bit for the summary levels and the full bitmap: 3.03 bits per 32,768 bits
+//! of RAM, about 0.0093 % of the RAM managed. For 8 GiB (2,097,152 frames) that is
+//! 99,346 words = 794,768 bytes (776 KiB); the unit test
+//! `metadata_for_8_gib_is_under_one_percent` checks it.
 
 use super::FrameSource;
 use super::error::FrameError;

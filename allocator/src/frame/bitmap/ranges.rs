@@ -41,7 +41,7 @@ impl FrameAllocator<'_> {
     ///
     /// A frame that is currently allocated may be reserved too; it then
     /// stops counting as used, and giving it back fails with
-    /// [`FrameError::Reserved`].
+    /// [`FrameError::Reserved`](crate::frame::FrameError::Reserved).
     pub fn reserve_range(&mut self, start: PhysAddr, end: PhysAddr) -> FrameCount {
         let limit = self.frame_limit.0;
         let first = start.containing_frame().0.min(limit);

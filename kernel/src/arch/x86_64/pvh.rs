@@ -54,7 +54,10 @@ impl core::fmt::Display for StartInfoError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::BadMagic(magic) => {
-                write!(f, "magic {magic:#x} is not {START_INFO_MAGIC:#x}: not a PVH boot")
+                write!(
+                    f,
+                    "magic {magic:#x} is not {START_INFO_MAGIC:#x}: not a PVH boot"
+                )
             }
             Self::NoMemoryMap => f.write_str("start info version 0 carries no memory map"),
         }
