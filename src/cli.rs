@@ -1,5 +1,4 @@
-//! The `pristine` command line: options shared by every subcommand, and the
-//! subcommands themselves.
+//! The `pristine` command line: global options and subcommands.
 //!
 //! `cargo run` starts this binary, so `cargo run -- --memory 3G` and
 //! `cargo run -- test boot` both land here. The options every boot shares
@@ -87,7 +86,7 @@ pub enum Command {
 /// Arguments of `pristine test`.
 #[derive(Debug, Clone, Args)]
 pub struct TestArgs {
-    /// The kernel test to run, as listed by `test --list`
+    /// The kernel test to run, as listed by `test --list` (`list` lists them too)
     #[arg(required_unless_present = "list", conflicts_with = "list")]
     pub name: Option<String>,
 

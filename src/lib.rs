@@ -8,8 +8,9 @@
 //! - [`kernel_build`] builds the kernel ELF with a nested `cargo build`, once
 //!   per process;
 //! - [`qemu`] decides the QEMU command line, [`cmdline`] the kernel's;
-//! - [`run`] boots it under a timeout and collects the serial lines, which
-//!   [`protocol`] classifies and [`exit`] explains;
+//! - [`run`] boots it under a timeout ([`process`] owns the QEMU child) and
+//!   collects the serial lines, which [`protocol`] classifies and [`exit`]
+//!   explains;
 //! - [`verdict`] decides whether a kernel test passed, and [`transcript`]
 //!   carries the evidence every failure message shows;
 //! - [`cli`], [`commands`], [`console`] and [`render`] make up the binary.
@@ -37,6 +38,7 @@ pub mod commands;
 pub mod console;
 pub mod exit;
 pub mod kernel_build;
+pub mod process;
 pub mod protocol;
 pub mod qemu;
 pub mod render;

@@ -1,0 +1,191 @@
+//! QEMU tests: the kernel booted headless, one `#[test]` per behaviour.
+//!
+//! Each test here boots the real kernel in `qemu-system-x86_64` (TCG) and
+//! judges what it printed over serial and how it exited; see
+//! `pristine::verdict` for the rule that a kernel test passes only when its
+//! one result line says `pass` *and* the guest exits with success. The kernel
+//! is built once for the whole file (the first test to need it builds it; the
+//! others wait) and every test boots its own QEMU, so they run in parallel.
+//!
+//! Kernel tests are listed once, in [`kernel_tests!`]: the macro makes one
+//! `#[test]` per name, so `cargo test` output names each behaviour, and the
+//! list it records is compared with the kernel's own `test=list` answer, so a
+//! kernel test without a host test here (or the reverse) fails loudly.
+//!
+//! Every failure message shows the QEMU command and the last serial lines.
+
+use std::collections::BTreeSet;
+
+use pristine::{
+    GuestExit, KernelCmdline, Machine, MemorySize, Outcome, RunConfig, RunOutcome, build_kernel,
+    judge_test, run_kernel,
+};
+
+/// Boots the kernel with `memory` and `cmdline` and returns how it went;
+/// panics with the full message if it could not be built or did not finish.
+fn boot_kernel(memory: &str, cmdline: KernelCmdline) -> RunOutcome {
+    let kernel = build_kernel().unwrap_or_else(|error| panic!("error: {error}"));
+    let mut machine = Machine::new(kernel);
+    machine.memory = parse_memory(memory);
+    machine.cmdline = cmdline;
+    run_kernel(&RunConfig::new(machine)).unwrap_or_else(|error| panic!("error: {error}"))
+}
+
+/// `text` as a memory size; the sizes in this file are all valid.
+fn parse_memory(text: &str) -> MemorySize {
+    text.parse()
+        .unwrap_or_else(|error| panic!("bad size {text} in the test: {error}"))
+}
+
+/// The kernel command line `test=NAME`; the names in this file are all valid.
+fn test_cmdline(name: &str) -> KernelCmdline {
+    KernelCmdline::for_test(name)
+        .unwrap_or_else(|error| panic!("bad test name in the test: {error}"))
+}
+
+/// Runs kernel test `name` in a guest with `memory` and panics unless it passed.
+fn expect_kernel_test_passes(name: &str, memory: &str) {
+    let outcome = boot_kernel(memory, test_cmdline(name));
+    if let Err(failure) = judge_test(&outcome, name) {
+        panic!(
+            "kernel test `{name}` failed: {failure}\n{}",
+            outcome.transcript()
+        );
+    }
+}
+
+/// One `#[test]` per kernel test, plus [`HOST_TESTS`], the list of their names.
+///
+/// Write `name` for a test in the default 512 MiB guest, or
+/// `name with memory "64M"` for one that needs a particular size.
+macro_rules! kernel_tests {
+    ($($(#[$attr:meta])* $name:ident $(with memory $memory:literal)?,)*) => {
+        /// The kernel tests this file runs, in order.
+        const HOST_TESTS: &[&str] = &[$(stringify!($name)),*];
+        $(
+            $(#[$attr])*
+            #[test]
+            fn $name() {
+                expect_kernel_test_passes(stringify!($name), kernel_tests!(@memory $($memory)?));
+            }
+        )*
+    };
+    (@memory) => { "512M" };
+    (@memory $memory:literal) => { $memory };
+}
+
+kernel_tests! {
+    /// The kernel boots to its test runner and reports.
+    boot,
+    /// `int3` reaches the breakpoint handler and execution resumes after it.
+    breakpoint_resumes,
+    /// A read of an unmapped address reports that address in CR2 and the
+    /// page-fault error code that describes the access.
+    page_fault_reports_cr2_and_error_code,
+    /// Unbounded recursion hits the guard page and lands in the double-fault
+    /// handler, running on its IST stack.
+    stack_overflow_hits_double_fault_ist,
+    /// A write to the kernel's own code faults: the image is mapped W^X.
+    kernel_text_is_not_writable,
+    /// A jump into the kernel's data faults: data is mapped no-execute.
+    kernel_data_is_not_executable,
+    /// `Box`, `Vec` and `BTreeMap` work on the kernel heap.
+    heap_collections_work,
+    /// The frame allocator hands out every usable frame exactly once and
+    /// takes them all back; 64 MiB keeps the walk short.
+    frame_allocator_hands_out_every_frame_once with memory "64M",
+}
+
+/// The kernel's `test=list` names exactly the tests of [`kernel_tests!`].
+#[test]
+fn kernel_test_list_matches_host_tests() {
+    let outcome = boot_kernel("512M", test_cmdline("list"));
+    let lists: Vec<_> = outcome.test_lists().collect();
+    let ([list], GuestExit::Success) = (lists.as_slice(), outcome.exit) else {
+        panic!(
+            "expected one test-list line and success, got {} lines; {}\n{}",
+            lists.len(),
+            outcome.exit,
+            outcome.transcript()
+        );
+    };
+    let kernel: BTreeSet<&str> = list.names.iter().map(String::as_str).collect();
+    let host: BTreeSet<&str> = HOST_TESTS.iter().copied().collect();
+    let missing_here: Vec<_> = kernel.difference(&host).collect();
+    let missing_in_kernel: Vec<_> = host.difference(&kernel).collect();
+    assert!(
+        missing_here.is_empty() && missing_in_kernel.is_empty() && kernel.len() == list.names.len(),
+        "kernel tests without a host #[test] in tests/qemu.rs: {missing_here:?}\n\
+         host tests the kernel does not have: {missing_in_kernel:?}\n\
+         kernel list: {:?}\n{}",
+        list.names,
+        outcome.transcript()
+    );
+}
+
+/// Asking for a test the kernel does not have fails with a result line that
+/// names it, instead of passing, hanging or crashing.
+#[test]
+fn unknown_test_name_fails_clearly() {
+    let name = "no_such_test";
+    let outcome = boot_kernel("512M", test_cmdline(name));
+    let results: Vec<_> = outcome.test_results().collect();
+    let clear = matches!(
+        results.as_slice(),
+        [result] if result.name == name && result.outcome == Outcome::Fail && !result.detail.is_empty()
+    );
+    assert!(
+        clear && outcome.exit == GuestExit::Failure,
+        "expected one `fail` result line for `{name}` with a detail, and the failure exit; \
+         got {} result lines; {}\n{}",
+        results.len(),
+        outcome.exit,
+        outcome.transcript()
+    );
+}
+
+/// Boots normally with `memory` and checks the memory summary reports
+/// usable RAM within 2 % of it.
+fn expect_usable_ram_matches(memory: &str) {
+    let size = parse_memory(memory);
+    let outcome = boot_kernel(memory, KernelCmdline::new());
+    let summaries: Vec<_> = outcome.memory_summaries().collect();
+    let ([summary], GuestExit::Success) = (summaries.as_slice(), outcome.exit) else {
+        panic!(
+            "expected one memory line and success, got {} lines; {}\n{}",
+            summaries.len(),
+            outcome.exit,
+            outcome.transcript()
+        );
+    };
+    let usable = summary.usable_bytes;
+    let deviation = usable.abs_diff(size.bytes()) as f64 / size.bytes() as f64;
+    assert!(
+        deviation <= 0.02,
+        "--memory {memory}: usable RAM is {usable} bytes, {:.2} % away from {} bytes \
+         (at most 2 % allowed)\n{}",
+        deviation * 100.0,
+        size.bytes(),
+        outcome.transcript()
+    );
+}
+
+/// One `#[test]` per guest size for [`expect_usable_ram_matches`].
+macro_rules! usable_ram_tests {
+    ($($name:ident => $memory:literal,)*) => {
+        $(
+            #[doc = concat!("A normal boot with `--memory ", $memory, "` reports that much usable RAM.")]
+            #[test]
+            fn $name() {
+                expect_usable_ram_matches($memory);
+            }
+        )*
+    };
+}
+
+usable_ram_tests! {
+    usable_ram_matches_memory_64m => "64M",
+    usable_ram_matches_memory_512m => "512M",
+    usable_ram_matches_memory_3g => "3G",
+    usable_ram_matches_memory_8g => "8G",
+}
