@@ -1,8 +1,64 @@
 //! The kernel command line: space-separated `key=value` words.
 //!
 //! The runner passes it with QEMU's `-append`. Known keys: `test=NAME` (run
-//! one kernel test and exit), `test=list` (print the test names), `log=LEVEL`.
+//! one kernel test and exit), `test=list` (print the test names), `log=LEVEL`,
+//! `policy=nocache|alwayszero|dirty`, `dirty=hw|sw`, `mode=demo|bench|baseline`
+//! and the experiment parameters (`rounds=`, `sizes=`, `written=`, ...).
 //! A word without `=` is a key with an empty value.
+
+use pristine_allocator::{DirtyStrategy, Policy};
+
+/// Why a command-line value was refused.
+#[derive(Debug)]
+pub struct BadValue {
+    /// The key.
+    pub key: &'static str,
+    /// The value given.
+    pub value: alloc::string::String,
+    /// What would have been accepted.
+    pub expected: &'static str,
+}
+
+impl core::fmt::Display for BadValue {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "{}={:?} is not valid; expected {}",
+            self.key, self.value, self.expected
+        )
+    }
+}
+
+/// The command-line name of a policy.
+pub fn policy_name(policy: Policy) -> &'static str {
+    match policy {
+        Policy::NoCache => "nocache",
+        Policy::AlwaysZero => "alwayszero",
+        Policy::DirtyTracking => "dirty",
+    }
+}
+
+/// The command-line name of a dirty strategy.
+pub fn dirty_name(strategy: DirtyStrategy) -> &'static str {
+    match strategy {
+        DirtyStrategy::Hardware => "hw",
+        DirtyStrategy::Software => "sw",
+    }
+}
+
+/// Parses a policy name.
+pub fn parse_policy(text: &str) -> Option<Policy> {
+    Policy::ALL
+        .into_iter()
+        .find(|policy| policy_name(*policy) == text)
+}
+
+/// Parses a dirty-strategy name.
+pub fn parse_dirty(text: &str) -> Option<DirtyStrategy> {
+    [DirtyStrategy::Hardware, DirtyStrategy::Software]
+        .into_iter()
+        .find(|strategy| dirty_name(*strategy) == text)
+}
 
 /// A parsed view of the command line (borrows the text).
 pub struct CommandLine<'a> {
@@ -28,6 +84,61 @@ impl<'a> CommandLine<'a> {
             .filter(|(k, _)| *k == key)
             .map(|(_, value)| value)
             .last()
+    }
+
+    /// The policy (`policy=`), by default dirty tracking.
+    pub fn policy(&self) -> Result<Policy, BadValue> {
+        self.parsed(
+            "policy",
+            "nocache, alwayszero or dirty",
+            parse_policy,
+            Policy::DirtyTracking,
+        )
+    }
+
+    /// The dirty strategy (`dirty=`), by default the hardware dirty bit.
+    pub fn dirty(&self) -> Result<DirtyStrategy, BadValue> {
+        self.parsed("dirty", "hw or sw", parse_dirty, DirtyStrategy::Hardware)
+    }
+
+    /// A number (`key=N`), or `default` when absent.
+    pub fn number(&self, key: &'static str, default: u64) -> Result<u64, BadValue> {
+        self.parsed(key, "a whole number", |text| text.parse().ok(), default)
+    }
+
+    /// A comma-separated list (`key=a,b,c`), each item parsed by `parse`.
+    pub fn list<T>(
+        &self,
+        key: &'static str,
+        expected: &'static str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<Option<alloc::vec::Vec<T>>, BadValue> {
+        let Some(value) = self.get(key) else {
+            return Ok(None);
+        };
+        let items: Option<alloc::vec::Vec<T>> = value.split(',').map(&parse).collect();
+        items.map(Some).ok_or_else(|| BadValue {
+            key,
+            value: value.into(),
+            expected,
+        })
+    }
+
+    fn parsed<T>(
+        &self,
+        key: &'static str,
+        expected: &'static str,
+        parse: impl Fn(&str) -> Option<T>,
+        default: T,
+    ) -> Result<T, BadValue> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(value) => parse(value).ok_or_else(|| BadValue {
+                key,
+                value: value.into(),
+                expected,
+            }),
+        }
     }
 
     /// The raw text.

@@ -52,6 +52,19 @@ impl fmt::Display for JsonString<'_> {
     }
 }
 
+/// Formats numbers as the inside of a JSON array: `1,2,3`.
+pub struct JsonNumbers<'a>(pub &'a [u64]);
+
+impl fmt::Display for JsonNumbers<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, value) in self.0.iter().enumerate() {
+            let separator = if index == 0 { "" } else { "," };
+            write!(f, "{separator}{value}")?;
+        }
+        Ok(())
+    }
+}
+
 struct SerialLogger;
 
 impl log::Log for SerialLogger {

@@ -17,6 +17,7 @@ mod arch;
 mod boot_info;
 mod cmdline;
 mod console;
+mod experiment;
 mod memory;
 mod panic;
 mod selftest;
@@ -51,16 +52,42 @@ pub fn kernel_main(boot_info: &'static BootInfo) -> ! {
     {
         log::warn!("unknown log level {level:?}; keeping info");
     }
+    init_large_allocations(&command_line);
     match command_line.get("test") {
         Some("list") => selftest::print_list(),
         Some(name) => selftest::run(name),
-        None => boot_summary(boot_info),
+        None => {}
     }
+    memory_summary(boot_info);
+    match command_line.get("mode") {
+        None | Some("boot") => arch::exit::exit_success(),
+        Some("demo") => experiment::demo::run(&command_line),
+        Some("bench") => experiment::bench::run(&command_line),
+        Some("baseline") => experiment::baseline::run(),
+        Some(other) => panic!("unknown mode={other:?}; expected boot, demo, bench or baseline"),
+    }
+}
+
+/// Starts the large-allocation engine with the command line's policy.
+fn init_large_allocations(command_line: &CommandLine) {
+    let policy = command_line
+        .policy()
+        .unwrap_or_else(|error| panic!("{error}"));
+    let dirty = command_line
+        .dirty()
+        .unwrap_or_else(|error| panic!("{error}"));
+    memory::large::init(policy, dirty)
+        .unwrap_or_else(|error| panic!("cannot start the large-allocation engine: {error}"));
+    log::info!(
+        "large allocations: policy {}, dirty detection {}",
+        cmdline::policy_name(policy),
+        cmdline::dirty_name(dirty)
+    );
 }
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-fn boot_summary(boot_info: &BootInfo) -> ! {
+fn memory_summary(boot_info: &BootInfo) {
     for region in boot_info.regions() {
         log::info!(
             "memory {:#014x}..{:#014x} {:?}",
@@ -87,5 +114,4 @@ fn boot_summary(boot_info: &BootInfo) -> ! {
         memory::heap::mapped_bytes(),
         boot_info.regions().len()
     ));
-    arch::exit::exit_success()
 }

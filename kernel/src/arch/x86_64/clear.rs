@@ -1,40 +1,28 @@
 //! Clearing memory fast: the kernel's one routine for zero-filling pages.
 //!
 //! Zeroing is the cost Pristine exists to avoid, so where it must happen it
-//! should be as cheap as the CPU allows. Three candidates were measured in
-//! the guest (`cargo run -- demo --clear-bench`, see `docs/clearing.md`):
+//! should be as cheap as the CPU allows. Three candidates are measured in the
+//! guest by `mode=baseline` ([`CANDIDATES`]; numbers in `docs/clearing.md`):
 //! `rep stosb`, `rep stosq` and a plain loop of 8-byte stores. The kernel
 //! uses [`clear_page`] everywhere, which is the measured winner.
 
 use pristine_allocator::PAGE_SIZE;
 
-/// How a page is cleared; the candidates compared in the measurements.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ClearMethod {
-    /// `rep stosb`: one instruction, byte granularity (fast on CPUs with ERMSB).
-    RepStosb,
-    /// `rep stosq`: one instruction, 8 bytes per iteration.
-    RepStosq,
-    /// A Rust loop of volatile 8-byte stores.
-    Loop,
-}
+const WORDS_PER_PAGE: usize = (PAGE_SIZE / 8) as usize;
 
-impl ClearMethod {
-    /// Every method, for measurements.
-    pub const ALL: [ClearMethod; 3] = [Self::RepStosb, Self::RepStosq, Self::Loop];
+/// A page-clearing routine.
+///
+/// # Safety
+/// Callers of such a routine must pass a page-aligned pointer to 4 KiB of
+/// writable memory that no Rust reference currently borrows.
+pub type ClearRoutine = unsafe fn(*mut u8);
 
-    /// A short name for tables.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::RepStosb => "rep stosb",
-            Self::RepStosq => "rep stosq",
-            Self::Loop => "loop",
-        }
-    }
-}
-
-/// The method [`clear_page`] uses.
-pub const FASTEST: ClearMethod = ClearMethod::RepStosq;
+/// Every candidate, by name, for the measurements.
+pub const CANDIDATES: [(&str, ClearRoutine); 3] = [
+    ("rep_stosb", clear_rep_stosb),
+    ("rep_stosq", clear_rep_stosq),
+    ("loop", clear_loop),
+];
 
 /// Zero-fills the 4 KiB page at `page` with the fastest measured method.
 ///
@@ -43,43 +31,52 @@ pub const FASTEST: ClearMethod = ClearMethod::RepStosq;
 /// Rust reference currently borrows.
 pub unsafe fn clear_page(page: *mut u8) {
     // SAFETY: forwarded from the caller.
-    unsafe { clear_page_with(page, FASTEST) }
+    unsafe { clear_rep_stosq(page) }
 }
 
-/// Zero-fills the 4 KiB page at `page` with `method`.
+/// `rep stosb`: one instruction, byte granularity (fast on CPUs with ERMSB).
 ///
 /// # Safety
 /// As for [`clear_page`].
-pub unsafe fn clear_page_with(page: *mut u8, method: ClearMethod) {
-    const WORDS: usize = (PAGE_SIZE / 8) as usize;
-    match method {
-        // SAFETY: rdi/rcx describe exactly the caller's 4 KiB; the direction
-        // flag is clear (the ABI requires it outside of string code).
-        ClearMethod::RepStosb => unsafe {
-            core::arch::asm!(
-                "rep stosb",
-                inout("rdi") page => _,
-                inout("rcx") PAGE_SIZE as usize => _,
-                in("al") 0u8,
-                options(nostack, preserves_flags)
-            );
-        },
-        // SAFETY: as above, 512 quadwords = 4 KiB.
-        ClearMethod::RepStosq => unsafe {
-            core::arch::asm!(
-                "rep stosq",
-                inout("rdi") page => _,
-                inout("rcx") WORDS => _,
-                in("rax") 0u64,
-                options(nostack, preserves_flags)
-            );
-        },
-        ClearMethod::Loop => {
-            let words = page as *mut u64;
-            for index in 0..WORDS {
-                // SAFETY: index < WORDS keeps every store inside the page.
-                unsafe { words.add(index).write_volatile(0) };
-            }
-        }
+pub unsafe fn clear_rep_stosb(page: *mut u8) {
+    // SAFETY: rdi/rcx describe exactly the caller's 4 KiB; the direction
+    // flag is clear, as the ABI requires outside string code.
+    unsafe {
+        core::arch::asm!(
+            "rep stosb",
+            inout("rdi") page => _,
+            inout("rcx") PAGE_SIZE as usize => _,
+            in("al") 0u8,
+            options(nostack, preserves_flags)
+        );
+    }
+}
+
+/// `rep stosq`: one instruction, 8 bytes per iteration.
+///
+/// # Safety
+/// As for [`clear_page`].
+pub unsafe fn clear_rep_stosq(page: *mut u8) {
+    // SAFETY: as for rep stosb; 512 quadwords are exactly 4 KiB.
+    unsafe {
+        core::arch::asm!(
+            "rep stosq",
+            inout("rdi") page => _,
+            inout("rcx") WORDS_PER_PAGE => _,
+            in("rax") 0u64,
+            options(nostack, preserves_flags)
+        );
+    }
+}
+
+/// A loop of volatile 8-byte stores.
+///
+/// # Safety
+/// As for [`clear_page`].
+pub unsafe fn clear_loop(page: *mut u8) {
+    let words = page as *mut u64;
+    for index in 0..WORDS_PER_PAGE {
+        // SAFETY: index < WORDS_PER_PAGE keeps every store inside the page.
+        unsafe { words.add(index).write_volatile(0) };
     }
 }

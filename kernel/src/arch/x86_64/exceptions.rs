@@ -5,6 +5,9 @@
 //! which decides:
 //! - a **breakpoint** (`int3`, vector 3) is counted and execution resumes
 //!   after it;
+//! - a **page fault** (vector 14) in the large-allocation range goes to the
+//!   allocator engine (zero page, copy-on-write, software dirty tracking);
+//!   if it fixes the mapping, the faulting instruction runs again;
 //! - a fault a **kernel test expects** ends the test with its verdict;
 //! - anything else is fatal: a report with the vector's name, the decoded
 //!   error code, `rip`, and for page faults `CR2` (the faulting address),
@@ -15,7 +18,9 @@
 use super::exception_entry::{EXCEPTION_VECTORS, ExceptionFrame, stub_address};
 use super::gdt::DOUBLE_FAULT_IST_INDEX;
 use super::stacks::StackBounds;
+use crate::memory::large::{self, FaultVerdict};
 use core::sync::atomic::{AtomicU64, Ordering};
+use pristine_allocator::port::Access;
 use spin::{Mutex, Once};
 use x86_64::VirtAddr;
 use x86_64::registers::control::Cr2;
@@ -145,7 +150,29 @@ pub extern "C" fn exception_dispatch(frame: &mut ExceptionFrame) {
             BREAKPOINTS.fetch_add(1, Ordering::SeqCst);
             log::debug!("breakpoint at {:#x}, resuming", frame.rip);
         }
+        vector::PAGE_FAULT => match large::resolve_fault(address, access_of(frame.error_code)) {
+            FaultVerdict::Retry => {}
+            FaultVerdict::NotOurs => fatal(frame, address),
+            FaultVerdict::Fatal(reason) => {
+                panic!(
+                    "page fault at {address:#x} (rip {:#x}): {reason}",
+                    frame.rip
+                )
+            }
+        },
         _ => fatal(frame, address),
+    }
+}
+
+/// The access a page-fault error code describes (SDM Vol. 3A, 4.7).
+fn access_of(error_code: u64) -> Access {
+    let code = PageFaultErrorCode::from_bits_truncate(error_code);
+    if code.contains(PageFaultErrorCode::INSTRUCTION_FETCH) {
+        Access::Execute
+    } else if code.contains(PageFaultErrorCode::CAUSED_BY_WRITE) {
+        Access::Write
+    } else {
+        Access::Read
     }
 }
 

@@ -81,7 +81,8 @@ unsafe fn next_table(entry: &mut PageTableEntry) -> &mut PageTable {
 
 /// Points an empty entry at a fresh, zeroed page table.
 fn install_table(entry: &mut PageTableEntry) -> Result<(), PortError> {
-    let frame = with_frames(|frames| frames.allocate()).map_err(|_| PortError::OutOfPageTableFrames)?;
+    let frame =
+        with_frames(|frames| frames.allocate()).map_err(|_| PortError::OutOfPageTableFrames)?;
     // SAFETY: a fresh frame, reachable through the direct map, unused by anyone.
     unsafe { clear_page(phys_to_virt(frame.start_address())) };
     let address = PhysFrame::containing_address(PhysAddr::new(frame.start_address().0));
@@ -158,12 +159,17 @@ impl Port for X86Port {
     }
 
     fn query(&self, page: Page) -> Option<EntryInfo> {
-        with_leaf(page, false, |entry| info_of(entry)).ok().flatten().flatten()
+        with_leaf(page, false, |entry| info_of(entry))
+            .ok()
+            .flatten()
+            .flatten()
     }
 
     fn clear_dirty(&mut self, page: Page) {
         // A page that is not mapped has no dirty bit to clear.
-        let _ = with_leaf(page, false, |entry| entry.set_flags(entry.flags() - F::DIRTY));
+        let _ = with_leaf(page, false, |entry| {
+            entry.set_flags(entry.flags() - F::DIRTY)
+        });
     }
 
     fn flush_tlb(&mut self, page: Page) {
@@ -177,7 +183,11 @@ impl Port for X86Port {
 
     fn write_zeroes(&mut self, page: Page) -> Result<(), AccessFault> {
         let info = self.query(page);
-        let fault = |cause| AccessFault { addr: page.start(), access: Access::Write, cause };
+        let fault = |cause| AccessFault {
+            addr: page.start(),
+            access: Access::Write,
+            cause,
+        };
         match info {
             None => Err(fault(FaultCause::NotPresent)),
             Some(entry) if !entry.writable => Err(fault(FaultCause::ReadOnly)),

@@ -7,12 +7,14 @@
 //! page tables, the heap → `crate::kernel_main`.
 
 pub mod boot;
+pub mod clear;
 pub mod cpu;
 pub mod exception_entry;
 pub mod exceptions;
 pub mod exit;
 pub mod gdt;
 pub mod layout;
+pub mod mmu_port;
 pub mod paging;
 pub mod pvh;
 pub mod selftest;
@@ -24,6 +26,14 @@ use pristine_allocator::PhysAddr;
 use spin::Once;
 
 static BOOT_INFO: Once<BootInfo> = Once::new();
+
+/// The allocator port this architecture provides.
+pub type AllocatorPort = mmu_port::X86Port;
+
+/// A port on the live kernel page tables, using the hardware dirty bit.
+pub fn allocator_port() -> AllocatorPort {
+    mmu_port::X86Port::new(pristine_allocator::port::DirtyDetection::Hardware)
+}
 
 /// First Rust code to run, called by the boot stub in long mode with the
 /// physical address of the PVH start info.

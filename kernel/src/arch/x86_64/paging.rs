@@ -256,3 +256,16 @@ pub unsafe fn map_fresh_pages(
     }
     Ok(())
 }
+
+/// Runs `operation` on the live top-level page table, with the kernel's
+/// page-table lock held so no other edit interleaves.
+///
+/// # Panics
+/// Before [`init`]: a boot-order bug.
+pub fn with_root_table<R>(operation: impl FnOnce(&mut PageTable) -> R) -> R {
+    let mut guard = KERNEL_TABLES.lock();
+    let tables = guard
+        .as_mut()
+        .expect("page tables used before paging::init");
+    operation(tables.level_4_table_mut())
+}

@@ -1,0 +1,11 @@
+//! The experiments `cargo run` shows: the seed's loop, the benchmark sweep
+//! and the baselines.
+//!
+//! Each is a kernel mode chosen on the command line (`mode=demo`,
+//! `mode=bench`, `mode=baseline`); each prints `@@PRISTINE` records the host
+//! runner turns into tables, CSV and plots, then ends the machine.
+
+pub mod baseline;
+pub mod bench;
+pub mod demo;
+pub mod round;

@@ -1,0 +1,153 @@
+//! The kernel's `calloc`, `malloc`, `free` and `realloc`.
+//!
+//! Like a C library, the kernel sends each request where it fits best:
+//! requests of at least the engine's threshold (128 KiB, glibc's mmap
+//! threshold) go to the large-allocation engine ([`super::large`]), smaller
+//! ones to the kernel heap. A heap block carries a 16-byte header holding its
+//! size, so `free` and `realloc` need only the pointer, as in C. A pointer's
+//! address says where it came from: the large range belongs to the engine.
+//!
+//! `calloc` memory reads zero, always; `malloc` memory may hold old bytes of
+//! this same allocator (never of another program, because there is none).
+
+use super::large;
+use alloc::alloc::Layout;
+use core::ptr::NonNull;
+use pristine_allocator::VirtAddr;
+use pristine_allocator::error::AllocError;
+
+/// Bytes in front of each heap block; keeps 16-byte alignment.
+const HEADER: usize = 16;
+
+/// Why a kernel allocation call failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelAllocError {
+    /// `count * size` does not fit in 64 bits.
+    Overflow,
+    /// A zero-byte request: no memory is handed out (C may return null).
+    ZeroSize,
+    /// The kernel heap could not provide `size` bytes.
+    HeapExhausted {
+        /// The requested size in bytes.
+        size: u64,
+    },
+    /// The large-allocation engine refused.
+    Large(AllocError),
+}
+
+impl From<AllocError> for KernelAllocError {
+    fn from(error: AllocError) -> Self {
+        Self::Large(error)
+    }
+}
+
+fn heap_layout(size: u64) -> Result<Layout, KernelAllocError> {
+    let total = usize::try_from(size)
+        .ok()
+        .and_then(|size| size.checked_add(HEADER));
+    let total = total.ok_or(KernelAllocError::HeapExhausted { size })?;
+    Layout::from_size_align(total, HEADER).map_err(|_| KernelAllocError::HeapExhausted { size })
+}
+
+fn heap_allocate(size: u64, zeroed: bool) -> Result<NonNull<u8>, KernelAllocError> {
+    let layout = heap_layout(size)?;
+    // SAFETY: the layout has a non-zero size (at least the header).
+    let block = unsafe {
+        if zeroed {
+            alloc::alloc::alloc_zeroed(layout)
+        } else {
+            alloc::alloc::alloc(layout)
+        }
+    };
+    let block = NonNull::new(block).ok_or(KernelAllocError::HeapExhausted { size })?;
+    // SAFETY: the block is at least HEADER bytes, 16-byte aligned; the header
+    // holds the size and the caller's bytes start right after it.
+    unsafe {
+        block.cast::<u64>().write(size);
+        Ok(block.add(HEADER))
+    }
+}
+
+/// The size a heap block was allocated with, read from its header.
+///
+/// # Safety
+/// `pointer` must come from [`heap_allocate`] and not be freed yet.
+unsafe fn heap_block_size(pointer: NonNull<u8>) -> u64 {
+    // SAFETY: per the contract the header sits HEADER bytes before.
+    unsafe { pointer.sub(HEADER).cast::<u64>().read() }
+}
+
+fn to_pointer(address: VirtAddr) -> NonNull<u8> {
+    NonNull::new(address.0 as *mut u8).expect("the engine never hands out address 0")
+}
+
+/// Allocates `count * size` bytes that read as zero.
+pub fn calloc(count: u64, size: u64) -> Result<NonNull<u8>, KernelAllocError> {
+    let bytes = count.checked_mul(size).ok_or(KernelAllocError::Overflow)?;
+    if bytes == 0 {
+        return Err(KernelAllocError::ZeroSize);
+    }
+    if bytes >= large::threshold() {
+        return Ok(to_pointer(large::with_engine(|engine| {
+            engine.calloc(count, size)
+        })?));
+    }
+    heap_allocate(bytes, true)
+}
+
+/// Allocates `size` bytes with unspecified contents.
+pub fn malloc(size: u64) -> Result<NonNull<u8>, KernelAllocError> {
+    if size == 0 {
+        return Err(KernelAllocError::ZeroSize);
+    }
+    if size >= large::threshold() {
+        return Ok(to_pointer(large::with_engine(|engine| {
+            engine.malloc(size)
+        })?));
+    }
+    heap_allocate(size, false)
+}
+
+/// Frees memory from [`calloc`], [`malloc`] or [`realloc`].
+///
+/// # Safety
+/// A heap pointer (outside the large range) must come from this module and
+/// not be freed yet; large pointers are checked by the engine.
+pub unsafe fn free(pointer: NonNull<u8>) -> Result<(), KernelAllocError> {
+    let address = pointer.as_ptr() as u64;
+    if large::owns(address) {
+        return Ok(large::with_engine(|engine| engine.free(VirtAddr(address)))?);
+    }
+    // SAFETY: per the contract, a live heap block with its header.
+    let size = unsafe { heap_block_size(pointer) };
+    let layout = heap_layout(size)?;
+    // SAFETY: allocated by heap_allocate with this layout.
+    unsafe { alloc::alloc::dealloc(pointer.sub(HEADER).as_ptr(), layout) };
+    Ok(())
+}
+
+/// Resizes an allocation, keeping its first `min(old, new)` bytes.
+///
+/// # Safety
+/// As for [`free`].
+pub unsafe fn realloc(pointer: NonNull<u8>, size: u64) -> Result<NonNull<u8>, KernelAllocError> {
+    let address = pointer.as_ptr() as u64;
+    let threshold = large::threshold();
+    if large::owns(address) && size >= threshold {
+        let moved = large::with_engine(|engine| engine.realloc(VirtAddr(address), size))?;
+        return Ok(to_pointer(moved));
+    }
+    let old_size = if large::owns(address) {
+        large::with_engine(|engine| engine.allocation_size(VirtAddr(address)))?
+    } else {
+        // SAFETY: per the contract, a live heap block.
+        unsafe { heap_block_size(pointer) }
+    };
+    let new = malloc(size)?;
+    let kept = usize::try_from(old_size.min(size)).unwrap_or(usize::MAX);
+    // SAFETY: both blocks are live, distinct, and at least `kept` bytes long.
+    unsafe { core::ptr::copy_nonoverlapping(pointer.as_ptr(), new.as_ptr(), kept) };
+    // SAFETY: forwarded from the caller.
+    unsafe { free(pointer)? };
+    Ok(new)
+}
