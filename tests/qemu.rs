@@ -79,8 +79,8 @@ kernel_tests! {
     boot,
     /// `int3` reaches the breakpoint handler and execution resumes after it.
     breakpoint_resumes,
-    /// A read of an unmapped address reports that address in CR2 and the
-    /// page-fault error code that describes the access.
+    /// A write to an unmapped address reports that address in CR2 and the
+    /// page-fault error code "not present, write, supervisor".
     page_fault_reports_cr2_and_error_code,
     /// Unbounded recursion hits the guard page and lands in the double-fault
     /// handler, running on its IST stack.
@@ -94,6 +94,37 @@ kernel_tests! {
     /// The frame allocator hands out every usable frame exactly once and
     /// takes them all back; 64 MiB keeps the walk short.
     frame_allocator_hands_out_every_frame_once with memory "64M",
+    /// Every byte of every `calloc` reads zero across many reuses, and bytes
+    /// written through one allocation never show in a later one: no cache.
+    calloc_reads_zero_nocache,
+    /// The same under the always-zero cache (macOS libmalloc).
+    calloc_reads_zero_alwayszero,
+    /// The same under dirty tracking with the CPU's dirty bit.
+    calloc_reads_zero_dirty_hw,
+    /// The same under dirty tracking with write-protect faults.
+    calloc_reads_zero_dirty_sw,
+    /// The seed's loop, untouched: no cache zeroes nothing and takes no faults.
+    seed_experiment_nocache,
+    /// The seed's loop: always-zero re-zeroes all 25,600 pages of every
+    /// 100 MiB cache hit; 1000 MiB bypasses the cache and costs nothing.
+    seed_experiment_alwayszero,
+    /// The seed's loop: dirty tracking (D bit) zeroes 0 pages and takes 0
+    /// faults after the first round.
+    seed_experiment_dirty_hw,
+    /// The seed's loop: dirty tracking with write faults, the same counters.
+    seed_experiment_dirty_sw,
+    /// Writing k of N pages (k = 0, 1, N/2, N) re-zeroes exactly k on reuse (D bit).
+    dirty_zeroes_exactly_written_pages_hw,
+    /// The same with software dirty tracking.
+    dirty_zeroes_exactly_written_pages_sw,
+    /// A write to an already-writable page takes no fault, but the D bit
+    /// records it and the next reuse re-zeroes exactly that page.
+    hardware_dirty_bit_catches_silent_write,
+    /// Overflow, zero size, double free, interior and unknown pointers are
+    /// errors, not panics.
+    large_allocation_errors_are_values,
+    /// `realloc` keeps contents across sizes and across heap/large blocks.
+    realloc_keeps_contents,
 }
 
 /// The kernel's `test=list` names exactly the tests of [`kernel_tests!`].

@@ -27,7 +27,7 @@ pub fn timed_round(size: u64, written_pages: u64) -> Result<u64, KernelAllocErro
 /// Prints a progress record for `done` of `total` steps, about 20 times in all.
 pub fn progress(label: &str, done: u64, total: u64) {
     let step = (total / 20).max(1);
-    if done == total || done % step == 0 {
+    if done == total || done.is_multiple_of(step) {
         emit_record(format_args!(
             r#"{{"kind":"progress","label":{},"done":{done},"total":{total}}}"#,
             JsonString(label)
@@ -37,7 +37,7 @@ pub fn progress(label: &str, done: u64, total: u64) {
 
 /// A size as a short human label: "100 MiB", "128 KiB".
 pub fn size_label(bytes: u64) -> alloc::string::String {
-    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
         alloc::format!("{} MiB", bytes >> 20)
     } else {
         alloc::format!("{} KiB", bytes >> 10)

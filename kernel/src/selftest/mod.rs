@@ -15,6 +15,7 @@
 mod boot;
 mod frames;
 mod heap;
+mod large;
 
 use crate::arch;
 use crate::console::{JsonString, emit_record};
@@ -43,6 +44,58 @@ const NEUTRAL_TESTS: &[KernelTest] = &[
     KernelTest {
         name: "frame_allocator_hands_out_every_frame_once",
         run: frames::frame_allocator_hands_out_every_frame_once,
+    },
+    KernelTest {
+        name: "calloc_reads_zero_nocache",
+        run: large::calloc_reads_zero_nocache,
+    },
+    KernelTest {
+        name: "calloc_reads_zero_alwayszero",
+        run: large::calloc_reads_zero_alwayszero,
+    },
+    KernelTest {
+        name: "calloc_reads_zero_dirty_hw",
+        run: large::calloc_reads_zero_dirty_hw,
+    },
+    KernelTest {
+        name: "calloc_reads_zero_dirty_sw",
+        run: large::calloc_reads_zero_dirty_sw,
+    },
+    KernelTest {
+        name: "seed_experiment_nocache",
+        run: large::seed_experiment_nocache,
+    },
+    KernelTest {
+        name: "seed_experiment_alwayszero",
+        run: large::seed_experiment_alwayszero,
+    },
+    KernelTest {
+        name: "seed_experiment_dirty_hw",
+        run: large::seed_experiment_dirty_hw,
+    },
+    KernelTest {
+        name: "seed_experiment_dirty_sw",
+        run: large::seed_experiment_dirty_sw,
+    },
+    KernelTest {
+        name: "dirty_zeroes_exactly_written_pages_hw",
+        run: large::dirty_zeroes_exactly_written_pages_hw,
+    },
+    KernelTest {
+        name: "dirty_zeroes_exactly_written_pages_sw",
+        run: large::dirty_zeroes_exactly_written_pages_sw,
+    },
+    KernelTest {
+        name: "hardware_dirty_bit_catches_silent_write",
+        run: large::hardware_dirty_bit_catches_silent_write,
+    },
+    KernelTest {
+        name: "large_allocation_errors_are_values",
+        run: large::large_allocation_errors_are_values,
+    },
+    KernelTest {
+        name: "realloc_keeps_contents",
+        run: large::realloc_keeps_contents,
     },
 ];
 

@@ -19,6 +19,7 @@
 use super::clear::clear_page;
 use super::paging::{phys_to_virt, with_root_table};
 use crate::memory::with_frames;
+use core::sync::atomic::{AtomicU64, Ordering};
 use pristine_allocator::port::{
     Access, AccessFault, DirtyDetection, EntryInfo, FaultCause, PageFlags, Port, PortError,
 };
@@ -26,6 +27,15 @@ use pristine_allocator::{FrameNumber, PAGE_SIZE, PhysAddr as FramePhysAddr, page
 use x86_64::structures::paging::page_table::PageTableEntry;
 use x86_64::structures::paging::{Page as X86Page, PageTable, PageTableFlags as F, PhysFrame};
 use x86_64::{PhysAddr, VirtAddr};
+
+/// Frames taken for page tables of the large-allocation range so far. They
+/// are kept for reuse, never freed, so frame accounting must add them back.
+static PAGE_TABLE_FRAMES: AtomicU64 = AtomicU64::new(0);
+
+/// How many frames the port has taken for page tables since boot.
+pub fn page_table_frames() -> u64 {
+    PAGE_TABLE_FRAMES.load(Ordering::Relaxed)
+}
 
 /// The allocator's port for x86_64 with 4-level paging.
 pub struct X86Port {
@@ -87,6 +97,7 @@ fn install_table(entry: &mut PageTableEntry) -> Result<(), PortError> {
     unsafe { clear_page(phys_to_virt(frame.start_address())) };
     let address = PhysFrame::containing_address(PhysAddr::new(frame.start_address().0));
     entry.set_frame(address, F::PRESENT | F::WRITABLE);
+    PAGE_TABLE_FRAMES.fetch_add(1, Ordering::Relaxed);
     Ok(())
 }
 

@@ -27,6 +27,8 @@ use spin::Once;
 
 static BOOT_INFO: Once<BootInfo> = Once::new();
 
+pub use mmu_port::page_table_frames;
+
 /// The allocator port this architecture provides.
 pub type AllocatorPort = mmu_port::X86Port;
 

@@ -1,0 +1,325 @@
+//! Large-allocation tests: the three policies on real page tables and faults.
+//!
+//! These are the kernel-side proof of Pristine's claim. Each test switches
+//! the engine to the policy it examines (which drains the cache), checks the
+//! engine's exact counters round by round, and ends by checking that every
+//! frame came back: free frames at the end equal those at the start, less
+//! the page-table frames the port created meanwhile (kept for reuse).
+
+use super::TestResult;
+use crate::memory::kalloc::{self, KernelAllocError};
+use crate::memory::{frames, large};
+use alloc::format;
+use core::ptr::NonNull;
+use pristine_allocator::{AllocError, DirtyStrategy, PAGE_SIZE, Policy, Stats};
+
+const HW: DirtyStrategy = DirtyStrategy::Hardware;
+const SW: DirtyStrategy = DirtyStrategy::Software;
+
+/// Free frames and page-table frames when a test started.
+struct FrameBaseline {
+    free: u64,
+    page_tables: u64,
+}
+
+fn start(policy: Policy, dirty: DirtyStrategy) -> Result<FrameBaseline, alloc::string::String> {
+    large::switch(policy, dirty).map_err(|e| format!("switching to {policy:?}: {e:?}"))?;
+    Ok(FrameBaseline {
+        free: frames::stats().free.0,
+        page_tables: crate::arch::page_table_frames(),
+    })
+}
+
+/// Drains the cache and checks every frame came back.
+fn frames_returned(baseline: FrameBaseline) -> TestResult {
+    let (policy, dirty) = large::policy();
+    large::switch(policy, dirty).map_err(|e| format!("draining the cache: {e:?}"))?;
+    let tables = crate::arch::page_table_frames() - baseline.page_tables;
+    let free = frames::stats().free.0;
+    if free + tables != baseline.free {
+        return Err(format!(
+            "frames not returned: {} free before, {free} free + {tables} page tables after",
+            baseline.free
+        ));
+    }
+    Ok(())
+}
+
+fn calloc(size: u64) -> Result<NonNull<u8>, alloc::string::String> {
+    kalloc::calloc(1, size).map_err(|e| format!("calloc({size}): {e:?}"))
+}
+
+fn free(block: NonNull<u8>) -> TestResult {
+    // SAFETY: every block in these tests comes from kalloc and is freed once.
+    unsafe { kalloc::free(block) }.map_err(|e| format!("free: {e:?}"))
+}
+
+fn write_pages(block: NonNull<u8>, pages: impl Iterator<Item = u64>, value: u8) {
+    for page in pages {
+        // SAFETY: callers pass page numbers inside the block.
+        unsafe {
+            block
+                .as_ptr()
+                .add((page * PAGE_SIZE) as usize)
+                .write_volatile(value)
+        };
+    }
+}
+
+/// The offset of the first non-zero byte in the block, if any.
+fn first_nonzero(block: NonNull<u8>, size: u64) -> Option<u64> {
+    // SAFETY: the block is `size` readable bytes; untouched pages read
+    // through the zero page, which the fault handler maps on demand.
+    let bytes = unsafe { core::slice::from_raw_parts(block.as_ptr(), size as usize) };
+    bytes
+        .iter()
+        .position(|&byte| byte != 0)
+        .map(|offset| offset as u64)
+}
+
+/// Rounds of calloc, check every byte is zero, write a round-specific
+/// pattern over a round-specific set of pages, free.
+fn calloc_never_shows_old_bytes(policy: Policy, dirty: DirtyStrategy) -> TestResult {
+    const SIZES: [u64; 4] = [128 << 10, (1 << 20) + 100, 512 << 10, 2 << 20];
+    let baseline = start(policy, dirty)?;
+    for round in 0..16u64 {
+        let size = SIZES[(round % 4) as usize];
+        let block = calloc(size)?;
+        if let Some(offset) = first_nonzero(block, size) {
+            return Err(format!(
+                "round {round}: calloc({size}) byte {offset} is not zero"
+            ));
+        }
+        let pages = size / PAGE_SIZE;
+        let value = round as u8 + 1;
+        match round % 3 {
+            0 => write_pages(block, 0..pages, value),
+            1 => write_pages(block, [0, pages - 1].into_iter(), value),
+            _ => write_pages(block, (0..pages).step_by(7), value),
+        }
+        free(block)?;
+    }
+    frames_returned(baseline)
+}
+
+/// `calloc` memory reads zero across many reuses under no cache.
+pub fn calloc_reads_zero_nocache() -> TestResult {
+    calloc_never_shows_old_bytes(Policy::NoCache, HW)
+}
+
+/// `calloc` memory reads zero across many reuses under the always-zero cache.
+pub fn calloc_reads_zero_alwayszero() -> TestResult {
+    calloc_never_shows_old_bytes(Policy::AlwaysZero, HW)
+}
+
+/// `calloc` memory reads zero under dirty tracking with the hardware D bit.
+pub fn calloc_reads_zero_dirty_hw() -> TestResult {
+    calloc_never_shows_old_bytes(Policy::DirtyTracking, HW)
+}
+
+/// `calloc` memory reads zero under dirty tracking with write faults.
+pub fn calloc_reads_zero_dirty_sw() -> TestResult {
+    calloc_never_shows_old_bytes(Policy::DirtyTracking, SW)
+}
+
+/// One untouched round: counters reset, calloc, free, counters read.
+fn untouched_round(size: u64) -> Result<Stats, alloc::string::String> {
+    large::reset_counters();
+    free(calloc(size)?)?;
+    Ok(large::stats())
+}
+
+fn faults(stats: &Stats) -> u64 {
+    stats.cow_faults + stats.read_faults + stats.tracked_write_faults + stats.spurious_faults
+}
+
+/// The seed's loop at 100 MiB and 1000 MiB, untouched, with exact counters.
+fn seed_experiment(policy: Policy, dirty: DirtyStrategy) -> TestResult {
+    const PAGES_100_MIB: u64 = 25_600;
+    let baseline = start(policy, dirty)?;
+    for round in 0..4 {
+        let stats = untouched_round(100 << 20)?;
+        let reuse = round > 0 && policy.caches();
+        let zeroed = if reuse && policy == Policy::AlwaysZero {
+            PAGES_100_MIB
+        } else {
+            0
+        };
+        if stats.pages_zeroed_on_reuse != zeroed || stats.cache_hits != reuse as u64 {
+            return Err(format!(
+                "100 MiB round {round}: expected {zeroed} re-zeroed: {stats:?}"
+            ));
+        }
+        if policy == Policy::DirtyTracking && (stats.pages_zeroed() != 0 || faults(&stats) != 0) {
+            return Err(format!(
+                "100 MiB round {round}: dirty tracking did work: {stats:?}"
+            ));
+        }
+    }
+    for round in 0..3 {
+        let stats = untouched_round(1000 << 20)?;
+        let bypassed = policy.caches() as u64;
+        if stats.pages_zeroed() != 0 || faults(&stats) != 0 || stats.cache_bypasses != bypassed {
+            return Err(format!(
+                "1000 MiB round {round}: expected a cheap bypass: {stats:?}"
+            ));
+        }
+    }
+    frames_returned(baseline)
+}
+
+/// No cache: untouched rounds zero nothing and take no faults.
+pub fn seed_experiment_nocache() -> TestResult {
+    seed_experiment(Policy::NoCache, HW)
+}
+
+/// Always-zero: every cache hit at 100 MiB re-zeroes all 25,600 pages;
+/// 1000 MiB bypasses the cache and is cheap (the macOS cliff).
+pub fn seed_experiment_alwayszero() -> TestResult {
+    seed_experiment(Policy::AlwaysZero, HW)
+}
+
+/// Dirty tracking (D bit): after the first round, 0 pages zeroed, 0 faults.
+pub fn seed_experiment_dirty_hw() -> TestResult {
+    seed_experiment(Policy::DirtyTracking, HW)
+}
+
+/// Dirty tracking (write faults): the same counters as with the D bit.
+pub fn seed_experiment_dirty_sw() -> TestResult {
+    seed_experiment(Policy::DirtyTracking, SW)
+}
+
+/// Write `k` of `N` pages, free, calloc again: exactly `k` pages re-zeroed,
+/// for k = 0, 1, N/2, N, twice in a row (the second time after re-arming).
+fn zeroes_exactly_written(dirty: DirtyStrategy) -> TestResult {
+    const PAGES: u64 = 64;
+    let size = PAGES * PAGE_SIZE;
+    let baseline = start(Policy::DirtyTracking, dirty)?;
+    for written in [0, 1, PAGES / 2, PAGES] {
+        large::switch(Policy::DirtyTracking, dirty).map_err(|e| format!("{e:?}"))?;
+        let mut block = calloc(size)?;
+        for cycle in 0..2 {
+            write_pages(block, 0..written, 0xee);
+            free(block)?;
+            large::reset_counters();
+            block = calloc(size)?;
+            let stats = large::stats();
+            if stats.cache_hits != 1 || stats.pages_zeroed_on_reuse != written {
+                return Err(format!(
+                    "k={written} cycle {cycle}: expected {written}: {stats:?}"
+                ));
+            }
+            if let Some(offset) = first_nonzero(block, size) {
+                return Err(format!("k={written} cycle {cycle}: byte {offset} not zero"));
+            }
+        }
+        free(block)?;
+    }
+    frames_returned(baseline)
+}
+
+/// Dirty tracking with the D bit zeroes exactly the written pages.
+pub fn dirty_zeroes_exactly_written_pages_hw() -> TestResult {
+    zeroes_exactly_written(HW)
+}
+
+/// Dirty tracking with write faults zeroes exactly the written pages.
+pub fn dirty_zeroes_exactly_written_pages_sw() -> TestResult {
+    zeroes_exactly_written(SW)
+}
+
+/// A write to a page that is already writable takes no fault, yet the CPU's
+/// dirty bit records it, so the next reuse re-zeroes exactly that page.
+pub fn hardware_dirty_bit_catches_silent_write() -> TestResult {
+    let size = 64 * PAGE_SIZE;
+    let baseline = start(Policy::DirtyTracking, HW)?;
+    let block = calloc(size)?;
+    write_pages(block, [3].into_iter(), 1);
+    free(block)?;
+    let block = calloc(size)?;
+    large::reset_counters();
+    write_pages(block, [3].into_iter(), 2);
+    let silent = large::stats();
+    if faults(&silent) != 0 {
+        return Err(format!("the write to a writable page faulted: {silent:?}"));
+    }
+    free(block)?;
+    large::reset_counters();
+    let block = calloc(size)?;
+    let stats = large::stats();
+    if stats.pages_zeroed_on_reuse != 1 || first_nonzero(block, size).is_some() {
+        return Err(format!(
+            "the D bit did not lead to exactly one re-zeroed page: {stats:?}"
+        ));
+    }
+    free(block)?;
+    frames_returned(baseline)
+}
+
+/// Bad calls get errors, not panics: overflow, zero size, double free,
+/// a pointer into the middle of a block, a pointer nobody allocated.
+pub fn large_allocation_errors_are_values() -> TestResult {
+    let baseline = start(Policy::DirtyTracking, HW)?;
+    expect(kalloc::calloc(u64::MAX, 2), KernelAllocError::Overflow)?;
+    expect(kalloc::calloc(0, 4096), KernelAllocError::ZeroSize)?;
+    let block = calloc(1 << 20)?;
+    let inner = NonNull::new(block.as_ptr().wrapping_add(8192)).ok_or("null")?;
+    // SAFETY: the engine checks large pointers; no heap block is involved.
+    let result = unsafe { kalloc::free(inner) };
+    expect(
+        result,
+        KernelAllocError::Large(AllocError::NotRegionStart(address(inner))),
+    )?;
+    free(block)?;
+    // SAFETY: as above: a large pointer, checked by the engine.
+    let result = unsafe { kalloc::free(block) };
+    expect(
+        result,
+        KernelAllocError::Large(AllocError::DoubleFree(address(block))),
+    )?;
+    let stranger = crate::arch::layout::LARGE_ALLOCATION_START + (1 << 40);
+    let stranger = NonNull::new(stranger as *mut u8).ok_or("null")?;
+    // SAFETY: as above.
+    let result = unsafe { kalloc::free(stranger) };
+    expect(
+        result,
+        KernelAllocError::Large(AllocError::UnknownPointer(address(stranger))),
+    )?;
+    frames_returned(baseline)
+}
+
+fn address(pointer: NonNull<u8>) -> pristine_allocator::VirtAddr {
+    pristine_allocator::VirtAddr(pointer.as_ptr() as u64)
+}
+
+fn expect<T: core::fmt::Debug>(
+    result: Result<T, KernelAllocError>,
+    expected: KernelAllocError,
+) -> TestResult {
+    match result {
+        Err(error) if error == expected => Ok(()),
+        other => Err(format!("expected Err({expected:?}), got {other:?}")),
+    }
+}
+
+/// `realloc` keeps contents when growing and shrinking, across the heap /
+/// large-allocation boundary, and `malloc` serves both sizes.
+pub fn realloc_keeps_contents() -> TestResult {
+    let baseline = start(Policy::DirtyTracking, HW)?;
+    let small = kalloc::malloc(1000).map_err(|e| format!("malloc: {e:?}"))?;
+    // SAFETY: 1000 writable bytes.
+    unsafe { small.as_ptr().write_bytes(0x11, 1000) };
+    let mut block = small;
+    for size in [300 << 10, 2 << 20, 200 << 10, 500] {
+        // SAFETY: `block` is live and from kalloc.
+        block = unsafe { kalloc::realloc(block, size) }.map_err(|e| format!("realloc: {e:?}"))?;
+        let kept = 500.min(size) as usize;
+        // SAFETY: at least `kept` bytes are live.
+        let bytes = unsafe { core::slice::from_raw_parts(block.as_ptr(), kept) };
+        if let Some(offset) = bytes.iter().position(|&byte| byte != 0x11) {
+            return Err(format!("after realloc to {size}: byte {offset} lost"));
+        }
+    }
+    free(block)?;
+    frames_returned(baseline)
+}
