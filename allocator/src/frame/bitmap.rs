@@ -44,7 +44,15 @@
 //!
 //! With n frames and L = ⌈log₆₄ n⌉ tree levels (L = 4 for 8 GiB):
 //! - [`allocate`](FrameAllocator::allocate), [`free`](FrameAllocator::free):
-//!   O(L), at most 2L word reads and L word writes in each tree.
+//!   O(L), at most 2L word reads and L word writes in each tree. Usually
+//!   O(1): `allocate` first looks in the word of the lowest possibly free
+//!   frame (see `bitmap/single.rs`), and a summary level is only written when
+//!   a word turns empty, non-empty, full or not full. Measured: one
+//!   `allocate` plus its `free` costs 135 guest instructions (median of 1,000,
+//!   down from 447 with the generic run paths), from the kernel's
+//!   `mode=baseline` `frame_alloc_free` built with the `kernel` profile
+//!   (release with debug assertions and overflow checks), in QEMU 7.2 TCG
+//!   with `-icount shift=0,sleep=off`, where the TSC counts instructions.
 //! - [`allocate_contiguous`](FrameAllocator::allocate_contiguous) of `count`
 //!   frames: O(L + count/64) per candidate start examined. Each rejected
 //!   candidate is skipped past its first busy frame, so the candidates are at
@@ -73,6 +81,7 @@ use core::fmt;
 
 mod ranges;
 mod runs;
+mod single;
 
 /// How many frames the allocator manages and how many of them are free.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,7 +101,8 @@ pub struct FrameAllocator<'m> {
     free: SummaryBitmap<'m>,
     /// One bit per word of `free`, set = all 64 frames free, with summaries.
     full: SummaryBitmap<'m>,
-    /// One bit per frame, set = usable RAM owned by the allocator.
+    /// One bit per frame, set = usable RAM owned by the allocator. Never set
+    /// for a reserved frame.
     usable: &'m mut [u64],
     /// One bit per frame, set = reserved for good.
     reserved: &'m mut [u64],
@@ -102,6 +112,9 @@ pub struct FrameAllocator<'m> {
     usable_count: u64,
     /// Number of set bits in `free`.
     free_count: u64,
+    /// No frame below this one is free: [`allocate`](Self::allocate) starts
+    /// its search here. Raised by `allocate`, lowered by every free.
+    search_start: u64,
 }
 
 impl<'m> FrameAllocator<'m> {
@@ -147,20 +160,8 @@ impl<'m> FrameAllocator<'m> {
             frame_limit,
             usable_count: 0,
             free_count: 0,
+            search_start: 0,
         })
-    }
-
-    /// Takes the lowest-numbered free frame.
-    pub fn allocate(&mut self) -> Result<FrameNumber, FrameError> {
-        let frame = self.free.next_set(0).ok_or(FrameError::OutOfFrames)?;
-        self.take_run(frame, frame + 1);
-        Ok(FrameNumber(frame))
-    }
-
-    /// Gives back one frame taken with [`allocate`](Self::allocate) or as part
-    /// of a run.
-    pub fn free(&mut self, frame: FrameNumber) -> Result<(), FrameError> {
-        self.free_contiguous(frame, FrameCount(1))
     }
 
     /// Whether `frame` is usable and free (false beyond the limit).
@@ -201,6 +202,7 @@ impl<'m> FrameAllocator<'m> {
             self.set_free_word(word, self.free.leaf_word(word) | mask);
         }
         self.free_count += end - start;
+        self.search_start = self.search_start.min(start);
     }
 
     /// Replaces word `word` of the free bitmap and keeps the "fully free"
@@ -260,7 +262,6 @@ mod tests {
     use super::*;
     use crate::addr::PhysAddr;
     use alloc::vec;
-    use alloc::vec::Vec;
 
     /// Runs `test` on an allocator for `limit` frames with `usable` frame
     /// ranges added.
@@ -279,68 +280,6 @@ mod tests {
 
     pub(super) fn addr(frame: u64) -> PhysAddr {
         FrameNumber(frame).start_address()
-    }
-
-    #[test]
-    fn allocate_returns_the_lowest_free_frame() {
-        with_frames(1000, &[(700, 800), (10, 20)], |frames| {
-            assert_eq!(frames.allocate(), Ok(FrameNumber(10)));
-            assert_eq!(frames.allocate(), Ok(FrameNumber(11)));
-            frames.free(FrameNumber(10)).unwrap();
-            assert_eq!(frames.allocate(), Ok(FrameNumber(10)));
-            let rest: Vec<_> = (0..8).map(|_| frames.allocate().unwrap().0).collect();
-            assert_eq!(rest, [12, 13, 14, 15, 16, 17, 18, 19]);
-            assert_eq!(frames.allocate(), Ok(FrameNumber(700)));
-        });
-    }
-
-    #[test]
-    fn a_double_free_is_refused() {
-        with_frames(100, &[(0, 100)], |frames| {
-            let frame = frames.allocate().unwrap();
-            assert_eq!(frames.free(frame), Ok(()));
-            assert_eq!(frames.free(frame), Err(FrameError::DoubleFree(frame)));
-            assert_eq!(
-                frames.free(FrameNumber(50)),
-                Err(FrameError::DoubleFree(FrameNumber(50)))
-            );
-        });
-    }
-
-    #[test]
-    fn freeing_a_frame_never_usable_is_refused() {
-        with_frames(100, &[(10, 100)], |frames| {
-            assert_eq!(
-                frames.free(FrameNumber(3)),
-                Err(FrameError::NotUsable(FrameNumber(3)))
-            );
-            let beyond = FrameError::BeyondLimit {
-                frame: FrameNumber(100),
-                limit: FrameNumber(100),
-            };
-            assert_eq!(frames.free(FrameNumber(100)), Err(beyond));
-            assert_eq!(
-                frames.free_contiguous(FrameNumber(99), FrameCount(2)),
-                Err(beyond)
-            );
-            let overflow = frames.free_contiguous(FrameNumber(u64::MAX), FrameCount(2));
-            assert!(matches!(overflow, Err(FrameError::BeyondLimit { .. })));
-        });
-    }
-
-    #[test]
-    fn exhaustion_is_an_error_not_a_panic() {
-        with_frames(130, &[(1, 66), (100, 130)], |frames| {
-            for _ in 0..95 {
-                frames.allocate().unwrap();
-            }
-            assert_eq!(frames.allocate(), Err(FrameError::OutOfFrames));
-            let run = frames.allocate_contiguous(FrameCount(1), FrameCount(1));
-            assert!(matches!(run, Err(FrameError::NoContiguousRun { .. })));
-        });
-        with_frames(0, &[(0, 10)], |frames| {
-            assert_eq!(frames.allocate(), Err(FrameError::OutOfFrames));
-        });
     }
 
     #[test]

@@ -113,10 +113,47 @@ impl<'m> SummaryBitmap<'m> {
         let Some(leaf) = self.levels[0].get_mut(index) else {
             return;
         };
-        *leaf = value;
+        let old = core::mem::replace(leaf, value);
+        if (old == 0) != (value == 0) {
+            self.propagate(index, value != 0);
+        }
+    }
+
+    /// Sets the bits of `mask` in leaf word `index`, keeps the summary levels
+    /// up to date, and returns the word as it was; does nothing and returns
+    /// `None` beyond the end.
+    ///
+    /// The caller must not set bits at or beyond the bitmap's bit count.
+    pub(super) fn set_bits(&mut self, index: usize, mask: u64) -> Option<u64> {
+        let leaf = self.levels[0].get_mut(index)?;
+        let old = *leaf;
+        *leaf = old | mask;
+        if old == 0 && mask != 0 {
+            self.propagate(index, true);
+        }
+        Some(old)
+    }
+
+    /// Clears the bits of `mask` in leaf word `index`, keeps the summary
+    /// levels up to date, and returns the word as it was; does nothing and
+    /// returns `None` beyond the end.
+    pub(super) fn clear_bits(&mut self, index: usize, mask: u64) -> Option<u64> {
+        let leaf = self.levels[0].get_mut(index)?;
+        let old = *leaf;
+        *leaf = old & !mask;
+        if old != 0 && old & !mask == 0 {
+            self.propagate(index, false);
+        }
+        Some(old)
+    }
+
+    /// Records in the summary levels that leaf word `index` just became
+    /// nonzero (or zero): one bit per level, stopping at the first summary
+    /// word that keeps its own "has a set bit" state.
+    fn propagate(&mut self, index: usize, nonzero: bool) {
+        let levels = self.levels.get_mut(1..self.used_levels).unwrap_or_default();
         let mut child = index;
-        let mut nonzero = value != 0;
-        for level in self.levels[1..self.used_levels].iter_mut() {
+        for level in levels {
             let parent = child / WORD_BITS as usize;
             let mask = 1 << (child % WORD_BITS as usize);
             let Some(word) = level.get_mut(parent) else {
@@ -124,10 +161,9 @@ impl<'m> SummaryBitmap<'m> {
             };
             let old = *word;
             *word = if nonzero { old | mask } else { old & !mask };
-            if *word == old {
-                return; // This level kept its state, so every level above did too.
+            if (old == 0) == (*word == 0) {
+                return; // This word kept its state, so every level above did too.
             }
-            nonzero = *word != 0;
             child = parent;
         }
     }
@@ -234,5 +270,21 @@ mod tests {
                 .iter()
                 .all(|level| level.iter().all(|&w| w == 0))
         );
+    }
+
+    #[test]
+    fn set_and_clear_bits_return_the_old_word_and_keep_summaries() {
+        let bits = 64 * 64 * 64 * 2;
+        let mut storage = vec![0; words_needed(bits) as usize];
+        let (mut tree, _) = SummaryBitmap::new(&mut storage, bits).unwrap();
+        assert_eq!(tree.set_bits(5000, 0b100), Some(0));
+        assert_eq!(tree.set_bits(5000, 0b001), Some(0b100));
+        assert_eq!(tree.next_set(0), Some(5000 * 64));
+        assert_eq!(tree.clear_bits(5000, 0b001), Some(0b101));
+        assert_eq!(tree.next_set(0), Some(5000 * 64 + 2));
+        assert_eq!(tree.clear_bits(5000, 0b100), Some(0b100));
+        assert_eq!(tree.next_set(0), None);
+        assert_eq!(tree.set_bits(usize::MAX, 1), None);
+        assert_eq!(tree.clear_bits(usize::MAX, 1), None);
     }
 }

@@ -32,6 +32,7 @@ impl FrameAllocator<'_> {
         }
         self.usable_count += added;
         self.free_count += added;
+        self.search_start = self.search_start.min(first);
         FrameCount(added)
     }
 

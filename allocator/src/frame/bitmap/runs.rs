@@ -4,7 +4,7 @@
 //! of 512; DMA buffers and page-table pools ask for smaller aligned runs.
 //! Searching for the lowest such run is the one part of the frame allocator
 //! that can look at more than one candidate, so it lives here, apart from the
-//! single-frame fast path in the parent module.
+//! single-frame fast path in `single.rs`.
 //!
 //! The search keeps a cursor below which every aligned start has been ruled
 //! out. It asks the summary tree for the next possible start, rounds it up to
@@ -14,7 +14,7 @@
 //! on a fully free word, so they search the "full" tree and skip partly used
 //! words entirely.
 
-use super::{FrameAllocator, bit_at, frame_of, word_at};
+use super::{FrameAllocator, frame_of, word_at};
 use crate::addr::{FrameCount, FrameNumber};
 use crate::frame::error::FrameError;
 use crate::frame::summary::WORD_BITS;
@@ -107,14 +107,7 @@ impl FrameAllocator<'_> {
             let bad = mask & (word_at(self.reserved, word) | not_used);
             (bad != 0).then_some((word, bad))
         })?;
-        let frame = FrameNumber(frame_of(word, bad));
-        Some(if bit_at(self.reserved, frame.0) {
-            FrameError::Reserved(frame)
-        } else if !bit_at(self.usable, frame.0) {
-            FrameError::NotUsable(frame)
-        } else {
-            FrameError::DoubleFree(frame)
-        })
+        Some(self.why_unfreeable(FrameNumber(frame_of(word, bad))))
     }
 }
 
