@@ -10,7 +10,7 @@ use core::fmt;
 
 use crate::addr::VirtAddr;
 use crate::frame::FrameError;
-use crate::port::PortError;
+use crate::port::{AccessFault, PortError};
 
 /// Why an allocation call failed. The engine's state is unchanged unless the
 /// variant says otherwise.
@@ -55,6 +55,21 @@ pub enum AllocError {
     /// The port refused a page-table change (for example, it ran out of
     /// page-table frames). The allocation involved is left as it was.
     Port(PortError),
+    /// The port refused to write zeroes through a mapping the engine had
+    /// just made present and writable: the port and its page tables
+    /// disagree (a port bug).
+    PortFault(AccessFault),
+}
+
+/// A failure inside the engine while mapping or releasing pages, before it
+/// is reported to a caller as an [`AllocError`] or to the kernel as a
+/// [`crate::fault::FatalFault`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shortfall {
+    /// The frame source failed (out of frames, or refused a frame back).
+    Frames(FrameError),
+    /// The port refused a page-table change.
+    Port(PortError),
 }
 
 /// Why an engine could not be built.
@@ -92,6 +107,7 @@ impl fmt::Display for AllocError {
             }
             AllocError::FrameSource(err) => write!(f, "frame source refused a frame: {err:?}"),
             AllocError::Port(err) => write!(f, "port error: {err}"),
+            AllocError::PortFault(fault) => write!(f, "port refused a write at {}", fault.addr),
         }
     }
 }
@@ -119,6 +135,36 @@ impl From<PortError> for AllocError {
     }
 }
 
+impl From<FrameError> for AllocError {
+    fn from(err: FrameError) -> AllocError {
+        match err {
+            FrameError::OutOfFrames => AllocError::OutOfFrames,
+            other => AllocError::FrameSource(other),
+        }
+    }
+}
+
+impl From<Shortfall> for AllocError {
+    fn from(failure: Shortfall) -> AllocError {
+        match failure {
+            Shortfall::Frames(err) => AllocError::from(err),
+            Shortfall::Port(err) => AllocError::Port(err),
+        }
+    }
+}
+
+impl From<PortError> for Shortfall {
+    fn from(err: PortError) -> Shortfall {
+        Shortfall::Port(err)
+    }
+}
+
+impl From<FrameError> for Shortfall {
+    fn from(err: FrameError) -> Shortfall {
+        Shortfall::Frames(err)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,11 +176,27 @@ mod tests {
             size: 10,
             threshold: 4096,
         };
-        assert_eq!(below.to_string(), "10 bytes is below the 4096-byte threshold");
+        assert_eq!(
+            below.to_string(),
+            "10 bytes is below the 4096-byte threshold"
+        );
         assert_eq!(
             AllocError::DoubleFree(VirtAddr(0x1000)).to_string(),
             "0x1000 was already freed"
         );
         assert_eq!(SetupError::EmptyRange.to_string(), "empty virtual range");
+    }
+
+    #[test]
+    fn frame_shortage_becomes_out_of_frames() {
+        assert_eq!(
+            AllocError::from(FrameError::OutOfFrames),
+            AllocError::OutOfFrames
+        );
+        let refused = Shortfall::Frames(FrameError::DoubleFree(crate::FrameNumber(3)));
+        assert!(matches!(
+            AllocError::from(refused),
+            AllocError::FrameSource(_)
+        ));
     }
 }

@@ -105,7 +105,10 @@ mod tests {
     fn page_of_address_rounds_down() {
         assert_eq!(Page::containing(VirtAddr(0x1fff)).start(), VirtAddr(0x1000));
         assert_eq!(Page::from_start(VirtAddr(0x1001)), None);
-        assert_eq!(Page::from_start(VirtAddr(0x2000)).map(Page::number), Some(2));
+        assert_eq!(
+            Page::from_start(VirtAddr(0x2000)).map(Page::number),
+            Some(2)
+        );
     }
 
     #[test]

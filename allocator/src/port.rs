@@ -177,6 +177,9 @@ mod tests {
     fn port_errors_describe_themselves() {
         use std::string::ToString;
         let page = Page::containing(VirtAddr(0x5000));
-        assert_eq!(PortError::NotMapped(page).to_string(), "page 0x5000 is not mapped");
+        assert_eq!(
+            PortError::NotMapped(page).to_string(),
+            "page 0x5000 is not mapped"
+        );
     }
 }

@@ -77,6 +77,14 @@ impl Region {
         page >= self.start.number() && page < self.end_number()
     }
 
+    /// The byte length a live region was asked for (0 if cached).
+    pub const fn live_len(&self) -> u64 {
+        match self.state {
+            RegionState::Live { len } => len,
+            RegionState::Cached { .. } => 0,
+        }
+    }
+
     /// Whether the region is in the cache.
     pub const fn is_cached(&self) -> bool {
         matches!(self.state, RegionState::Cached { .. })

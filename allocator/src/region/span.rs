@@ -43,7 +43,11 @@ impl PageSpan {
             };
         }
         PageSpan {
-            start: if index.0 < self.start { index.0 } else { self.start },
+            start: if index.0 < self.start {
+                index.0
+            } else {
+                self.start
+            },
             end: if index.0 >= self.end {
                 index.0.saturating_add(1)
             } else {
@@ -67,7 +71,11 @@ impl PageSpan {
 
     /// The part of the span at or above `start`.
     pub const fn from(self, start: u64) -> PageSpan {
-        let start = if self.start > start { self.start } else { start };
+        let start = if self.start > start {
+            self.start
+        } else {
+            start
+        };
         if start >= self.end {
             PageSpan::EMPTY
         } else {
@@ -95,7 +103,9 @@ mod tests {
 
     #[test]
     fn span_grows_to_include_pages() {
-        let span = PageSpan::EMPTY.including(PageIndex(5)).including(PageIndex(2));
+        let span = PageSpan::EMPTY
+            .including(PageIndex(5))
+            .including(PageIndex(2));
         assert_eq!(span.indices(), 2..6);
         assert_eq!(span.including(PageIndex(3)), span);
     }
@@ -107,6 +117,9 @@ mod tests {
         assert_eq!(span.from(6).indices(), 6..10);
         assert!(span.below(2).is_empty());
         assert!(span.from(10).is_empty());
-        assert_eq!(PageSpan::EMPTY.indices().collect::<Vec<_>>(), Vec::<u64>::new());
+        assert_eq!(
+            PageSpan::EMPTY.indices().collect::<Vec<_>>(),
+            Vec::<u64>::new()
+        );
     }
 }

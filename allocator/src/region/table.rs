@@ -187,8 +187,14 @@ mod tests {
         table.insert(region_at(0x106, 2)).unwrap();
         let removed = table.remove(0).unwrap();
         assert_eq!(removed.start.number(), 0x100);
-        assert_eq!(table.find_gap(&range(), PageCount(5)).unwrap().number(), 0x100);
-        assert_eq!(table.find_gap(&range(), PageCount(6)).unwrap().number(), 0x109);
+        assert_eq!(
+            table.find_gap(&range(), PageCount(5)).unwrap().number(),
+            0x100
+        );
+        assert_eq!(
+            table.find_gap(&range(), PageCount(6)).unwrap().number(),
+            0x109
+        );
         assert_eq!(table.find_gap(&range(), PageCount(7)), None);
     }
 

@@ -1,0 +1,241 @@
+//! Serving an allocation from the cache: trim, then zero as the policy says.
+//!
+//! A cached region at least as large as the request is trimmed to the
+//! requested pages (the excess is released, so no stale byte lies beyond
+//! the allocation either). A `malloc` takes it as it is. A `calloc` must
+//! see zeroes, and the policies differ exactly here:
+//!
+//! - [`crate::Policy::AlwaysZero`] zeroes every page through its mapping.
+//!   Pages never touched first fault in and get a frame, as macOS paged in
+//!   untouched memory to `memset` it. Cost: O(pages), in bytes written;
+//!   a page faulted in this way is zeroed twice (once by the fault, once
+//!   by the `memset`), as it was on macOS.
+//! - [`crate::Policy::DirtyTracking`] zeroes only the pages whose entry says
+//!   "written since zeroed" and re-arms their detection. Cost: see
+//!   [`crate::dirty`] ("How close to O(written)").
+//!
+//! Zeroing goes through the mapping ([`crate::port::Port::write_zeroes`]) so
+//! the simulator sees and logs every page zeroed on reuse.
+
+use crate::addr::VirtAddr;
+use crate::cache::Policy;
+use crate::dirty::DirtyStrategy;
+use crate::engine::{Fill, LargeAllocator};
+use crate::error::AllocError;
+use crate::frame::FrameSource;
+use crate::page::{Page, PageCount, PageIndex};
+use crate::port::{Access, PageFlags, Port};
+use crate::region::{Region, RegionState};
+
+impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
+    /// Takes the cached region that best fits `pages` pages out of the
+    /// cache, marking it live with `len` bytes; returns its first page.
+    pub(crate) fn take_cached(&mut self, pages: PageCount, len: u64) -> Option<Page> {
+        let index = self.best_fit(pages)?;
+        let region = self.regions.get_mut(index)?;
+        region.state = RegionState::Live { len };
+        Some(region.start)
+    }
+
+    /// Makes the region at `start`, just taken from the cache, ready for a
+    /// request of `pages` pages. On failure the region is released, not
+    /// left half zeroed.
+    pub(crate) fn reuse(
+        &mut self,
+        start: Page,
+        pages: PageCount,
+        fill: Fill,
+    ) -> Result<VirtAddr, AllocError> {
+        if let Err(err) = self.prepare_reused(start, pages, fill) {
+            if let Some(index) = self.regions.find(start.start()) {
+                // The first error is the one worth reporting.
+                let _ = self.release_region(index);
+            }
+            return Err(err);
+        }
+        Ok(start.start())
+    }
+
+    fn prepare_reused(
+        &mut self,
+        start: Page,
+        pages: PageCount,
+        fill: Fill,
+    ) -> Result<(), AllocError> {
+        self.trim_region(start, pages)?;
+        if fill == Fill::Unspecified {
+            return Ok(());
+        }
+        let Some(region) = self
+            .regions
+            .find(start.start())
+            .and_then(|i| self.regions.get(i))
+        else {
+            return Ok(());
+        };
+        let region = *region;
+        match self.config.policy {
+            Policy::AlwaysZero => self.zero_every_page(&region),
+            Policy::DirtyTracking => self.zero_written_pages(&region),
+            Policy::NoCache => Ok(()),
+        }
+    }
+
+    /// AlwaysZero: faults every page in and zeroes it through its mapping.
+    fn zero_every_page(&mut self, region: &Region) -> Result<(), AllocError> {
+        for index in 0..region.pages.0 {
+            let page = region.page(PageIndex(index));
+            if !self.port.query(page).is_some_and(|entry| entry.writable) {
+                self.resolve(page, Access::Write)?;
+            }
+            self.write_zeroes_through(page)?;
+        }
+        Ok(())
+    }
+
+    /// DirtyTracking: zeroes and re-arms only the pages written since they
+    /// were last zeroed; visits only the region's touched span.
+    fn zero_written_pages(&mut self, region: &Region) -> Result<(), AllocError> {
+        for index in region.touched.below(region.pages.0).indices() {
+            let page = region.page(PageIndex(index));
+            let Some(entry) = self.port.query(page) else {
+                continue;
+            };
+            if self.zero_page.is(entry.frame) || !self.dirty.written_since_zeroed(&entry) {
+                continue;
+            }
+            self.write_zeroes_through(page)?;
+            self.rearm(page)?;
+        }
+        Ok(())
+    }
+
+    /// Zeroes `page` through its mapping, faulting it in once if the port
+    /// refuses (a stale TLB entry, say).
+    fn write_zeroes_through(&mut self, page: Page) -> Result<(), AllocError> {
+        let Err(fault) = self.port.write_zeroes(page) else {
+            self.stats.pages_zeroed_on_reuse += 1;
+            return Ok(());
+        };
+        self.resolve(page, fault.access)?;
+        self.port
+            .write_zeroes(page)
+            .map_err(AllocError::PortFault)?;
+        self.stats.pages_zeroed_on_reuse += 1;
+        Ok(())
+    }
+
+    /// Makes the next write to `page` visible again: clear the dirty bit or
+    /// write-protect, then flush the TLB entry (a cached translation with D
+    /// set, or writable, would let the next write through unseen).
+    fn rearm(&mut self, page: Page) -> Result<(), AllocError> {
+        match self.dirty {
+            DirtyStrategy::Hardware => self.port.clear_dirty(page),
+            DirtyStrategy::Software => self.port.protect(page, PageFlags::empty())?,
+        }
+        self.port.flush_tlb(page);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cache::Policy;
+    use crate::page::Page;
+    use crate::port::DirtyDetection;
+    use crate::sim::testing::{after, config, engine, engine_with, pages};
+    use crate::sim::{read_byte, reads_zero, write_byte};
+
+    #[test]
+    fn always_zero_faults_in_and_zeroes_every_page() {
+        let mut engine = engine(Policy::AlwaysZero, DirtyDetection::Hardware);
+        let ptr = engine.calloc(1, pages(4)).unwrap();
+        write_byte(&mut engine, after(ptr, 1), 9).unwrap();
+        engine.free(ptr).unwrap();
+        engine.reset_counters();
+        assert_eq!(engine.calloc(1, pages(4)), Ok(ptr));
+        let stats = engine.stats();
+        assert_eq!(stats.pages_zeroed_on_reuse, 4);
+        assert_eq!(stats.cow_faults, 3, "untouched pages paged in");
+        assert_eq!(stats.frames_in_use, 4);
+        assert_eq!(engine.port_mut().take_zeroed_pages().len(), 4);
+        assert_eq!(reads_zero(&mut engine, ptr, pages(4)), Ok(true));
+    }
+
+    #[test]
+    fn dirty_tracking_zeroes_only_written_pages() {
+        for dirty in [DirtyDetection::Hardware, DirtyDetection::SoftwareOnly] {
+            let mut engine = engine(Policy::DirtyTracking, dirty);
+            let ptr = engine.calloc(1, pages(4)).unwrap();
+            write_byte(&mut engine, after(ptr, 2), 9).unwrap();
+            assert_eq!(read_byte(&mut engine, after(ptr, 0)), Ok(0));
+            engine.free(ptr).unwrap();
+            let _ = engine.port_mut().take_zeroed_pages();
+            assert_eq!(engine.calloc(1, pages(4)), Ok(ptr));
+            let zeroed = engine.port_mut().take_zeroed_pages();
+            assert_eq!(zeroed, std::vec![Page::containing(after(ptr, 2))]);
+            assert_eq!(engine.stats().frames_in_use, 1);
+            assert_eq!(reads_zero(&mut engine, ptr, pages(4)), Ok(true));
+            // Re-armed: a second round without writes zeroes nothing.
+            engine.free(ptr).unwrap();
+            assert_eq!(engine.calloc(1, pages(4)), Ok(ptr));
+            assert!(engine.port_mut().take_zeroed_pages().is_empty());
+            assert_eq!(engine.port().counters().stale_translations, 0);
+        }
+    }
+
+    #[test]
+    fn software_rearm_write_protects_and_tracks_the_next_write() {
+        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::SoftwareOnly);
+        let ptr = engine.calloc(1, pages(2)).unwrap();
+        write_byte(&mut engine, ptr, 1).unwrap();
+        engine.free(ptr).unwrap();
+        assert_eq!(engine.calloc(1, pages(2)), Ok(ptr));
+        assert!(!engine.port().entry(Page::containing(ptr)).unwrap().writable);
+        write_byte(&mut engine, ptr, 2).unwrap();
+        assert_eq!(engine.stats().tracked_write_faults, 1);
+        assert_eq!(read_byte(&mut engine, ptr), Ok(2));
+    }
+
+    #[test]
+    fn an_untouched_cached_region_costs_nothing_to_reuse() {
+        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
+        let ptr = engine.calloc(1, pages(7)).unwrap();
+        engine.free(ptr).unwrap();
+        let before = engine.port().counters();
+        assert_eq!(engine.calloc(1, pages(7)), Ok(ptr));
+        let spent = engine.port().counters().since(&before);
+        assert_eq!((spent.queries, spent.page_table_ops()), (0, 0));
+    }
+
+    #[test]
+    fn malloc_from_the_cache_may_return_old_data() {
+        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
+        let ptr = engine.calloc(1, pages(2)).unwrap();
+        write_byte(&mut engine, ptr, 77).unwrap();
+        engine.free(ptr).unwrap();
+        assert_eq!(engine.malloc(pages(2)), Ok(ptr));
+        assert_eq!(read_byte(&mut engine, ptr), Ok(77));
+        assert_eq!(engine.stats().pages_zeroed_on_reuse, 0);
+        // A calloc after that malloc still sees zeroes.
+        engine.free(ptr).unwrap();
+        assert_eq!(engine.calloc(1, pages(2)), Ok(ptr));
+        assert_eq!(read_byte(&mut engine, ptr), Ok(0));
+    }
+
+    #[test]
+    fn always_zero_without_frames_fails_and_releases_the_region() {
+        let mut engine = engine_with(config(Policy::AlwaysZero), 3, DirtyDetection::Hardware);
+        let ptr = engine.calloc(1, pages(3)).unwrap();
+        write_byte(&mut engine, ptr, 1).unwrap();
+        engine.free(ptr).unwrap();
+        let other = engine.calloc(1, pages(1)).unwrap();
+        write_byte(&mut engine, other, 1).unwrap();
+        assert_eq!(
+            engine.calloc(1, pages(3)),
+            Err(crate::AllocError::OutOfFrames)
+        );
+        assert_eq!(engine.stats().frames_in_use, 1);
+        assert_eq!(engine.cache_usage().entries, 0);
+    }
+}

@@ -1,0 +1,105 @@
+//! How an engine is set up: range, policy, dirty strategy, threshold, limits.
+//!
+//! [`Config::new`] gives Pristine's defaults (glibc's 128 KiB threshold,
+//! libmalloc-116 cache limits, lazy zero page, dirty tracking with the best
+//! dirty detection the port offers); the `with_*` methods change one thing
+//! at a time, so a kernel experiment reads as a list of its differences.
+
+use crate::cache::{CacheLimits, Policy};
+use crate::dirty::DirtyStrategy;
+use crate::region::VirtRange;
+use crate::zero_page::ZeroPageMapping;
+
+/// glibc's default mmap threshold: 128 KiB.
+pub const DEFAULT_THRESHOLD: u64 = 128 << 10;
+
+/// Everything an engine needs to know besides its port and frames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Config {
+    /// The virtual range all regions live in.
+    pub range: VirtRange,
+    /// What `free` and a cached `calloc` do.
+    pub policy: Policy,
+    /// How written pages are detected; `None` picks the best the port
+    /// declares (hardware if it has a dirty bit, else software).
+    pub dirty: Option<DirtyStrategy>,
+    /// When untouched pages get their zero-page mapping.
+    pub zero_page_mapping: ZeroPageMapping,
+    /// Requests smaller than this many bytes are refused with
+    /// [`crate::AllocError::BelowThreshold`].
+    pub threshold: u64,
+    /// How much the cache may hold.
+    pub cache: CacheLimits,
+}
+
+impl Config {
+    /// Pristine's defaults for `range`.
+    pub const fn new(range: VirtRange) -> Config {
+        Config {
+            range,
+            policy: Policy::DirtyTracking,
+            dirty: None,
+            zero_page_mapping: ZeroPageMapping::Lazy,
+            threshold: DEFAULT_THRESHOLD,
+            cache: CacheLimits::LIBMALLOC_116,
+        }
+    }
+
+    /// The same configuration with `policy`.
+    pub const fn with_policy(self, policy: Policy) -> Config {
+        Config { policy, ..self }
+    }
+
+    /// The same configuration with the dirty strategy forced to `dirty`.
+    pub const fn with_dirty_strategy(self, dirty: DirtyStrategy) -> Config {
+        Config {
+            dirty: Some(dirty),
+            ..self
+        }
+    }
+
+    /// The same configuration with `mapping`.
+    pub const fn with_zero_page_mapping(self, mapping: ZeroPageMapping) -> Config {
+        Config {
+            zero_page_mapping: mapping,
+            ..self
+        }
+    }
+
+    /// The same configuration with a threshold of `bytes`.
+    pub const fn with_threshold(self, bytes: u64) -> Config {
+        Config {
+            threshold: bytes,
+            ..self
+        }
+    }
+
+    /// The same configuration with `limits`.
+    pub const fn with_cache_limits(self, limits: CacheLimits) -> Config {
+        Config {
+            cache: limits,
+            ..self
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::addr::VirtAddr;
+    use crate::page::PageCount;
+
+    #[test]
+    fn builders_change_one_thing() {
+        let range = VirtRange::new(VirtAddr(0x1000), PageCount(8)).unwrap();
+        let config = Config::new(range)
+            .with_policy(Policy::NoCache)
+            .with_threshold(4096);
+        assert_eq!(config.policy, Policy::NoCache);
+        assert_eq!(config.threshold, 4096);
+        assert_eq!(config.cache, CacheLimits::LIBMALLOC_116);
+        assert_eq!(config.dirty, None);
+        let forced = config.with_dirty_strategy(DirtyStrategy::Software);
+        assert_eq!(forced.dirty, Some(DirtyStrategy::Software));
+    }
+}

@@ -1,0 +1,122 @@
+//! Giving pages back: unmapping, flushing and returning frames.
+//!
+//! Releasing visits only a region's touched span, so freeing (or evicting,
+//! or trimming) a region that was never touched costs O(1) however large it
+//! is. Every unmap is followed by a TLB flush before the frame can be reused.
+//! Releasing never stops half way: if the frame source refuses a frame, the
+//! rest is still released and the first refusal is reported.
+
+use crate::error::Shortfall;
+use crate::frame::{FrameError, FrameSource};
+use crate::page::{Page, PageCount, PageIndex};
+use crate::port::Port;
+use crate::region::{PageSpan, Region};
+
+use super::LargeAllocator;
+
+impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
+    /// Unmaps `page` if mapped, flushes it and frees its frame unless it is
+    /// the zero page.
+    pub(crate) fn unmap_page(&mut self, page: Page) -> Result<(), FrameError> {
+        let Some(entry) = self.port.unmap(page) else {
+            return Ok(());
+        };
+        self.port.flush_tlb(page);
+        if self.zero_page.is(entry.frame) {
+            return Ok(());
+        }
+        self.give_frame(entry.frame)
+    }
+
+    /// Unmaps every page of `region` whose index lies in `span`.
+    pub(crate) fn release_pages(
+        &mut self,
+        region: &Region,
+        span: PageSpan,
+    ) -> Result<(), FrameError> {
+        let mut first_error = Ok(());
+        for index in span.indices() {
+            let outcome = self.unmap_page(region.page(PageIndex(index)));
+            if first_error.is_ok() {
+                first_error = outcome;
+            }
+        }
+        first_error
+    }
+
+    /// Removes region `index` from the table and releases all its pages.
+    pub(crate) fn release_region(&mut self, index: usize) -> Result<(), FrameError> {
+        let Some(region) = self.regions.remove(index) else {
+            return Ok(());
+        };
+        self.release_pages(&region, region.touched)
+    }
+
+    /// Shrinks the region starting at `start` to `keep` pages, releasing the
+    /// pages beyond; the freed virtual pages become a gap again.
+    pub(crate) fn trim_region(&mut self, start: Page, keep: PageCount) -> Result<(), FrameError> {
+        let Some(index) = self.regions.find(start.start()) else {
+            return Ok(());
+        };
+        let Some(region) = self.regions.get_mut(index) else {
+            return Ok(());
+        };
+        if keep >= region.pages {
+            return Ok(());
+        }
+        let before = *region;
+        region.pages = keep;
+        region.touched = region.touched.below(keep.0);
+        self.release_pages(&before, before.touched.from(keep.0))
+    }
+
+    /// Releases the oldest cached region. Returns whether there was one.
+    pub(crate) fn evict_oldest(&mut self) -> Result<bool, Shortfall> {
+        let Some(index) = self.regions.oldest_cached() else {
+            return Ok(false);
+        };
+        self.stats.cache_evictions += 1;
+        self.release_region(index)?;
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cache::Policy;
+    use crate::port::DirtyDetection;
+    use crate::sim::testing::{after, engine, pages};
+    use crate::sim::{read_byte, write_byte};
+
+    #[test]
+    fn freeing_an_untouched_region_visits_no_page() {
+        let mut engine = engine(Policy::NoCache, DirtyDetection::Hardware);
+        let ptr = engine.calloc(1, pages(7)).unwrap();
+        let before = engine.port().counters();
+        engine.free(ptr).unwrap();
+        let spent = engine.port().counters().since(&before);
+        assert_eq!((spent.queries, spent.unmaps, spent.tlb_flushes), (0, 0, 0));
+    }
+
+    #[test]
+    fn release_visits_only_the_touched_span_and_keeps_the_zero_page() {
+        let mut engine = engine(Policy::NoCache, DirtyDetection::Hardware);
+        let ptr = engine.calloc(1, pages(7)).unwrap();
+        assert_eq!(read_byte(&mut engine, after(ptr, 2)), Ok(0));
+        write_byte(&mut engine, after(ptr, 4), 1).unwrap();
+        let before = engine.port().counters();
+        engine.free(ptr).unwrap();
+        let spent = engine.port().counters().since(&before);
+        assert_eq!((spent.unmaps, spent.tlb_flushes), (2, 2));
+        assert_eq!(engine.frames().in_use(), 1);
+        let zero = engine.zero_page();
+        assert!(
+            engine
+                .port()
+                .frame_bytes(zero)
+                .unwrap()
+                .iter()
+                .all(|&b| b == 0)
+        );
+    }
+}

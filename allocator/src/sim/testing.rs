@@ -1,0 +1,60 @@
+//! Small engines on small simulated machines, for this crate's unit tests.
+//!
+//! Only compiled for `cargo test`. Sizes are tiny on purpose: a 4 KiB
+//! threshold, a cache of 4 entries under 8 pages each (16 pages in all), and
+//! a 256-page range, so each test can reach every limit in a few calls.
+
+use crate::addr::{FrameCount, PAGE_SIZE, VirtAddr};
+use crate::cache::{CacheLimits, Policy};
+use crate::config::Config;
+use crate::engine::LargeAllocator;
+use crate::page::PageCount;
+use crate::port::DirtyDetection;
+use crate::region::VirtRange;
+use crate::sim::{SimConfig, SimFrames, SimMmu, machine};
+
+/// The engine type unit tests use: 16 region slots.
+pub type TestEngine = LargeAllocator<SimMmu, SimFrames, 16>;
+
+/// Where the test range starts.
+pub const BASE: u64 = 0x4000_0000;
+
+/// `pages` pages in bytes.
+pub const fn pages(count: u64) -> u64 {
+    count * PAGE_SIZE
+}
+
+/// The address `count` pages after `addr`.
+pub const fn after(addr: VirtAddr, count: u64) -> VirtAddr {
+    VirtAddr(addr.as_u64() + pages(count))
+}
+
+/// The small configuration described in the module docs.
+pub fn config(policy: Policy) -> Config {
+    let range = match VirtRange::new(VirtAddr(BASE), PageCount(256)) {
+        Ok(range) => range,
+        Err(err) => panic!("test range is valid: {err}"),
+    };
+    Config::new(range)
+        .with_policy(policy)
+        .with_threshold(PAGE_SIZE)
+        .with_cache_limits(CacheLimits {
+            max_entries: 4,
+            max_entry_bytes: pages(8),
+            max_total_bytes: pages(16),
+        })
+}
+
+/// An engine with `config` on a machine of `frames` frames.
+pub fn engine_with(config: Config, frames: u64, dirty: DirtyDetection) -> TestEngine {
+    let (mmu, frames) = machine(SimConfig::new(FrameCount(frames), dirty));
+    match LargeAllocator::new(mmu, frames, config) {
+        Ok(engine) => engine,
+        Err(err) => panic!("test engine builds: {err}"),
+    }
+}
+
+/// An engine with the small configuration, `policy`, and 64 frames.
+pub fn engine(policy: Policy, dirty: DirtyDetection) -> TestEngine {
+    engine_with(config(policy), 64, dirty)
+}
