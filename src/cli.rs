@@ -4,28 +4,36 @@
 //! `cargo run -- test boot` both land here. The options every boot shares
 //! (memory, accelerator, extra kernel arguments, timeout, JSON output, a
 //! prebuilt kernel) are global: they may come before or after the subcommand.
-//! Each subcommand is one variant of [`Command`] with its own arguments; the
-//! demo (issue 4) and the benchmark (issue 5) become further variants, with
-//! their own defaults given by [`Command::default_timeout`].
+//! Each subcommand is one variant of [`Command`] with its own arguments and
+//! its own defaults for guest memory ([`Command::default_memory`]) and the
+//! time limit ([`Command::default_timeout`]). A bare `cargo run` runs the
+//! demo, the seed's experiment; `cargo run -- boot` only boots.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::alloc_size::AllocationSize;
+use crate::demo::DemoPlan;
+use crate::experiment::{DirtyStrategy, Policy};
 use crate::qemu::Accel;
 use crate::run::RunConfig;
 use crate::size::MemorySize;
 
 /// Build the Pristine kernel, boot it in QEMU and report what it says.
 ///
-/// Without a subcommand, boots the kernel normally: the banner and a memory
-/// summary, then QEMU exits. Serial output is shown live.
+/// Without a subcommand, runs the demo: the seed's calloc + free loop for each
+/// cache policy, as a table.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "pristine", version, about, long_about = None)]
 #[command(after_help = "Examples:\n  \
-    cargo run                          boot with 512 MiB and show the summary\n  \
-    cargo run -- --memory 3G           boot with 3 GiB of guest RAM\n  \
+    cargo run                          the demo: calloc + free per policy, as a table\n  \
+    cargo run -- demo --rounds 10000   the seed's full 10,000 rounds\n  \
+    cargo run -- demo --icount         count guest instructions instead of TSC ticks\n  \
+    cargo run --release -- bench       the benchmark sweep, plots in target/bench/\n  \
+    cargo run --release -- bench --check   the quick sweep; fails when a target misses\n  \
+    cargo run -- boot                  boot with 512 MiB and show the memory summary\n  \
     cargo run -- test --list           list the kernel's tests\n  \
     cargo run -- test page_fault_reports_cr2_and_error_code\n  \
     cargo run -- --json                machine-readable lines only, as JSON")]
@@ -43,8 +51,9 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalOptions {
     /// Guest RAM in QEMU's notation: 64M, 512M, 3G, 8G, or a plain number of MiB
-    #[arg(long, global = true, value_name = "SIZE", default_value = "512M")]
-    pub memory: MemorySize,
+    /// [default: 512M; demo 2G; bench 3G]
+    #[arg(long, global = true, value_name = "SIZE")]
+    pub memory: Option<MemorySize>,
 
     /// Accelerator; TCG is the default because nested KVM is far slower here
     #[arg(long, global = true, value_enum, value_name = "ACCEL", default_value_t)]
@@ -54,7 +63,8 @@ pub struct GlobalOptions {
     #[arg(long, global = true, value_name = "ARGS", allow_hyphen_values = true)]
     pub append: Option<String>,
 
-    /// Kill QEMU after this many seconds [default: 60]
+    /// Kill QEMU after this many seconds [default: 60; demo and bench: grows
+    /// with the work asked for]
     #[arg(long, global = true, value_name = "SECS",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: Option<u64>,
@@ -77,10 +87,63 @@ pub struct GlobalOptions {
 /// The subcommands.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
-    /// Boot normally: banner and memory summary, then exit (the default)
+    /// The seed's experiment: calloc + free, never touched, per policy and
+    /// size, as a table (the default)
+    Demo(DemoArgs),
+    /// The benchmark sweep under -icount: CSV, JSON, plots and targets in
+    /// target/bench/ (use a release build: cargo run --release -- bench)
+    Bench(BenchArgs),
+    /// Boot normally: banner and memory summary, then exit
     Boot,
     /// Run one kernel test and report pass or fail, or list the kernel's tests
     Test(TestArgs),
+}
+
+/// Arguments of `pristine demo`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct DemoArgs {
+    /// Rounds of calloc + free per policy and size (10000 is the seed's full run)
+    #[arg(long, value_name = "N", default_value_t = DemoPlan::DEFAULT_ROUNDS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub rounds: u64,
+
+    /// Allocation size, repeatable: 100M, 1000M, 128K, 1G or bytes
+    /// [default: 100M and 1000M]
+    #[arg(long = "size", value_name = "SIZE")]
+    pub sizes: Vec<AllocationSize>,
+
+    /// Cache policy to run, repeatable [default: all three]
+    #[arg(long = "policy", value_enum, value_name = "POLICY")]
+    pub policies: Vec<Policy>,
+
+    /// How the dirty-tracking cache detects writes: the page-table dirty bit
+    /// (hw) or write-protect faults (sw)
+    #[arg(long, value_enum, value_name = "HOW", default_value_t)]
+    pub dirty: DirtyStrategy,
+}
+
+/// Arguments of `pristine bench`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
+pub struct BenchArgs {
+    /// A short sweep: the sizes and written fractions the targets need
+    #[arg(long)]
+    pub quick: bool,
+
+    /// Run the quick sweep and exit with failure when any target misses
+    #[arg(long)]
+    pub check: bool,
+
+    /// Measured rounds per point, after one warm-up round [default: 5; quick 3]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub rounds: Option<u64>,
+
+    /// Where to write CSV, JSON, summary and plots [default: target/bench]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Guests to run at once under -icount [default: the host's CPU count]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub jobs: Option<u64>,
 }
 
 /// Arguments of `pristine test`.
@@ -95,10 +158,36 @@ pub struct TestArgs {
     pub list: bool,
 }
 
+impl Default for DemoArgs {
+    /// The demo of a bare `cargo run`: the same values as clap's defaults.
+    fn default() -> Self {
+        DemoArgs {
+            rounds: DemoPlan::DEFAULT_ROUNDS,
+            sizes: Vec::new(),
+            policies: Vec::new(),
+            dirty: DirtyStrategy::default(),
+        }
+    }
+}
+
+impl DemoArgs {
+    /// The plan these arguments ask for.
+    pub fn plan(&self) -> DemoPlan {
+        DemoPlan {
+            rounds: self.rounds,
+            sizes: self.sizes.clone(),
+            policies: self.policies.clone(),
+            dirty: self.dirty,
+        }
+    }
+}
+
 impl Cli {
-    /// The subcommand to run; a bare `pristine` (or `cargo run`) boots.
+    /// The subcommand to run; a bare `pristine` (or `cargo run`) runs the demo.
     pub fn command_or_default(&self) -> Command {
-        self.command.clone().unwrap_or(Command::Boot)
+        self.command
+            .clone()
+            .unwrap_or_else(|| Command::Demo(DemoArgs::default()))
     }
 }
 
@@ -108,13 +197,35 @@ impl GlobalOptions {
         self.timeout
             .map_or_else(|| command.default_timeout(), Duration::from_secs)
     }
+
+    /// The guest RAM for `command`: `--memory` if given, else its default.
+    pub fn memory_for(&self, command: &Command) -> MemorySize {
+        self.memory.unwrap_or_else(|| command.default_memory())
+    }
 }
 
 impl Command {
+    /// Guest RAM for the bench: a fully written 1 GiB block plus the cache.
+    pub const BENCH_MEMORY: MemorySize = MemorySize::THREE_GIB;
+
     /// How long this subcommand lets QEMU run when `--timeout` is not given.
+    /// The demo's limit grows with its rounds. The bench boots several
+    /// guests and gives each the limit its own sweep needs
+    /// ([`crate::bench::plan::BenchRun::default_timeout`]); the value here
+    /// is only the floor of those limits.
     pub fn default_timeout(&self) -> Duration {
         match self {
-            Command::Boot | Command::Test(_) => RunConfig::DEFAULT_TIMEOUT,
+            Command::Demo(args) => args.plan().default_timeout(),
+            Command::Boot | Command::Test(_) | Command::Bench(_) => RunConfig::DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// Guest RAM when `--memory` is not given.
+    pub fn default_memory(&self) -> MemorySize {
+        match self {
+            Command::Demo(_) => DemoPlan::DEFAULT_MEMORY,
+            Command::Bench(_) => Self::BENCH_MEMORY,
+            Command::Boot | Command::Test(_) => MemorySize::DEFAULT,
         }
     }
 }
@@ -134,16 +245,81 @@ mod tests {
     }
 
     #[test]
-    fn bare_invocation_boots_with_defaults() {
+    fn bare_invocation_runs_the_demo_with_defaults() {
         let cli = parse(&[]).expect("no arguments are valid");
-        assert!(matches!(cli.command_or_default(), Command::Boot));
-        assert_eq!(cli.options.memory, MemorySize::DEFAULT);
+        let command = cli.command_or_default();
+        let Command::Demo(args) = &command else {
+            panic!("expected the demo, got {command:?}");
+        };
+        assert_eq!(*args, DemoArgs::default());
+        let explicit = parse(&["demo"]).expect("valid").command_or_default();
+        assert!(matches!(explicit, Command::Demo(ref explicit) if explicit == args));
+        assert_eq!(cli.options.memory_for(&command).to_string(), "2G");
         assert_eq!(cli.options.accel, Accel::Tcg);
         assert_eq!(
-            cli.options.timeout_for(&cli.command_or_default()),
-            Duration::from_secs(60)
+            cli.options.timeout_for(&command),
+            args.plan().default_timeout()
         );
         assert!(!cli.options.json && !cli.options.icount);
+    }
+
+    #[test]
+    fn boot_keeps_the_small_guest_and_the_minute() {
+        let cli = parse(&["boot"]).expect("valid");
+        let command = cli.command_or_default();
+        assert!(matches!(command, Command::Boot));
+        assert_eq!(cli.options.memory_for(&command), MemorySize::DEFAULT);
+        assert_eq!(cli.options.timeout_for(&command), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn demo_takes_rounds_sizes_policies_and_strategy() {
+        let cli = parse(&[
+            "demo",
+            "--rounds",
+            "10000",
+            "--size",
+            "100M",
+            "--size",
+            "128K",
+            "--policy",
+            "alwayszero",
+            "--dirty",
+            "sw",
+            "--memory",
+            "4G",
+            "--json",
+        ])
+        .expect("valid");
+        let command = cli.command_or_default();
+        let Command::Demo(args) = &command else {
+            panic!("expected the demo");
+        };
+        assert_eq!(args.rounds, 10_000);
+        assert_eq!(args.sizes[1], AllocationSize::kib(128));
+        assert_eq!(args.policies, [Policy::AlwaysZero]);
+        assert_eq!(args.dirty, DirtyStrategy::Sw);
+        assert_eq!(cli.options.memory_for(&command).to_string(), "4G");
+        assert!(cli.options.json);
+        assert!(parse(&["demo", "--rounds", "0"]).is_err());
+        assert!(parse(&["demo", "--size", "0"]).is_err());
+        assert!(parse(&["demo", "--policy", "lru"]).is_err());
+    }
+
+    #[test]
+    fn bench_takes_its_switches() {
+        let cli = parse(&[
+            "bench", "--check", "--rounds", "3", "--out", "/tmp/b", "--jobs", "2",
+        ])
+        .expect("valid");
+        let command = cli.command_or_default();
+        let Command::Bench(args) = &command else {
+            panic!("expected the bench");
+        };
+        assert!(args.check && !args.quick);
+        assert_eq!((args.rounds, args.jobs), (Some(3), Some(2)));
+        assert_eq!(cli.options.memory_for(&command).to_string(), "3G");
+        assert!(parse(&["bench", "--rounds", "0"]).is_err());
     }
 
     #[test]
@@ -159,7 +335,7 @@ mod tests {
             "5",
         ])
         .expect("valid");
-        assert_eq!(cli.options.memory.mebibytes(), 3072);
+        assert_eq!(cli.options.memory.map(MemorySize::mebibytes), Some(3072));
         assert_eq!(cli.options.accel, Accel::Kvm);
         assert_eq!(
             cli.options.timeout_for(&cli.command_or_default()),

@@ -5,17 +5,21 @@
 //! and the subcommand's kernel command line, boot, and judge the outcome.
 //! [`execute`] returns `Ok` exactly when the binary should exit 0; everything
 //! else is a [`CommandError`] that `main` prints as one `error:` message.
-//! The demo and the benchmark will add one function each here.
+//! The demo and the benchmark do their work in [`crate::demo`] and
+//! [`crate::bench`]; here they only get their machine and show the result.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use crate::cli::{Cli, Command, GlobalOptions, TestArgs};
+use crate::bench::{BenchError, BenchSettings, run_bench};
+use crate::cli::{BenchArgs, Cli, Command, DemoArgs, GlobalOptions, TestArgs};
 use crate::cmdline::{CmdlineError, KernelCmdline};
 use crate::console::Console;
+use crate::demo::{DemoError, run_demo};
 use crate::exit::GuestExit;
 use crate::kernel_build::{BuildError, build_kernel, kernel_elf_path, workspace_root};
 use crate::protocol::{Record, SerialLine};
-use crate::qemu::{Machine, QemuError};
+use crate::qemu::{Accel, Machine, QemuError};
 use crate::run::{RunConfig, RunError, run_kernel, run_kernel_with};
 use crate::transcript::Transcript;
 use crate::verdict::{TestFailure, judge_test};
@@ -56,6 +60,20 @@ pub enum CommandError {
         /// The QEMU command and its stderr.
         context: String,
     },
+    /// The demo did not produce its table.
+    #[error(transparent)]
+    Demo(#[from] DemoError),
+    /// The benchmark did not produce its results.
+    #[error(transparent)]
+    Bench(#[from] BenchError),
+    /// `bench --check` found targets that did not pass.
+    #[error("{count} benchmark targets did not pass: {names}")]
+    TargetsMissed {
+        /// How many missed or were n/a.
+        count: usize,
+        /// Their names and verdicts.
+        names: String,
+    },
     /// `test=list` did not produce exactly one list and a successful exit.
     #[error(
         "the kernel did not print exactly one test list ({count} arrived); {exit}\n{transcript}"
@@ -75,6 +93,8 @@ pub fn execute(cli: &Cli) -> Result<(), CommandError> {
     let command = cli.command_or_default();
     let console = Console::new(cli.options.json);
     match &command {
+        Command::Demo(args) => demo(&cli.options, &command, args, console),
+        Command::Bench(args) => bench(&cli.options, &command, args, console),
         Command::Boot => boot(&cli.options, &command, console),
         Command::Test(TestArgs {
             name: Some(name),
@@ -100,6 +120,86 @@ fn boot(options: &GlobalOptions, command: &Command, console: Console) -> Result<
         "pristine: the kernel finished successfully in {seconds:.2} s"
     ));
     Ok(())
+}
+
+/// `pristine demo` (and a bare `pristine`): the seed's loop per policy and
+/// size, as a table, or one JSON object per row with `--json`.
+fn demo(
+    options: &GlobalOptions,
+    command: &Command,
+    args: &DemoArgs,
+    console: Console,
+) -> Result<(), CommandError> {
+    let plan = args.plan();
+    let config = run_config(options, command, plan.cmdline()?, console)?;
+    console.note(&format!(
+        "pristine: the demo: {} rounds of calloc + free per policy and size, memory never \
+         touched ({} guest, up to {} s)",
+        plan.rounds,
+        config.machine.memory,
+        config.timeout.as_secs()
+    ));
+    let outcome = run_demo(&config, &plan, console)?;
+    if !console.is_json() {
+        console.message(&crate::demo::report(&outcome));
+    }
+    Ok(())
+}
+
+/// `pristine bench`: the sweep under `-icount`, files and plots written,
+/// the summary shown; with `--check`, fails when a target does not pass.
+fn bench(
+    options: &GlobalOptions,
+    command: &Command,
+    args: &BenchArgs,
+    console: Console,
+) -> Result<(), CommandError> {
+    if options.accel != Accel::Tcg {
+        return Err(BenchError::NeedsTcg.into());
+    }
+    let mut machine = machine_for(options, command, KernelCmdline::new(), console)?;
+    machine.icount = true;
+    let settings = bench_settings(options, args, console);
+    console.note(&format!(
+        "pristine: the {} benchmark ({} guest): writing to {}",
+        if settings.quick { "quick" } else { "full" },
+        machine.memory,
+        settings.out.display()
+    ));
+    let report = run_bench(machine, &settings, &|config, on_line| {
+        run_kernel_with(config, on_line)
+    })?;
+    crate::bench::show::show(&report, console);
+    let unmet: Vec<String> = report
+        .unmet()
+        .map(|target| format!("{} ({})", target.name, target.verdict))
+        .collect();
+    if args.check && !unmet.is_empty() {
+        return Err(CommandError::TargetsMissed {
+            count: unmet.len(),
+            names: unmet.join(", "),
+        });
+    }
+    Ok(())
+}
+
+/// The benchmark settings `bench`'s arguments and the global options ask for.
+fn bench_settings(options: &GlobalOptions, args: &BenchArgs, console: Console) -> BenchSettings {
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    BenchSettings {
+        quick: args.quick || args.check,
+        rounds: args.rounds,
+        out: args
+            .out
+            .clone()
+            .unwrap_or_else(|| crate::bench::output::default_dir(workspace_root())),
+        jobs: args
+            .jobs
+            .and_then(|jobs| usize::try_from(jobs).ok())
+            .unwrap_or(cpus),
+        timeout: options.timeout.map(Duration::from_secs),
+        quiet: console.is_json(),
+    }
 }
 
 /// `pristine test NAME`: one kernel test shown live, then pass or fail.
@@ -168,23 +268,34 @@ fn show_test_list(line: &SerialLine, console: Console) {
 fn run_config(
     options: &GlobalOptions,
     command: &Command,
-    mut cmdline: KernelCmdline,
+    cmdline: KernelCmdline,
     console: Console,
 ) -> Result<RunConfig, CommandError> {
+    Ok(RunConfig {
+        machine: machine_for(options, command, cmdline, console)?,
+        timeout: options.timeout_for(command),
+    })
+}
+
+/// The machine the global options ask for with `cmdline` (the user's
+/// `--append` text after it), QEMU checked and the kernel built.
+fn machine_for(
+    options: &GlobalOptions,
+    command: &Command,
+    mut cmdline: KernelCmdline,
+    console: Console,
+) -> Result<Machine, CommandError> {
     if let Some(extra) = &options.append {
         cmdline.append_raw(extra);
     }
     let mut machine = Machine::new(PathBuf::new());
     machine.cmdline = cmdline;
-    machine.memory = options.memory;
+    machine.memory = options.memory_for(command);
     machine.accel = options.accel;
     machine.icount = options.icount;
     machine.preflight()?;
     machine.kernel = kernel_elf(options, console)?;
-    Ok(RunConfig {
-        machine,
-        timeout: options.timeout_for(command),
-    })
+    Ok(machine)
 }
 
 /// The kernel to boot: `--kernel PATH`, or the workspace's kernel, built now.

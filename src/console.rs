@@ -98,11 +98,11 @@ mod tests {
         let (stream, text) = json.route(&parse_line(MEMORY));
         assert_eq!(stream, Stream::Stdout);
         assert_eq!(Some(text.as_str()), MEMORY.strip_prefix("@@PRISTINE "));
-        let other = r#"@@PRISTINE  {"kind" : "bench-point", "x": 1 }"#;
+        let other = r#"@@PRISTINE  {"kind" : "phase-cost", "x": 1 }"#;
         let (stream, text) = json.route(&parse_line(other));
         assert_eq!(
             (stream, text.as_str()),
-            (Stream::Stdout, r#"{"kind":"bench-point","x":1}"#)
+            (Stream::Stdout, r#"{"kind":"phase-cost","x":1}"#)
         );
         for line in ["[INFO ] boot", r#"@@PRISTINE {"ki"#] {
             assert_eq!(json.route(&parse_line(line)).0, Stream::Stderr);

@@ -13,6 +13,10 @@
 //!   explains;
 //! - [`verdict`] decides whether a kernel test passed, and [`transcript`]
 //!   carries the evidence every failure message shows;
+//! - [`demo`] runs the seed's experiment as a table, and [`mod@bench`] the
+//!   benchmark sweep with its targets, files and plots; [`experiment`],
+//!   [`alloc_size`] and [`records`] are their vocabulary, [`stats`],
+//!   [`table`] and [`progress`] their tools;
 //! - [`cli`], [`commands`], [`console`] and [`render`] make up the binary.
 //!
 //! A typical use, as in the integration tests:
@@ -32,24 +36,34 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+pub mod alloc_size;
+pub mod bench;
 pub mod cli;
 pub mod cmdline;
 pub mod commands;
 pub mod console;
+pub mod demo;
 pub mod exit;
+pub mod experiment;
 pub mod kernel_build;
 pub mod process;
+pub mod progress;
 pub mod protocol;
 pub mod qemu;
+pub mod records;
 pub mod render;
 pub mod run;
 pub mod size;
+pub mod stats;
+pub mod table;
 pub mod transcript;
 pub mod verdict;
 
+pub use alloc_size::AllocationSize;
 pub use cmdline::KernelCmdline;
 pub use exit::GuestExit;
-pub use kernel_build::{BuildError, build_kernel};
+pub use experiment::{Clock, DirtyStrategy, Policy, Setup, Written};
+pub use kernel_build::{BuildError, build_kernel, workspace_root};
 pub use protocol::{MemorySummary, Outcome, Record, SerialLine, TestList, TestResult};
 pub use qemu::{Accel, Machine};
 pub use run::{RunConfig, RunError, RunOutcome, run_kernel, run_kernel_with};

@@ -19,6 +19,8 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+pub use crate::records::{BenchBaseline, BenchPoint, DemoRow, Progress};
+
 /// The exact text that starts every machine-readable line.
 pub const MACHINE_PREFIX: &str = "@@PRISTINE ";
 
@@ -84,6 +86,14 @@ pub enum Record {
     Test(TestResult),
     /// `"test-list"`: the names of every kernel test.
     TestList(TestList),
+    /// `"progress"`: how far a long demo row has got.
+    Progress(Progress),
+    /// `"demo-row"`: one (policy, size) of the seed's loop.
+    DemoRow(DemoRow),
+    /// `"bench-point"`: one measured point of a benchmark sweep.
+    BenchPoint(BenchPoint),
+    /// `"bench-baseline"`: one of the guest's reference costs.
+    BenchBaseline(BenchBaseline),
     /// Any other kind; its fields stay in [`MachineLine::json`].
     Other {
         /// The line's `"kind"` value.
@@ -206,6 +216,18 @@ fn typed_record(kind: String, json: &Value) -> Result<Record, LineError> {
         "test-list" => TestList::deserialize(json)
             .map(Record::TestList)
             .map_err(bad_fields),
+        "progress" => Progress::deserialize(json)
+            .map(Record::Progress)
+            .map_err(bad_fields),
+        "demo-row" => DemoRow::deserialize(json)
+            .map(Record::DemoRow)
+            .map_err(bad_fields),
+        "bench-point" => BenchPoint::deserialize(json)
+            .map(Record::BenchPoint)
+            .map_err(bad_fields),
+        "bench-baseline" => BenchBaseline::deserialize(json)
+            .map(Record::BenchBaseline)
+            .map_err(bad_fields),
         _ => Ok(Record::Other { kind }),
     }
 }
@@ -285,18 +307,32 @@ mod tests {
 
     #[test]
     fn unknown_kinds_pass_through_with_their_json() {
-        let line = r#"@@PRISTINE {"kind":"bench-point","cycles":12}"#;
+        let line = r#"@@PRISTINE {"kind":"phase-cost","cycles":12}"#;
         let SerialLine::Machine(machine) = parse_line(line) else {
             panic!("expected a machine line");
         };
         assert_eq!(
             machine.record,
             Record::Other {
-                kind: "bench-point".into()
+                kind: "phase-cost".into()
             }
         );
         assert_eq!(machine.json["cycles"], 12);
         assert_eq!(machine.text, line);
+    }
+
+    #[test]
+    fn reads_measuring_kinds() {
+        let progress =
+            r#"@@PRISTINE {"kind":"progress","label":"dirty 100 MiB","done":1,"total":2}"#;
+        assert!(matches!(record(progress), Record::Progress(_)));
+        let point = r#"@@PRISTINE {"kind":"bench-point","policy":"nocache","dirty":"hw","size":131072,"pages":32,"written":"0","written_pages":0,"rounds":1,"ticks":[7],"pages_zeroed":0,"faults":0,"cache_hits":0}"#;
+        assert!(matches!(record(point), Record::BenchPoint(_)));
+        let baseline =
+            r#"@@PRISTINE {"kind":"bench-baseline","name":"cow_fault","ticks":[1],"what":"x"}"#;
+        assert!(matches!(record(baseline), Record::BenchBaseline(_)));
+        let short = r#"@@PRISTINE {"kind":"demo-row","policy":"dirty"}"#;
+        assert!(matches!(error(short), LineError::BadFields { .. }));
     }
 
     #[test]

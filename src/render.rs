@@ -3,10 +3,16 @@
 //! On the terminal, log lines appear exactly as the kernel wrote them, and
 //! machine-readable lines are turned into short sentences: the memory summary
 //! becomes `usable RAM: 510.6 MiB, free frames: ...`, a test result becomes
-//! `test boot ... pass`. Kinds this runner does not know yet are shown as
-//! their kind and JSON, so nothing the kernel says is hidden.
+//! `test boot ... pass`. The measuring kinds of the demo and the benchmark
+//! get one line each here too (their tables live in [`crate::demo`] and
+//! [`crate::bench`]). Kinds this runner does not know yet are shown as their
+//! kind and JSON, so nothing the kernel says is hidden.
 
-use crate::protocol::{MemorySummary, Outcome, Record, SerialLine, TestList, TestResult};
+use crate::protocol::{
+    BenchBaseline, BenchPoint, DemoRow, MemorySummary, Outcome, Progress, Record, SerialLine,
+    TestList, TestResult,
+};
+use crate::stats::median;
 
 /// Bytes in one 4 KiB frame, the unit of the frame allocator's counts.
 const FRAME_BYTES: u64 = 4096;
@@ -19,6 +25,10 @@ pub fn human_line(line: &SerialLine) -> String {
             Record::Memory(summary) => memory_summary(summary),
             Record::Test(result) => test_result(result),
             Record::TestList(list) => test_list(list),
+            Record::Progress(progress) => progress_line(progress),
+            Record::DemoRow(row) => demo_row(row),
+            Record::BenchPoint(point) => bench_point(point),
+            Record::BenchBaseline(baseline) => bench_baseline(baseline),
             Record::Other { kind } => format!("[{kind}] {}", machine.json),
         },
         SerialLine::Malformed(malformed) => {
@@ -69,9 +79,83 @@ pub fn test_list(list: &TestList) -> String {
     )
 }
 
+/// `progress: dirty 100 MiB 3/20`
+pub fn progress_line(progress: &Progress) -> String {
+    format!(
+        "progress: {} {}/{}",
+        progress.label, progress.done, progress.total
+    )
+}
+
+/// `demo row: alwayszero 100 MiB x 20 rounds: 9,000 ticks, 512,000 pages
+/// zeroed, 0 faults, 19 cache hits`
+pub fn demo_row(row: &DemoRow) -> String {
+    format!(
+        "demo row: {} {} x {} rounds: {} ticks, {} pages zeroed, {} faults, {} cache hits",
+        row.setup(),
+        row.size,
+        row.rounds,
+        grouped(row.ticks_total),
+        grouped(row.pages_zeroed),
+        grouped(row.faults),
+        grouped(row.cache_hits),
+    )
+}
+
+/// `bench point: dirty/hw 100 MiB written 10 (2,560 pages): median 1,234
+/// ticks over 5 rounds, 12,800 pages zeroed, 0 faults, 5 cache hits`
+pub fn bench_point(point: &BenchPoint) -> String {
+    format!(
+        "bench point: {} {} written {} ({} pages): median {} ticks over {} rounds, \
+         {} pages zeroed, {} faults, {} cache hits",
+        point.setup(),
+        point.size,
+        point.written,
+        grouped(point.written_pages),
+        median_text(&point.ticks),
+        point.rounds,
+        grouped(point.pages_zeroed),
+        grouped(point.faults),
+        grouped(point.cache_hits),
+    )
+}
+
+/// `baseline cow_fault: median 1,234 ticks over 9 samples (one COW fault)`
+pub fn bench_baseline(baseline: &BenchBaseline) -> String {
+    format!(
+        "baseline {}: median {} ticks over {} samples ({})",
+        baseline.name,
+        median_text(&baseline.ticks),
+        baseline.ticks.len(),
+        baseline.what,
+    )
+}
+
+/// The grouped median of `ticks`, or `n/a` for none.
+fn median_text(ticks: &[u64]) -> String {
+    median(ticks).map_or_else(|| "n/a".to_owned(), grouped)
+}
+
 /// `bytes` in MiB with one decimal: `510.6 MiB`.
 pub fn mebibytes(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
+}
+
+/// `x` for people: grouped when large (`15,000`), two decimals when small
+/// (`1.25`), `inf` when infinite.
+pub fn number(x: f64) -> String {
+    if x.is_infinite() {
+        "inf".to_owned()
+    } else if x.abs() >= 100.0 {
+        let rounded = grouped(x.abs().round() as u64);
+        if x < 0.0 {
+            format!("-{rounded}")
+        } else {
+            rounded
+        }
+    } else {
+        format!("{x:.2}")
+    }
 }
 
 /// `n` with thousands separators: `130,656`.
@@ -91,6 +175,14 @@ pub fn grouped(n: u64) -> String {
 mod tests {
     use super::*;
     use crate::protocol::parse_line;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(number(1.254), "1.25");
+        assert_eq!(number(15_000.4), "15,000");
+        assert_eq!(number(-1234.0), "-1,234");
+        assert_eq!(number(f64::INFINITY), "inf");
+    }
 
     #[test]
     fn groups_thousands() {
@@ -124,13 +216,33 @@ mod tests {
     }
 
     #[test]
+    fn measuring_records_read_like_sentences() {
+        let progress = parse_line(
+            r#"@@PRISTINE {"kind":"progress","label":"dirty 100 MiB","done":3,"total":20}"#,
+        );
+        assert_eq!(human_line(&progress), "progress: dirty 100 MiB 3/20");
+        let point = parse_line(
+            r#"@@PRISTINE {"kind":"bench-point","policy":"dirty","dirty":"hw","size":104857600,"pages":25600,"written":"10","written_pages":2560,"rounds":3,"ticks":[30,10,20],"pages_zeroed":7680,"faults":0,"cache_hits":3}"#,
+        );
+        assert_eq!(
+            human_line(&point),
+            "bench point: dirty/hw 100 MiB written 10 (2,560 pages): median 20 ticks over 3 \
+             rounds, 7,680 pages zeroed, 0 faults, 3 cache hits"
+        );
+        let baseline = parse_line(
+            r#"@@PRISTINE {"kind":"bench-baseline","name":"cow_fault","ticks":[],"what":"one COW fault"}"#,
+        );
+        assert_eq!(
+            human_line(&baseline),
+            "baseline cow_fault: median n/a ticks over 0 samples (one COW fault)"
+        );
+    }
+
+    #[test]
     fn other_lines_stay_visible() {
         assert_eq!(human_line(&parse_line("[INFO ] hi")), "[INFO ] hi");
-        let other = parse_line(r#"@@PRISTINE {"kind":"progress","done":3}"#);
-        assert_eq!(
-            human_line(&other),
-            r#"[progress] {"kind":"progress","done":3}"#
-        );
+        let other = parse_line(r#"@@PRISTINE {"kind":"phase","done":3}"#);
+        assert_eq!(human_line(&other), r#"[phase] {"kind":"phase","done":3}"#);
         let junk = human_line(&parse_line(r#"@@PRISTINE {"ki"#));
         assert!(junk.starts_with(r#"@@PRISTINE {"ki  [unreadable machine line: not valid JSON"#));
     }

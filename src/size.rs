@@ -61,6 +61,13 @@ impl MemorySize {
     /// The default guest size, 512 MiB, as in `--memory 512M`.
     pub const DEFAULT: MemorySize = MemorySize { mebibytes: 512 };
 
+    /// 2 GiB: the demo's guest, with room for a 1000 MiB block.
+    pub const TWO_GIB: MemorySize = MemorySize { mebibytes: 2048 };
+
+    /// 3 GiB: the benchmark's guest, with room for a fully written 1 GiB
+    /// block and a full cache besides.
+    pub const THREE_GIB: MemorySize = MemorySize { mebibytes: 3072 };
+
     /// A size of `mebibytes` MiB, checked against [`Self::MIN`] and [`Self::MAX`].
     pub fn from_mebibytes(mebibytes: u64) -> Result<Self, SizeError> {
         let size = MemorySize { mebibytes };

@@ -1,0 +1,170 @@
+//! Test fixtures: canned benchmark records and a stand-in kernel.
+//!
+//! The benchmark's logic (planning, collecting, judging, writing files and
+//! plots) does not need QEMU to be tested. [`fake_boot`] plays the kernel's
+//! side of the protocol: it reads the command line the runner built and
+//! prints the `bench-point` or `bench-baseline` records a kernel with a
+//! simple, made-up cost model would print, so a whole `bench` can run in a
+//! unit test in milliseconds.
+
+use std::time::Duration;
+
+use crate::alloc_size::AllocationSize;
+use crate::bench::results::{GuestBaseline, MeasuredPoint};
+use crate::exit::GuestExit;
+use crate::experiment::{CACHE_ENTRY_LIMIT, Clock, Policy, Setup, Written};
+use crate::protocol::{BenchBaseline, BenchPoint, SerialLine, parse_line};
+use crate::qemu::QemuCommand;
+use crate::run::{RunConfig, RunError, RunOutcome};
+
+/// A measured `-icount` point of `setup` whose every round cost `ticks`.
+pub fn measured(setup: Setup, size: AllocationSize, written: Written, ticks: u64) -> MeasuredPoint {
+    let pages = size.pages();
+    MeasuredPoint::new(
+        Clock::Instructions,
+        BenchPoint {
+            policy: setup.policy,
+            dirty: setup.dirty,
+            size,
+            pages,
+            written,
+            written_pages: written.pages_of(pages),
+            rounds: 3,
+            ticks: vec![ticks; 3],
+            pages_zeroed: 0,
+            faults: 0,
+            cache_hits: 3,
+        },
+    )
+}
+
+/// A guest baseline `name` whose every sample cost `ticks`, under `-icount`.
+pub fn baseline(name: &str, ticks: u64) -> GuestBaseline {
+    GuestBaseline::new(
+        Clock::Instructions,
+        BenchBaseline {
+            name: name.to_owned(),
+            ticks: vec![ticks; 5],
+            what: format!("{name} for a test"),
+        },
+    )
+}
+
+/// The value of `key=` on a command line.
+fn word<'a>(cmdline: &'a str, key: &str) -> Option<&'a str> {
+    cmdline
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix(key)?.strip_prefix('='))
+}
+
+/// A made-up cost of one round, in guest instructions.
+fn round_cost(setup: Setup, size: AllocationSize, written_pages: u64) -> u64 {
+    let cached = size < CACHE_ENTRY_LIMIT;
+    match setup.policy {
+        Policy::AlwaysZero if cached => 1_000 + size.pages() * 1_000 + written_pages * 300,
+        Policy::Dirty if cached => 1_000 + written_pages * 1_100,
+        _ => 1_000 + size.pages() / 1_000 + written_pages * 4_000,
+    }
+}
+
+/// The `bench-point` lines of a `mode=bench` command line.
+fn bench_lines(cmdline: &str, noisy: bool) -> Vec<String> {
+    let setup = Setup::new(
+        match word(cmdline, "policy") {
+            Some("alwayszero") => Policy::AlwaysZero,
+            Some("dirty") => Policy::Dirty,
+            _ => Policy::NoCache,
+        },
+        serde_json::from_value(word(cmdline, "dirty").unwrap_or("hw").into()).unwrap_or_default(),
+    );
+    let rounds: u64 = word(cmdline, "rounds")
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1);
+    let sizes = word(cmdline, "sizes").unwrap_or_default().split(',');
+    let mut lines = Vec::new();
+    for size in sizes.filter_map(|s| s.parse::<AllocationSize>().ok()) {
+        for written in word(cmdline, "written").unwrap_or("0").split(',') {
+            let Ok(written) = written.parse::<Written>() else {
+                continue;
+            };
+            let written_pages = written.pages_of(size.pages());
+            let cost = round_cost(setup, size, written_pages);
+            let ticks: Vec<u64> = (0..rounds)
+                .map(|r| if noisy { cost * 3 + r * 7 } else { cost })
+                .collect();
+            let point = BenchPoint {
+                policy: setup.policy,
+                dirty: setup.dirty,
+                size,
+                pages: size.pages(),
+                written,
+                written_pages,
+                rounds,
+                ticks,
+                pages_zeroed: rounds * written_pages,
+                faults: rounds * written_pages,
+                cache_hits: if size < CACHE_ENTRY_LIMIT && setup.policy != Policy::NoCache {
+                    rounds
+                } else {
+                    0
+                },
+            };
+            lines.push(record_line("bench-point", &point));
+        }
+    }
+    lines
+}
+
+/// The `bench-baseline` lines of `mode=baseline`.
+fn baseline_lines() -> Vec<String> {
+    [
+        ("clear_100mib", 25_600_000),
+        ("cow_fault", 4_000),
+        ("frame_alloc_free", 150),
+        ("clear_page_stosq", 900),
+    ]
+    .into_iter()
+    .map(|(name, ticks)| {
+        let baseline = BenchBaseline {
+            name: name.into(),
+            ticks: vec![ticks; 5],
+            what: name.into(),
+        };
+        record_line("bench-baseline", &baseline)
+    })
+    .collect()
+}
+
+/// `@@PRISTINE {"kind":KIND, ...fields of value}`.
+fn record_line(kind: &str, value: &impl serde::Serialize) -> String {
+    let mut json = serde_json::to_value(value).unwrap_or_default();
+    if let Some(object) = json.as_object_mut() {
+        object.insert("kind".into(), kind.into());
+    }
+    format!("@@PRISTINE {json}")
+}
+
+/// Plays the kernel for `config`: prints what `mode=bench` or
+/// `mode=baseline` would, then exits with success; any other mode prints a
+/// banner only, like a kernel that does not know the mode.
+pub fn fake_boot(
+    config: &RunConfig,
+    on_line: &mut dyn FnMut(&SerialLine),
+) -> Result<RunOutcome, RunError> {
+    let cmdline = config.machine.cmdline.to_string();
+    let mut texts = vec!["[INFO ] Pristine (fake) booting".to_owned()];
+    match word(&cmdline, "mode") {
+        Some("bench") => texts.extend(bench_lines(&cmdline, !config.machine.icount)),
+        Some("baseline") => texts.extend(baseline_lines()),
+        _ => {}
+    }
+    let lines: Vec<SerialLine> = texts.iter().map(|text| parse_line(text)).collect();
+    lines.iter().for_each(&mut *on_line);
+    Ok(RunOutcome {
+        command: QemuCommand::new("fake-qemu", &config.machine),
+        exit: GuestExit::Success,
+        lines,
+        qemu_stderr: String::new(),
+        elapsed: Duration::from_millis(1),
+    })
+}

@@ -1,0 +1,317 @@
+//! The benchmark's two pictures, as SVG and PNG, drawn with plotters.
+//!
+//! `cost_vs_size` plots the median guest instructions per `calloc` + `free`
+//! round against the allocation size, log-log, one line per policy setup,
+//! with the cache's entry limit marked: the always-zero line climbs with size
+//! and drops at the limit (the macOS cliff), dirty tracking stays flat.
+//! `cost_vs_written` plots the cost at 100 MiB against the written share.
+//!
+//! Both are drawn once per backend from the same code. Text in the PNGs is
+//! rendered by plotters' pure-Rust `ab_glyph` support from a font embedded in
+//! the binary (`assets/fonts/`), so no system font, fontconfig or FreeType is
+//! needed; the SVGs name the same family and leave rendering to the viewer.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::Ranged;
+use plotters::prelude::*;
+
+use crate::alloc_size::AllocationSize;
+use crate::bench::error::BenchError;
+use crate::bench::output::write_error;
+use crate::bench::results::BenchResults;
+use crate::bench::series::{
+    Line, cost_vs_size_lines, cost_vs_written_lines, count_label, size_label, span, written_label,
+};
+use crate::experiment::{CACHE_ENTRY_LIMIT, Clock, DirtyStrategy, Policy, Setup, Written};
+
+/// DejaVu Sans, embedded so the PNGs need no system font (see `assets/fonts/README.md`).
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// The family name plotters asks for by default.
+const FAMILY: &str = "sans-serif";
+
+/// Picture size in pixels.
+const SIZE: (u32, u32) = (1000, 650);
+
+/// Registers the embedded font with plotters, once per process.
+pub fn register_font() -> Result<(), BenchError> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let registered = *REGISTERED
+        .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
+    if registered {
+        Ok(())
+    } else {
+        Err(BenchError::Font)
+    }
+}
+
+/// The two pictures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Picture {
+    /// `cost_vs_size`: log-log, the cache limit marked.
+    CostVsSize,
+    /// `cost_vs_written`: at 100 MiB.
+    CostVsWritten,
+}
+
+/// Writes both plots as SVG and PNG into `dir`; returns the paths.
+pub fn write_plots(dir: &Path, results: &BenchResults) -> Result<Vec<PathBuf>, BenchError> {
+    register_font()?;
+    let pictures = [
+        (
+            Picture::CostVsSize,
+            "cost_vs_size",
+            cost_vs_size_lines(results),
+        ),
+        (
+            Picture::CostVsWritten,
+            "cost_vs_written",
+            cost_vs_written_lines(results),
+        ),
+    ];
+    let mut paths = Vec::new();
+    for extension in ["svg", "png"] {
+        for (picture, name, lines) in &pictures {
+            let path = dir.join(format!("{name}.{extension}"));
+            let drawn = if extension == "png" {
+                picture.draw(BitMapBackend::new(&path, SIZE).into_drawing_area(), lines)
+            } else {
+                picture.draw(SVGBackend::new(&path, SIZE).into_drawing_area(), lines)
+            };
+            drawn.map_err(|message| write_error(&path, message))?;
+            paths.push(path);
+        }
+    }
+    Ok(paths)
+}
+
+impl Picture {
+    /// Draws this picture of `lines` on `root` and writes it out.
+    fn draw<DB: DrawingBackend>(
+        self,
+        root: DrawingArea<DB, Shift>,
+        lines: &[Line],
+    ) -> Result<(), String> {
+        match self {
+            Picture::CostVsSize => draw_cost_vs_size(root, lines),
+            Picture::CostVsWritten => draw_cost_vs_written(root, lines),
+        }
+    }
+}
+
+/// The log-log chart of cost against size, the cache limit marked.
+fn draw_cost_vs_size<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    lines: &[Line],
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let (x_range, y_range) = (span(lines, |p| p.0, 1.3), span(lines, |p| p.1, 3.0));
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "calloc + free round, memory untouched: cost against size",
+            (FAMILY, 24),
+        )
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(90)
+        .build_cartesian_2d(x_range.log_scale().base(2.0), y_range.clone().log_scale())
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("allocation size")
+        .y_desc(format!("median {} per round", Clock::Instructions.unit()))
+        .x_label_formatter(&|mib| size_label(*mib))
+        .y_label_formatter(&|ticks| count_label(*ticks))
+        .label_style((FAMILY, 15))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let limit = CACHE_ENTRY_LIMIT.mebibytes();
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(limit, y_range.start), (limit, y_range.end)],
+            8,
+            6,
+            BLACK.stroke_width(2),
+        ))
+        .map_err(|e| e.to_string())?
+        .label(format!(
+            "cache entry limit ({CACHE_ENTRY_LIMIT}: larger blocks bypass the cache)"
+        ))
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(2)));
+    draw_lines(&mut chart, lines)?;
+    finish(&root, &mut chart)
+}
+
+/// The chart of cost against written share at 100 MiB, log cost.
+fn draw_cost_vs_written<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    lines: &[Line],
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let y_range = span(lines, |p| p.1, 3.0);
+    let last_place = (Written::SWEEP.len() - 1) as f64;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!(
+                "calloc + free round at {}: cost against pages written",
+                AllocationSize::HUNDRED_MIB
+            ),
+            (FAMILY, 24),
+        )
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(90)
+        .build_cartesian_2d(-0.3..(last_place + 0.3), y_range.log_scale())
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("pages written per round (of 25,600)")
+        .x_labels(Written::SWEEP.len())
+        .disable_x_mesh()
+        .x_label_formatter(&|place| written_label(*place))
+        .y_desc(format!("median {} per round", Clock::Instructions.unit()))
+        .y_label_formatter(&|ticks| count_label(*ticks))
+        .label_style((FAMILY, 15))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    draw_lines(&mut chart, lines)?;
+    finish(&root, &mut chart)
+}
+
+/// Draws each line with point markers and a legend entry.
+fn draw_lines<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    lines: &[Line],
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    for line in lines {
+        let color = color_of(line.setup);
+        let points = line.points.iter().copied();
+        // dirty/sw often lies on dirty/hw: dashed, it lets the other show.
+        let drawn = if line.setup.dirty == DirtyStrategy::Sw && line.setup.policy == Policy::Dirty {
+            chart.draw_series(DashedLineSeries::new(points, 10, 6, color.stroke_width(2)))
+        } else {
+            chart.draw_series(LineSeries::new(points, color.stroke_width(3)))
+        };
+        drawn
+            .map_err(|e| e.to_string())?
+            .label(line.setup.to_string())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(3)));
+        chart
+            .draw_series(
+                line.points
+                    .iter()
+                    .map(|&point| Circle::new(point, 4, color.filled())),
+            )
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Draws the legend and writes the picture out.
+fn finish<'a, DB, X, Y>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font((FAMILY, 15))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}
+
+/// The colour of a setup's line.
+fn color_of(setup: Setup) -> RGBColor {
+    match setup.to_string().as_str() {
+        "nocache" => RGBColor(31, 119, 180),
+        "alwayszero" => RGBColor(214, 39, 40),
+        "dirty/hw" => RGBColor(44, 160, 44),
+        _ => RGBColor(255, 127, 14),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::fixtures::measured;
+
+    fn results() -> BenchResults {
+        let mut points = Vec::new();
+        for (setup, base) in Setup::BENCH.into_iter().zip([400, 20_000, 700, 710]) {
+            for size in [
+                AllocationSize::kib(128),
+                AllocationSize::HUNDRED_MIB,
+                AllocationSize::mib(1024),
+            ] {
+                points.push(measured(
+                    setup,
+                    size,
+                    Written::Nothing,
+                    base * size.pages() / 32,
+                ));
+            }
+            for written in Written::SWEEP {
+                let pages = written.pages_of(25_600);
+                points.push(measured(
+                    setup,
+                    AllocationSize::HUNDRED_MIB,
+                    written,
+                    base + pages * 600,
+                ));
+            }
+        }
+        BenchResults {
+            points,
+            ..BenchResults::default()
+        }
+    }
+
+    #[test]
+    fn writes_svg_and_png_of_both_pictures() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let paths = write_plots(dir.path(), &results()).expect("plots are drawn");
+        assert_eq!(paths.len(), 4);
+        for path in &paths {
+            let bytes = std::fs::read(path).expect("the plot exists");
+            if path.extension().is_some_and(|ext| ext == "png") {
+                assert_eq!(
+                    bytes[..8],
+                    *b"\x89PNG\r\n\x1a\n",
+                    "{} is no PNG",
+                    path.display()
+                );
+            } else {
+                let text = String::from_utf8_lossy(&bytes);
+                assert!(
+                    text.starts_with("<svg") && text.contains("dirty/hw"),
+                    "{}",
+                    path.display()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn empty_results_still_draw() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let paths =
+            write_plots(dir.path(), &BenchResults::default()).expect("empty plots are drawn");
+        assert!(paths.iter().all(|path| path.is_file()));
+    }
+}

@@ -1,0 +1,247 @@
+//! The demo's table and what it says in words.
+//!
+//! Every count in a `demo-row` is a total over its rounds; the table divides
+//! by the rounds so rows with different round counts compare, and keeps the
+//! first round apart in its own column (the cache is empty then, so every
+//! policy pays for a fresh mapping once). Below the table, [`reading`] puts
+//! the counters into sentences: which policy re-zeroed what, where the cache
+//! was bypassed, and how far apart always-zero and dirty tracking ended up.
+
+use crate::demo::run::DemoOutcome;
+use crate::experiment::{CACHE_ENTRY_LIMIT, Clock, Policy};
+use crate::protocol::DemoRow;
+use crate::render::grouped;
+use crate::stats::{per_round, ratio};
+use crate::table::{Align, Table};
+
+/// The table of a finished demo, one line per row, ticks in `clock` units.
+pub fn table(rows: &[DemoRow], clock: Clock) -> String {
+    let ticks_title = format!("{} / round", clock.unit());
+    let mut table = Table::new(&[
+        ("policy", Align::Left),
+        ("size", Align::Right),
+        ("rounds", Align::Right),
+        (&ticks_title, Align::Right),
+        ("first round", Align::Right),
+        ("pages zeroed / round", Align::Right),
+        ("faults / round", Align::Right),
+        ("cache hits", Align::Right),
+        ("misses", Align::Right),
+        ("bypasses", Align::Right),
+    ]);
+    for row in rows {
+        table.row(vec![
+            row.setup().to_string(),
+            row.size.to_string(),
+            grouped(row.rounds),
+            decimal(per_round(row.ticks_total, row.rounds)),
+            grouped(row.ticks_first_round),
+            decimal(per_round(row.pages_zeroed, row.rounds)),
+            decimal(per_round(row.faults, row.rounds)),
+            grouped(row.cache_hits),
+            grouped(row.cache_misses),
+            grouped(row.cache_bypasses),
+        ]);
+    }
+    table.render()
+}
+
+/// The whole report: table, reading, and the unit and run time.
+pub fn report(outcome: &DemoOutcome) -> String {
+    let mut text = table(&outcome.rows, outcome.clock);
+    text.push_str("\n\n");
+    for sentence in reading(&outcome.rows) {
+        text.push_str("- ");
+        text.push_str(&sentence);
+        text.push('\n');
+    }
+    text.push_str(&format!(
+        "\nTicks are the guest's rdtsc: {}{}. The demo took {:.1} s.",
+        outcome.clock.unit(),
+        clock_note(outcome.clock),
+        outcome.elapsed.as_secs_f64()
+    ));
+    text
+}
+
+/// What the clock means, in a clause.
+fn clock_note(clock: Clock) -> &'static str {
+    match clock {
+        Clock::Instructions => ", exact and repeatable (-icount shift=0)",
+        Clock::TcgTicks => {
+            ", which follow the host's clock and vary run to run; --icount counts \
+                            guest instructions instead"
+        }
+        Clock::KvmTicks => ", through nested KVM",
+    }
+}
+
+/// Plain-language sentences about `rows`: one per row, then one comparison
+/// per size where both caches ran.
+pub fn reading(rows: &[DemoRow]) -> Vec<String> {
+    let mut sentences: Vec<String> = rows.iter().map(row_reading).collect();
+    let mut sizes = Vec::new();
+    for row in rows {
+        if !sizes.contains(&row.size) {
+            sizes.push(row.size);
+        }
+    }
+    sentences.extend(sizes.into_iter().filter_map(|size| {
+        let find = |policy| {
+            rows.iter()
+                .find(|row| row.policy == policy && row.size == size)
+        };
+        comparison(find(Policy::AlwaysZero)?, find(Policy::Dirty)?)
+    }));
+    sentences
+}
+
+/// What one row's counters say.
+fn row_reading(row: &DemoRow) -> String {
+    let who = format!("{} at {}", row.setup(), row.size);
+    let zeroed = decimal(per_round(row.pages_zeroed, row.rounds));
+    let faults = decimal(per_round(row.faults, row.rounds));
+    if row.rounds > 0 && row.cache_bypasses == row.rounds {
+        let cliff = if row.policy == Policy::AlwaysZero {
+            " Bigger is cheaper here: the macOS cliff."
+        } else {
+            ""
+        };
+        return format!(
+            "{who}: too large for the cache (entries must be under {CACHE_ENTRY_LIMIT}), so \
+             every round bypassed it and got fresh zero-page mappings: {zeroed} pages zeroed \
+             per round.{cliff}"
+        );
+    }
+    if row.cache_hits == 0 {
+        return format!(
+            "{who}: nothing is cached, so every round maps fresh zero pages: {zeroed} pages \
+             zeroed and {faults} faults per round, since the memory is never touched."
+        );
+    }
+    let whole_block = row.cache_hits.saturating_mul(row.size.pages());
+    if row.pages_zeroed >= whole_block {
+        format!(
+            "{who}: re-zeroed the whole block on each of its {} cache hits, although nothing \
+             was ever written: {zeroed} pages per round.",
+            grouped(row.cache_hits)
+        )
+    } else {
+        format!(
+            "{who}: reused the cached block {} times and zeroed {} pages in all: only pages \
+             written since their last zeroing need it, and none were.",
+            grouped(row.cache_hits),
+            grouped(row.pages_zeroed)
+        )
+    }
+}
+
+/// How much more a round of always-zero cost than one of dirty tracking,
+/// where the always-zero cache was used at all.
+fn comparison(always_zero: &DemoRow, dirty: &DemoRow) -> Option<String> {
+    if always_zero.cache_hits == 0 {
+        return None;
+    }
+    let always = always_zero.ticks_total.checked_div(always_zero.rounds)?;
+    let tracked = dirty.ticks_total.checked_div(dirty.rounds)?;
+    let factor = ratio(always, tracked)?;
+    Some(format!(
+        "At {}, a round of always-zero cost {} times a round of dirty tracking.",
+        always_zero.size,
+        decimal(factor)
+    ))
+}
+
+/// `x` grouped, with one decimal unless it is a whole number.
+pub fn decimal(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < u64::MAX as f64 {
+        grouped(x as u64)
+    } else if x < 1000.0 {
+        format!("{x:.1}")
+    } else {
+        grouped(x.round() as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alloc_size::AllocationSize;
+    use crate::experiment::DirtyStrategy;
+    use std::time::Duration;
+
+    fn row(policy: Policy, size: AllocationSize, ticks: u64, zeroed: u64, hits: u64) -> DemoRow {
+        DemoRow {
+            policy,
+            dirty: DirtyStrategy::Hw,
+            size,
+            rounds: 10,
+            ticks_total: ticks,
+            ticks_first_round: ticks / 10,
+            pages_zeroed: zeroed,
+            faults: 0,
+            cow_faults: 0,
+            read_faults: 0,
+            cache_hits: hits,
+            cache_misses: if hits > 0 { 1 } else { 0 },
+            cache_bypasses: if size >= CACHE_ENTRY_LIMIT { 10 } else { 0 },
+        }
+    }
+
+    fn seed_rows() -> Vec<DemoRow> {
+        let hundred = AllocationSize::HUNDRED_MIB;
+        let thousand = AllocationSize::THOUSAND_MIB;
+        vec![
+            row(Policy::NoCache, hundred, 50_000, 0, 0),
+            row(Policy::AlwaysZero, hundred, 900_000_000, 230_400, 9),
+            row(Policy::Dirty, hundred, 30_000, 0, 9),
+            row(Policy::AlwaysZero, thousand, 60_000, 0, 0),
+            row(Policy::Dirty, thousand, 20_000, 0, 0),
+        ]
+    }
+
+    #[test]
+    fn table_shows_per_round_figures_and_the_unit() {
+        let text = table(&seed_rows(), Clock::Instructions);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("policy"));
+        assert!(lines[0].contains("guest instructions / round"));
+        let words: Vec<&str> = lines[3].split_whitespace().collect();
+        assert_eq!(words[..4], ["alwayszero", "100", "MiB", "10"]);
+        assert_eq!(words[4..7], ["90,000,000", "90,000,000", "23,040"]);
+    }
+
+    #[test]
+    fn reading_names_what_each_policy_zeroed() {
+        let sentences = reading(&seed_rows());
+        assert_eq!(sentences.len(), 6);
+        assert!(sentences[0].starts_with("nocache at 100 MiB: nothing is cached"));
+        assert!(sentences[1].contains("re-zeroed the whole block on each of its 9 cache hits"));
+        assert!(sentences[2].contains("zeroed 0 pages in all"));
+        assert!(sentences[3].contains("bypassed") && sentences[3].contains("the macOS cliff"));
+        assert!(sentences[4].contains("bypassed") && !sentences[4].contains("cliff"));
+        assert_eq!(
+            sentences[5],
+            "At 100 MiB, a round of always-zero cost 30,000 times a round of dirty tracking."
+        );
+    }
+
+    #[test]
+    fn report_ends_with_the_clock() {
+        let outcome = DemoOutcome {
+            rows: seed_rows(),
+            clock: Clock::TcgTicks,
+            elapsed: Duration::from_millis(2500),
+        };
+        let text = report(&outcome);
+        assert!(text.contains("TSC ticks (plain TCG)"));
+        assert!(text.ends_with("The demo took 2.5 s."));
+    }
+
+    #[test]
+    fn decimals_read_naturally() {
+        assert_eq!(decimal(25_600.0), "25,600");
+        assert_eq!(decimal(2.5), "2.5");
+        assert_eq!(decimal(12_345.6), "12,346");
+    }
+}

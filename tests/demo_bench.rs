@@ -1,0 +1,184 @@
+//! End-to-end tests of `cargo run -- demo` and `cargo run -- bench`.
+//!
+//! These boot the real kernel in QEMU (TCG), in its `mode=demo`,
+//! `mode=bench` and `mode=baseline` (issues 4 and 5), and check what the
+//! host side makes of it: one demo row per policy and size with the counters
+//! that tell the policies apart, the `--json` output, and the benchmark's
+//! files, plots and `--check` verdict. The demo runs through the library;
+//! the JSON and benchmark tests run the `pristine` binary itself, as a user
+//! would. Every failure message shows what the kernel or the binary said.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use pristine::console::Console;
+use pristine::demo::{DemoPlan, run_demo};
+use pristine::{
+    AllocationSize, DirtyStrategy, Machine, MemorySize, Policy, RunConfig, build_kernel,
+};
+
+/// Rounds per row: enough for cache hits after the first round.
+const ROUNDS: u64 = 3;
+
+/// Runs the `pristine` binary with `args` and returns what it did.
+fn pristine(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pristine"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|error| panic!("could not start pristine {args:?}: {error}"))
+}
+
+/// stdout and stderr of `output`, for failure messages.
+fn shown(output: &Output) -> String {
+    format!(
+        "status: {}\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The seed's loop with few rounds shows each policy's behaviour in the
+/// counters: always-zero re-zeroes all 25,600 pages of every reuse at
+/// 100 MiB and bypasses the cache at 1000 MiB; dirty tracking reuses without
+/// zeroing; no cache never hits.
+#[test]
+fn demo_prints_one_row_per_policy_and_size() {
+    let kernel = build_kernel().unwrap_or_else(|error| panic!("error: {error}"));
+    let plan = DemoPlan {
+        rounds: ROUNDS,
+        sizes: Vec::new(),
+        policies: Vec::new(),
+        dirty: DirtyStrategy::Hw,
+    };
+    let mut machine = Machine::new(kernel);
+    machine.memory = MemorySize::TWO_GIB;
+    machine.icount = true;
+    machine.cmdline = plan
+        .cmdline()
+        .unwrap_or_else(|error| panic!("error: {error}"));
+    let config = RunConfig {
+        machine,
+        timeout: plan.default_timeout(),
+    };
+    let outcome = run_demo(&config, &plan, Console::new(false))
+        .unwrap_or_else(|error| panic!("the demo failed: {error}"));
+    assert_eq!(outcome.rows.len(), 6);
+    let row = |policy, size| {
+        outcome
+            .rows
+            .iter()
+            .find(|row| row.policy == policy && row.size == size)
+            .unwrap_or_else(|| panic!("no {policy:?} row at {size}"))
+    };
+    let hundred = AllocationSize::HUNDRED_MIB;
+    let always = row(Policy::AlwaysZero, hundred);
+    assert_eq!(always.cache_hits, ROUNDS - 1, "{always:?}");
+    assert!(always.pages_zeroed >= (ROUNDS - 1) * 25_600, "{always:?}");
+    let dirty = row(Policy::Dirty, hundred);
+    assert_eq!(
+        (dirty.cache_hits, dirty.pages_zeroed),
+        (ROUNDS - 1, 0),
+        "{dirty:?}"
+    );
+    assert!(
+        dirty.ticks_total * 1000 < always.ticks_total,
+        "{dirty:?} vs {always:?}"
+    );
+    let nocache = row(Policy::NoCache, hundred);
+    assert_eq!(
+        (nocache.cache_hits, nocache.pages_zeroed),
+        (0, 0),
+        "{nocache:?}"
+    );
+    let cliff = row(Policy::AlwaysZero, AllocationSize::THOUSAND_MIB);
+    assert_eq!(
+        (cliff.cache_bypasses, cliff.pages_zeroed),
+        (ROUNDS, 0),
+        "{cliff:?}"
+    );
+    let text = pristine::demo::report(&outcome);
+    assert!(text.contains("guest instructions / round"), "{text}");
+}
+
+/// `demo --json` prints exactly one JSON object per row on stdout.
+#[test]
+fn demo_json_prints_one_object_per_row() {
+    let output = pristine(&[
+        "demo", "--json", "--rounds", "2", "--size", "128K", "--dirty", "sw",
+    ]);
+    assert!(output.status.success(), "{}", shown(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let objects: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|error| panic!("{error} in {line:?}\n{}", shown(&output)))
+        })
+        .collect();
+    let policies: Vec<&str> = objects
+        .iter()
+        .filter_map(|object| object["policy"].as_str())
+        .collect();
+    assert_eq!(
+        policies,
+        ["nocache", "alwayszero", "dirty"],
+        "{}",
+        shown(&output)
+    );
+    assert!(objects.iter().all(|object| object["kind"] == "demo-row"));
+    assert!(objects.iter().all(|object| object["size"] == 131_072));
+    assert!(objects.iter().all(|object| object["dirty"] == "sw"));
+}
+
+/// `bench --check` runs the quick sweep, writes every file and both plots,
+/// and fails exactly when a target in `targets.json` did not pass.
+#[test]
+fn bench_check_writes_every_file_and_fails_exactly_when_a_target_misses() {
+    let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("no temporary directory: {error}"));
+    let out = dir.path().to_string_lossy().into_owned();
+    let output = pristine(&["bench", "--check", "--out", &out]);
+    for name in [
+        "points.csv",
+        "points.json",
+        "baselines.json",
+        "targets.json",
+        "summary.txt",
+        "cost_vs_size.svg",
+        "cost_vs_written.svg",
+    ] {
+        assert!(
+            dir.path().join(name).is_file(),
+            "{name} is missing\n{}",
+            shown(&output)
+        );
+    }
+    for name in ["cost_vs_size.png", "cost_vs_written.png"] {
+        assert_png(&dir.path().join(name));
+    }
+    let targets: serde_json::Value = serde_json::from_str(&read(&dir.path().join("targets.json")))
+        .unwrap_or_else(|error| panic!("targets.json: {error}"));
+    let targets = targets.as_array().cloned().unwrap_or_default();
+    assert_eq!(targets.len(), 8, "{targets:?}");
+    let all_pass = targets.iter().all(|target| target["verdict"] == "pass");
+    assert_eq!(output.status.success(), all_pass, "{}", shown(&output));
+    let summary = read(&dir.path().join("summary.txt"));
+    assert!(summary.contains("guest instructions"), "{summary}");
+    let verdicts = summary.matches("PASS").count() + summary.matches("MISS").count();
+    assert_eq!(verdicts, 8, "every target is judged, none n/a:\n{summary}");
+}
+
+/// The text of `path`.
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// Panics unless `path` is a PNG file.
+fn assert_png(path: &Path) {
+    let bytes = std::fs::read(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{} is not a PNG",
+        path.display()
+    );
+}
