@@ -8,28 +8,39 @@
 //!   first write (x86 D bit, Intel SDM Vol. 3A, 4.8). Re-arming is "clear
 //!   the bit, then flush the TLB entry": the flush matters, because a
 //!   translation cached with D already set lets later writes through without
-//!   touching the entry again (Intel SDM Vol. 3A, 4.10.2.3).
+//!   touching the entry again (Intel SDM Vol. 3A, 4.10.2.3). The engine
+//!   reads and clears the bit in one walk ([`crate::port::Port::take_dirty`]),
+//!   zeroes the frame through the direct map (which sets no dirty bit), and
+//!   flushes last.
 //! - [`DirtyStrategy::Software`]: for hardware without a dirty bit. A zeroed
 //!   frame is mapped read-only; the first write faults, the engine records it
 //!   by making the page writable. "Writable" then *means* "written since
-//!   zeroed". Re-arming is "write-protect, then flush the TLB entry".
+//!   zeroed". The engine zeroes the frame through the direct map, then
+//!   re-arms: "write-protect, then flush the TLB entry".
 //!
 //! Either way the engine keeps one invariant, whatever the policy: **a
 //! frame-backed page whose entry does not say "written" holds only zeroes.**
 //! Every path that may leave non-zero bytes in a frame (a write by the
-//! program, zeroing through the mapping, moving a frame in `realloc`) leaves
-//! the entry saying "written", so the strategy can be switched at any time
-//! and the worst outcome is an unnecessary re-zero.
+//! program, AlwaysZero's zeroing through the mapping, moving a frame in
+//! `realloc`) leaves the entry saying "written", so the strategy can be
+//! switched at any time and the worst outcome is an unnecessary re-zero.
+//! (The hardware re-zero clears D a moment before it zeroes the frame;
+//! nothing runs in between.)
 //!
 //! # How close to O(written)
 //!
-//! Re-zeroing a cached region costs one [`crate::port::Port::query`] per page
-//! in the region's *touched span* (the smallest page range holding every page
-//! ever mapped, kept per region), plus one zeroing, one re-arm and one TLB
-//! flush per written page. A region never touched costs O(1); a region whose
-//! writes are contiguous costs O(written); the worst case, two pages written
-//! at opposite ends, costs O(pages) entry reads (eight bytes each, against
-//! 4096 bytes of zeroing per page that AlwaysZero pays). Exact O(written)
+//! Re-zeroing a cached region costs one entry read per page in the region's
+//! *touched span* (the smallest page range holding every page ever mapped,
+//! kept per region: [`crate::port::Port::take_dirty`] with the hardware
+//! strategy, [`crate::port::Port::query`] with the software one), plus one
+//! frame zeroing and one TLB flush per written page (and, for the software
+//! strategy, one write-protect). A region never touched costs O(1); a
+//! region whose writes are contiguous costs O(written); the worst case, two
+//! pages written at opposite ends, costs O(pages) entry reads (eight bytes
+//! each, against 4096 bytes of zeroing per page that AlwaysZero pays). A
+//! written page costs little more than its 4 KiB clear: the entry read is
+//! the only walk (a real port remembers the last leaf table), and the
+//! frame, known from the entry, is zeroed without another. Exact O(written)
 //! would need a per-region list of written pages, which the software
 //! strategy could fill from its faults, but which needs memory proportional
 //! to the region and a heap the engine does not assume.

@@ -133,12 +133,29 @@ pub trait Port {
     /// Clears the hardware dirty bit of `page` (nothing if not mapped).
     fn clear_dirty(&mut self, page: Page);
 
+    /// Reads the entry for `page` and clears its dirty bit: the entry as it
+    /// was (dirty bit included), or `None` if it is not present. The TLB is
+    /// not flushed, as for [`Port::clear_dirty`].
+    ///
+    /// The re-zeroing loop of a cache hit calls this once per page, so a
+    /// real port should override it to do both in one page-table walk; the
+    /// default is [`Port::query`], then [`Port::clear_dirty`] if it was set.
+    fn take_dirty(&mut self, page: Page) -> Option<EntryInfo> {
+        let entry = self.query(page)?;
+        if entry.dirty {
+            self.clear_dirty(page);
+        }
+        Some(entry)
+    }
+
     /// Invalidates any TLB entry for `page` (x86: `invlpg`, Intel SDM
     /// Vol. 3A, 4.10.4.1).
     fn flush_tlb(&mut self, page: Page);
 
     /// Fills `frame` with zeroes without going through any allocation
-    /// mapping (a real port writes through its direct map).
+    /// mapping (a real port writes through its direct map), so no dirty bit
+    /// is set and no page-table walk is needed. The frame may be mapped:
+    /// the engine zeroes the frames of written cached pages this way.
     fn zero_frame(&mut self, frame: FrameNumber);
 
     /// Fills `page` with zeroes by writing through its mapping, as a

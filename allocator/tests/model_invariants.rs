@@ -61,7 +61,8 @@ proptest! {
         run_all(&ops, eager, Invariant::DirtyTrackingExact, &DIRTY_TRACKING)?;
     }
 
-    /// A `calloc` served from the cache under AlwaysZero zeroes every page.
+    /// A `calloc` served from the cache under AlwaysZero zeroes every page,
+    /// through its mapping (as libmalloc's `memset` does).
     #[test]
     fn always_zero_zeroes_every_page_of_every_cache_hit(ops in ops(MAX_OPS, 4), eager in any::<bool>()) {
         run_all(&ops, eager, Invariant::AlwaysZeroEveryHit, &ALWAYS_ZERO)?;

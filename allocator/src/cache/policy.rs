@@ -17,8 +17,9 @@ pub enum Policy {
     /// mapping, so untouched pages fault in and get frames.
     AlwaysZero,
     /// Pristine: like `AlwaysZero`, but a `calloc` served from the cache
-    /// zeroes only the pages written since they were last zeroed and re-arms
-    /// their dirty detection; untouched pages cost nothing.
+    /// zeroes only the pages written since they were last zeroed (their
+    /// frames, through the port's direct map) and re-arms their dirty
+    /// detection; untouched pages cost nothing.
     DirtyTracking,
 }
 

@@ -23,6 +23,8 @@ pub struct SimCounters {
     pub frames_zeroed: u64,
     /// Pages zeroed through their mapping (`write_zeroes`).
     pub pages_zeroed_through_mapping: u64,
+    /// Mapped pages whose frame `zero_frame` zeroed through the direct map.
+    pub pages_zeroed_through_direct_map: u64,
     /// Accesses answered from the TLB.
     pub tlb_hits: u64,
     /// Accesses that walked the page table.
@@ -52,6 +54,9 @@ impl SimCounters {
             pages_zeroed_through_mapping: self
                 .pages_zeroed_through_mapping
                 .saturating_sub(earlier.pages_zeroed_through_mapping),
+            pages_zeroed_through_direct_map: self
+                .pages_zeroed_through_direct_map
+                .saturating_sub(earlier.pages_zeroed_through_direct_map),
             tlb_hits: self.tlb_hits.saturating_sub(earlier.tlb_hits),
             tlb_misses: self.tlb_misses.saturating_sub(earlier.tlb_misses),
             stale_translations: self

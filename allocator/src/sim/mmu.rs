@@ -130,7 +130,10 @@ impl SimMmu {
         }
     }
 
-    /// The pages zeroed through their mapping since the last call, in order.
+    /// The mapped pages zeroed since the last call, in order: through their
+    /// mapping (`write_zeroes`) or through the direct map (`zero_frame` of
+    /// a frame they map). Frames zeroed while unmapped (a fault's fresh
+    /// frame) are not pages and are not listed.
     pub fn take_zeroed_pages(&mut self) -> Vec<Page> {
         core::mem::take(&mut self.zeroed_pages)
     }

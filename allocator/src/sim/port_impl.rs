@@ -4,8 +4,14 @@
 //! hardware: page-table entries are map entries, `flush_tlb` drops one
 //! simulated TLB entry, and zeroing writes simulated RAM. `write_zeroes`
 //! goes through [`SimMmu::translate`] exactly like a program's store, so it
-//! sets the dirty bit and faults when it should; every page it zeroes is
-//! logged for [`SimMmu::take_zeroed_pages`].
+//! sets the dirty bit and faults when it should. `zero_frame` writes RAM
+//! directly, as a direct map would, and sets no bit. Every mapped page
+//! zeroed either way is logged for [`SimMmu::take_zeroed_pages`] (for
+//! `zero_frame`, the sim looks up which pages map the frame), and counted
+//! by route in [`crate::sim::SimCounters`]. `take_dirty` keeps the default
+//! (a query, then a dirty-bit clear), so both are counted.
+
+use std::vec::Vec;
 
 use crate::addr::FrameNumber;
 use crate::page::Page;
@@ -72,6 +78,10 @@ impl Port for SimMmu {
     fn zero_frame(&mut self, frame: FrameNumber) {
         self.memory.zero(frame);
         self.counters.frames_zeroed += 1;
+        let mapped = self.table.iter().filter(|(_, pte)| pte.frame == frame);
+        let pages: Vec<Page> = mapped.map(|(&page, _)| page).collect();
+        self.counters.pages_zeroed_through_direct_map += pages.len() as u64;
+        self.zeroed_pages.extend(pages);
     }
 
     fn write_zeroes(&mut self, page: Page) -> Result<(), AccessFault> {
@@ -157,5 +167,25 @@ mod tests {
         assert_eq!(mmu.read(VirtAddr(0x1abc)), Ok(0));
         assert_eq!(mmu.take_zeroed_pages(), std::vec![page(1)]);
         assert!(mmu.take_zeroed_pages().is_empty());
+    }
+
+    #[test]
+    fn zero_frame_logs_the_pages_mapping_it_and_sets_no_dirty_bit() {
+        let mut mmu = mmu(DirtyDetection::Hardware);
+        mmu.map(page(1), FrameNumber(1), PageFlags::WRITABLE)
+            .unwrap();
+        mmu.write(VirtAddr(0x1abc), 7).unwrap();
+        assert_eq!(mmu.take_dirty(page(1)).map(|e| e.dirty), Some(true));
+        mmu.zero_frame(FrameNumber(1));
+        mmu.flush_tlb(page(1));
+        assert!(!mmu.entry(page(1)).unwrap().dirty);
+        assert_eq!(mmu.read(VirtAddr(0x1abc)), Ok(0));
+        assert_eq!(mmu.take_zeroed_pages(), std::vec![page(1)]);
+        mmu.zero_frame(FrameNumber(2));
+        assert!(mmu.take_zeroed_pages().is_empty(), "an unmapped frame");
+        let counters = mmu.counters();
+        assert_eq!(counters.pages_zeroed_through_direct_map, 1);
+        assert_eq!(counters.pages_zeroed_through_mapping, 0);
+        assert_eq!((counters.queries, counters.dirty_clears), (1, 1));
     }
 }

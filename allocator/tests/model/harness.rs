@@ -4,10 +4,10 @@
 //! Whatever the invariant, every step also checks that loads agree with the
 //! model, that errors are the documented ones, that the simulator never
 //! used a stale translation, that the zero page is never mapped writable,
-//! and that nothing but a `calloc` served from the cache zeroed a page
-//! through its mapping.
+//! and that nothing but a `calloc` served from the cache zeroed a mapped
+//! page (through its mapping or through the direct map).
 
-use pristine_allocator::sim::{read_byte, reads_zero, write_byte};
+use pristine_allocator::sim::{SimCounters, read_byte, reads_zero, write_byte};
 use pristine_allocator::{AllocError, DirtyDetection, Policy, VirtAddr};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -45,6 +45,14 @@ struct Run {
     engine: Engine,
     model: Model,
     invariant: Invariant,
+}
+
+/// What one `calloc` zeroed: the engine's count, the simulator's log of
+/// mapped pages zeroed, and the simulator's counts by route.
+struct Zeroing {
+    reused: u64,
+    pages: Vec<u64>,
+    counters: SimCounters,
 }
 
 /// The error a size must give, if any (below the threshold, or zero).
@@ -112,6 +120,7 @@ impl Run {
             Some(bytes) => size_error(bytes),
         };
         let before = self.engine.stats();
+        let counters = self.engine.port().counters();
         let addr = match (self.engine.calloc(count, size), expected) {
             (Ok(addr), None) => addr.as_u64(),
             (Err(err), Some(want)) => return expect_eq(err, want),
@@ -122,15 +131,18 @@ impl Run {
         };
         let bytes = count * size;
         let hit = self.engine.stats().cache_hits > before.cache_hits;
-        let reused = self.engine.stats().pages_zeroed_on_reuse - before.pages_zeroed_on_reuse;
-        let zeroed: Vec<u64> = self
-            .engine
-            .port_mut()
-            .take_zeroed_pages()
-            .iter()
-            .map(|page| page.number())
-            .collect();
-        self.check_calloc(addr, bytes, hit, reused, &zeroed)?;
+        let zeroing = Zeroing {
+            reused: self.engine.stats().pages_zeroed_on_reuse - before.pages_zeroed_on_reuse,
+            pages: self
+                .engine
+                .port_mut()
+                .take_zeroed_pages()
+                .iter()
+                .map(|page| page.number())
+                .collect(),
+            counters: self.engine.port().counters().since(&counters),
+        };
+        self.check_calloc(addr, bytes, hit, &zeroing)?;
         self.model.forget_pages(addr, pages(bytes));
         self.model.live.push(Allocation::new(addr, bytes, true));
         Ok(())
@@ -141,8 +153,7 @@ impl Run {
         addr: u64,
         bytes: u64,
         hit: bool,
-        reused: u64,
-        zeroed: &[u64],
+        zeroing: &Zeroing,
     ) -> Result<(), TestCaseError> {
         let count = pages(bytes);
         let policy = self.engine.policy();
@@ -175,9 +186,12 @@ impl Run {
                 } else {
                     Vec::new()
                 };
-                let mut zeroed = zeroed.to_vec();
+                let mut zeroed = zeroing.pages.clone();
                 zeroed.sort_unstable();
-                prop_assert_eq!(zeroed, expected);
+                prop_assert_eq!(&zeroed, &expected);
+                // Through the direct map only: no write through the mapping.
+                prop_assert_eq!(zeroing.counters.pages_zeroed_through_mapping, 0);
+                prop_assert_eq!(zeroing.reused, expected.len() as u64);
             }
             Invariant::AlwaysZeroEveryHit if policy == Policy::AlwaysZero => {
                 let first = addr / PAGE;
@@ -186,8 +200,12 @@ impl Run {
                 } else {
                     Vec::new()
                 };
-                prop_assert_eq!(zeroed, &expected[..]);
-                prop_assert_eq!(reused, if hit { count } else { 0 });
+                prop_assert_eq!(&zeroing.pages, &expected);
+                prop_assert_eq!(zeroing.reused, if hit { count } else { 0 });
+                // Through the mapping, as libmalloc's memset does.
+                let through = zeroing.counters.pages_zeroed_through_mapping;
+                prop_assert_eq!(through, if hit { count } else { 0 });
+                prop_assert_eq!(zeroing.counters.pages_zeroed_through_direct_map, 0);
             }
             _ => {}
         }

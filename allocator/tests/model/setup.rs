@@ -19,9 +19,10 @@ pub enum Invariant {
     CallocReadsZero,
     /// No byte written through one allocation is visible in a later `calloc`.
     NoLeakIntoCalloc,
-    /// DirtyTracking zeroes exactly the pages written since last zeroed.
+    /// DirtyTracking zeroes exactly the pages written since last zeroed
+    /// (through the direct map, never through the mapping).
     DirtyTrackingExact,
-    /// AlwaysZero zeroes every page of every cache hit.
+    /// AlwaysZero zeroes every page of every cache hit through its mapping.
     AlwaysZeroEveryHit,
     /// Frames in use return to the start after freeing all and draining.
     FrameAccounting,

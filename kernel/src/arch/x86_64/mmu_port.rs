@@ -6,12 +6,16 @@
 //! SDM Vol. 3A, 4.5) and a bit operation on it:
 //! - the **Dirty** bit (bit 6) is set by the CPU on the first write through a
 //!   writable entry, and the **Accessed** bit (bit 5) on any access (SDM 4.8);
-//!   [`Port::query`] reports both and [`Port::clear_dirty`] clears D;
+//!   [`Port::query`] reports both, [`Port::clear_dirty`] clears D and
+//!   [`Port::take_dirty`] does both in one walk;
 //! - every change is followed, by the engine, with [`Port::flush_tlb`]
 //!   (`invlpg`, SDM 4.10.4.1): the CPU caches translations, including whether
 //!   it has already set D, so a stale TLB entry would hide the next write;
 //! - frames are zeroed through the direct map with the kernel's fastest clear
-//!   ([`super::clear`]).
+//!   ([`super::clear`]): fresh frames, and the frames of written pages that
+//!   the dirty-tracking cache re-zeroes (no walk, and no D bit set);
+//!   [`Port::write_zeroes`] zeroes through the page's own mapping instead,
+//!   as the always-zero cache's `memset` does.
 //!
 //! Intermediate page tables for the large-allocation range come from the
 //! kernel's frame allocator and are kept for the life of the kernel.
@@ -19,6 +23,7 @@
 use super::clear::clear_page;
 use super::paging::{phys_to_virt, with_root_table};
 use crate::memory::with_frames;
+use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering};
 use pristine_allocator::port::{
     Access, AccessFault, DirtyDetection, EntryInfo, FaultCause, PageFlags, Port, PortError,
@@ -40,6 +45,8 @@ pub fn page_table_frames() -> u64 {
 /// The allocator's port for x86_64 with 4-level paging.
 pub struct X86Port {
     detection: DirtyDetection,
+    /// The last last-level table reached: (2 MiB block number, its address).
+    leaf_table: Cell<Option<(u64, u64)>>,
 }
 
 impl X86Port {
@@ -47,7 +54,10 @@ impl X86Port {
     /// [`DirtyDetection::SoftwareOnly`], pretends it has none so the
     /// engine's write-fault strategy can run on real hardware too.
     pub const fn new(detection: DirtyDetection) -> Self {
-        Self { detection }
+        Self {
+            detection,
+            leaf_table: Cell::new(None),
+        }
     }
 }
 
@@ -73,8 +83,10 @@ fn info_of(entry: &PageTableEntry) -> Option<EntryInfo> {
     })
 }
 
+/// The x86_64 crate's page for `page`. Engine pages lie in the kernel's
+/// large-allocation range, which is canonical, so no check is needed.
 fn x86_page(page: Page) -> X86Page {
-    X86Page::containing_address(VirtAddr::new(page.start().0))
+    X86Page::containing_address(VirtAddr::new_truncate(page.start().0))
 }
 
 /// The table a present non-leaf entry points to.
@@ -101,13 +113,13 @@ fn install_table(entry: &mut PageTableEntry) -> Result<(), PortError> {
     Ok(())
 }
 
-/// Walks to the 4 KiB entry of `page`, creating missing tables when `create`.
-fn with_leaf<R>(
-    page: Page,
-    create: bool,
-    operation: impl FnOnce(&mut PageTableEntry) -> R,
-) -> Result<Option<R>, PortError> {
-    let page = x86_page(page);
+/// Walks from the root to the last-level table that holds `page`'s entry,
+/// creating missing tables when `create`; returns its direct-map address.
+/// Taken once per 2 MiB block at most (see `X86Port::with_leaf`), so kept
+/// out of line: the per-page callers stay small.
+#[cold]
+#[inline(never)]
+fn walk_to_leaf_table(page: X86Page, create: bool) -> Result<Option<u64>, PortError> {
     with_root_table(|root| {
         let mut table = root;
         for index in [page.p4_index(), page.p3_index(), page.p2_index()] {
@@ -119,15 +131,50 @@ fn with_leaf<R>(
                 install_table(entry)?;
             }
             if entry.flags().contains(F::HUGE_PAGE) {
-                return Err(PortError::AlreadyMapped(Page::containing(
-                    pristine_allocator::VirtAddr(page.start_address().as_u64()),
-                )));
+                let address = pristine_allocator::VirtAddr(page.start_address().as_u64());
+                return Err(PortError::AlreadyMapped(Page::containing(address)));
             }
             // SAFETY: present, not huge: it points to a page table.
             table = unsafe { next_table(entry) };
         }
-        Ok(Some(operation(&mut table[page.p1_index()])))
+        Ok(Some(table as *mut PageTable as u64))
     })
+}
+
+impl X86Port {
+    /// Runs `operation` on the 4 KiB entry of `page`, creating missing tables
+    /// when `create`; `Ok(None)` if a table on the way is missing.
+    ///
+    /// Consecutive pages share their last-level table, so the port remembers
+    /// the last one it reached (keyed by the 2 MiB block it covers) and skips
+    /// the walk and the page-table lock when the next page lies in the same
+    /// block: the re-zeroing loop of a cache hit touches the entries of
+    /// consecutive pages, and the full walk would cost more than the check.
+    #[inline]
+    fn with_leaf<R>(
+        &self,
+        page: Page,
+        create: bool,
+        operation: impl FnOnce(&mut PageTableEntry) -> R,
+    ) -> Result<Option<R>, PortError> {
+        let page = x86_page(page);
+        let block = page.start_address().as_u64() >> 21;
+        let table = match self.leaf_table.get() {
+            Some((cached_block, table)) if cached_block == block => table,
+            _ => {
+                let Some(table) = walk_to_leaf_table(page, create)? else {
+                    return Ok(None);
+                };
+                self.leaf_table.set(Some((block, table)));
+                table
+            }
+        };
+        // SAFETY: `table` is the live last-level table for this 2 MiB block.
+        // Tables of the large-allocation range are never freed, and only this
+        // port (owned by the engine, behind the engine lock) edits them.
+        let table = unsafe { &mut *(table as *mut PageTable) };
+        Ok(Some(operation(&mut table[page.p1_index()])))
+    }
 }
 
 impl Port for X86Port {
@@ -137,7 +184,7 @@ impl Port for X86Port {
 
     fn map(&mut self, page: Page, frame: FrameNumber, flags: PageFlags) -> Result<(), PortError> {
         let target = PhysAddr::new(frame.start_address().0);
-        let result = with_leaf(page, true, |entry| {
+        let result = self.with_leaf(page, true, |entry| {
             if !entry.is_unused() {
                 return Err(PortError::AlreadyMapped(page));
             }
@@ -148,7 +195,7 @@ impl Port for X86Port {
     }
 
     fn unmap(&mut self, page: Page) -> Option<EntryInfo> {
-        let result = with_leaf(page, false, |entry| {
+        let result = self.with_leaf(page, false, |entry| {
             let info = info_of(entry);
             entry.set_unused();
             info
@@ -157,7 +204,7 @@ impl Port for X86Port {
     }
 
     fn protect(&mut self, page: Page, flags: PageFlags) -> Result<(), PortError> {
-        let result = with_leaf(page, false, |entry| {
+        let result = self.with_leaf(page, false, |entry| {
             let old = entry.flags();
             if !old.contains(F::PRESENT) {
                 return Err(PortError::NotMapped(page));
@@ -170,7 +217,7 @@ impl Port for X86Port {
     }
 
     fn query(&self, page: Page) -> Option<EntryInfo> {
-        with_leaf(page, false, |entry| info_of(entry))
+        self.with_leaf(page, false, |entry| info_of(entry))
             .ok()
             .flatten()
             .flatten()
@@ -178,30 +225,51 @@ impl Port for X86Port {
 
     fn clear_dirty(&mut self, page: Page) {
         // A page that is not mapped has no dirty bit to clear.
-        let _ = with_leaf(page, false, |entry| {
+        let _ = self.with_leaf(page, false, |entry| {
             entry.set_flags(entry.flags() - F::DIRTY)
         });
     }
 
-    fn flush_tlb(&mut self, page: Page) {
-        x86_64::instructions::tlb::flush(VirtAddr::new(page.start().0));
+    /// One walk (usually none: the last leaf table is remembered), one read
+    /// and, only if D was set, one write. Inlined into the engine's
+    /// re-zeroing loop, which calls it once per page.
+    #[inline]
+    fn take_dirty(&mut self, page: Page) -> Option<EntryInfo> {
+        let result = self.with_leaf(page, false, |entry| {
+            let info = info_of(entry)?;
+            if info.dirty {
+                entry.set_flags(entry.flags() - F::DIRTY);
+            }
+            Some(info)
+        });
+        result.ok().flatten().flatten()
     }
 
+    #[inline]
+    fn flush_tlb(&mut self, page: Page) {
+        x86_64::instructions::tlb::flush(VirtAddr::new_truncate(page.start().0));
+    }
+
+    #[inline]
     fn zero_frame(&mut self, frame: FrameNumber) {
         // SAFETY: the engine owns the frame; the direct map reaches it.
         unsafe { clear_page(phys_to_virt(frame.start_address())) };
     }
 
     fn write_zeroes(&mut self, page: Page) -> Result<(), AccessFault> {
-        let info = self.query(page);
+        let flags = self
+            .with_leaf(page, false, |entry| entry.flags())
+            .ok()
+            .flatten();
         let fault = |cause| AccessFault {
             addr: page.start(),
             access: Access::Write,
             cause,
         };
-        match info {
+        match flags {
+            Some(flags) if !flags.contains(F::PRESENT) => Err(fault(FaultCause::NotPresent)),
             None => Err(fault(FaultCause::NotPresent)),
-            Some(entry) if !entry.writable => Err(fault(FaultCause::ReadOnly)),
+            Some(flags) if !flags.contains(F::WRITABLE) => Err(fault(FaultCause::ReadOnly)),
             Some(_) => {
                 // SAFETY: the page is mapped writable to a frame the engine
                 // owns; writing through the mapping lets the CPU set D.
