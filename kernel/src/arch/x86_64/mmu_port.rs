@@ -42,6 +42,14 @@ pub fn page_table_frames() -> u64 {
     PAGE_TABLE_FRAMES.load(Ordering::Relaxed)
 }
 
+/// The allocator port this architecture provides, under its neutral name.
+pub type AllocatorPort = X86Port;
+
+/// A port on the live kernel page tables, using the hardware dirty bit.
+pub fn allocator_port() -> AllocatorPort {
+    X86Port::new(DirtyDetection::Hardware)
+}
+
 /// The allocator's port for x86_64 with 4-level paging.
 pub struct X86Port {
     detection: DirtyDetection,

@@ -1,0 +1,133 @@
+//! The kernel-test registry and runner: find a test by name, run it, report.
+
+use super::{boot, frames, heap, large};
+use crate::arch;
+use crate::console::{JsonString, emit_record};
+use alloc::string::String;
+
+/// What a kernel test returns: `Err` carries the reason it failed.
+pub type TestResult = Result<(), String>;
+
+/// A named kernel test.
+pub struct KernelTest {
+    /// The name used on the command line and in the result record.
+    pub name: &'static str,
+    /// The test itself.
+    pub run: fn() -> TestResult,
+}
+
+const NEUTRAL_TESTS: &[KernelTest] = &[
+    KernelTest {
+        name: "boot",
+        run: boot::boot,
+    },
+    KernelTest {
+        name: "heap_collections_work",
+        run: heap::heap_collections_work,
+    },
+    KernelTest {
+        name: "frame_allocator_hands_out_every_frame_once",
+        run: frames::frame_allocator_hands_out_every_frame_once,
+    },
+    KernelTest {
+        name: "calloc_reads_zero_nocache",
+        run: large::calloc_reads_zero_nocache,
+    },
+    KernelTest {
+        name: "calloc_reads_zero_alwayszero",
+        run: large::calloc_reads_zero_alwayszero,
+    },
+    KernelTest {
+        name: "calloc_reads_zero_dirty_hw",
+        run: large::calloc_reads_zero_dirty_hw,
+    },
+    KernelTest {
+        name: "calloc_reads_zero_dirty_sw",
+        run: large::calloc_reads_zero_dirty_sw,
+    },
+    KernelTest {
+        name: "seed_experiment_nocache",
+        run: large::seed_experiment_nocache,
+    },
+    KernelTest {
+        name: "seed_experiment_alwayszero",
+        run: large::seed_experiment_alwayszero,
+    },
+    KernelTest {
+        name: "seed_experiment_dirty_hw",
+        run: large::seed_experiment_dirty_hw,
+    },
+    KernelTest {
+        name: "seed_experiment_dirty_sw",
+        run: large::seed_experiment_dirty_sw,
+    },
+    KernelTest {
+        name: "dirty_zeroes_exactly_written_pages_hw",
+        run: large::dirty_zeroes_exactly_written_pages_hw,
+    },
+    KernelTest {
+        name: "dirty_zeroes_exactly_written_pages_sw",
+        run: large::dirty_zeroes_exactly_written_pages_sw,
+    },
+    KernelTest {
+        name: "hardware_dirty_bit_catches_silent_write",
+        run: large::hardware_dirty_bit_catches_silent_write,
+    },
+    KernelTest {
+        name: "large_allocation_errors_are_values",
+        run: large::large_allocation_errors_are_values,
+    },
+    KernelTest {
+        name: "realloc_keeps_contents",
+        run: large::realloc_keeps_contents,
+    },
+];
+
+/// Every kernel test: the architecture-neutral ones, then the arch's.
+fn all() -> impl Iterator<Item = &'static KernelTest> {
+    NEUTRAL_TESTS.iter().chain(arch::selftest::TESTS.iter())
+}
+
+/// Prints the `test-list` record and exits with success.
+pub fn print_list() -> ! {
+    let mut names = String::new();
+    for (index, test) in all().enumerate() {
+        let separator = if index == 0 { "" } else { "," };
+        names.push_str(separator);
+        names.push_str(&alloc::format!("{}", JsonString(test.name)));
+    }
+    emit_record(format_args!(r#"{{"kind":"test-list","names":[{names}]}}"#));
+    arch::exit::exit_success()
+}
+
+/// Runs the test called `name` and exits with its verdict.
+pub fn run(name: &str) -> ! {
+    let Some(test) = all().find(|test| test.name == name) else {
+        let reason = alloc::format!("no kernel test is called {name:?}");
+        report(name, &Err(reason));
+        arch::exit::exit_failure();
+    };
+    log::info!("running kernel test {name}");
+    finish(test.name, (test.run)())
+}
+
+/// Reports `result` for test `name` and ends the machine accordingly.
+pub fn finish(name: &str, result: TestResult) -> ! {
+    report(name, &result);
+    match result {
+        Ok(()) => arch::exit::exit_success(),
+        Err(_) => arch::exit::exit_failure(),
+    }
+}
+
+fn report(name: &str, result: &TestResult) {
+    let (outcome, detail) = match result {
+        Ok(()) => ("pass", ""),
+        Err(reason) => ("fail", reason.as_str()),
+    };
+    emit_record(format_args!(
+        r#"{{"kind":"test","name":{},"outcome":"{outcome}","detail":{}}}"#,
+        JsonString(name),
+        JsonString(detail)
+    ));
+}
