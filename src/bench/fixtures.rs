@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use crate::alloc_size::AllocationSize;
-use crate::bench::results::{GuestBaseline, MeasuredPoint};
+use crate::bench::results::{BenchResults, GuestBaseline, MeasuredPoint};
 use crate::exit::GuestExit;
 use crate::experiment::{CACHE_ENTRY_LIMIT, Clock, Policy, Setup, Written};
 use crate::protocol::{BenchBaseline, BenchPoint, SerialLine, parse_line};
@@ -36,6 +36,35 @@ pub fn measured(setup: Setup, size: AllocationSize, written: Written, ticks: u64
             cache_hits: 3,
         },
     )
+}
+
+/// Results with untouched points at `sizes` and every written spec at
+/// 100 MiB, for every setup, with made-up costs.
+pub fn sweep_results(sizes: &[AllocationSize]) -> BenchResults {
+    let mut points = Vec::new();
+    for (setup, base) in Setup::BENCH.into_iter().zip([400, 20_000, 700, 710]) {
+        for &size in sizes {
+            points.push(measured(
+                setup,
+                size,
+                Written::Nothing,
+                base * size.pages() / 32,
+            ));
+        }
+        for written in Written::SWEEP {
+            let pages = written.pages_of(25_600);
+            points.push(measured(
+                setup,
+                AllocationSize::HUNDRED_MIB,
+                written,
+                base + pages * 600,
+            ));
+        }
+    }
+    BenchResults {
+        points,
+        ..BenchResults::default()
+    }
 }
 
 /// A guest baseline `name` whose every sample cost `ticks`, under `-icount`.

@@ -128,35 +128,12 @@ pub fn trim(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::fixtures::measured;
+    use crate::bench::fixtures::sweep_results;
 
     /// Results with untouched points at three sizes and every written spec
     /// at 100 MiB, for every setup.
     fn results() -> BenchResults {
-        let mut points = Vec::new();
-        for (setup, base) in Setup::BENCH.into_iter().zip([400, 20_000, 700, 710]) {
-            for size in [AllocationSize::kib(128), AllocationSize::mib(1024)] {
-                points.push(measured(
-                    setup,
-                    size,
-                    Written::Nothing,
-                    base * size.pages() / 32,
-                ));
-            }
-            for written in Written::SWEEP {
-                let pages = written.pages_of(25_600);
-                points.push(measured(
-                    setup,
-                    AllocationSize::HUNDRED_MIB,
-                    written,
-                    base + pages * 600,
-                ));
-            }
-        }
-        BenchResults {
-            points,
-            ..BenchResults::default()
-        }
+        sweep_results(&[AllocationSize::kib(128), AllocationSize::mib(1024)])
     }
 
     #[test]
