@@ -18,6 +18,7 @@ use crate::exit::GuestExit;
 use crate::experiment::{Clock, Policy};
 use crate::progress;
 use crate::protocol::{DemoRow, Record, SerialLine};
+use crate::render;
 use crate::run::{RunConfig, RunError, RunOutcome, run_kernel_with};
 use crate::transcript::Transcript;
 
@@ -111,7 +112,8 @@ impl LiveDemo {
     }
 
     /// Moves the bar for a `progress` line; counts (and in `--json` mode
-    /// prints) a `demo-row` line.
+    /// prints) a `demo-row` line; shows the banner and the memory summary
+    /// above the table.
     fn on_line(&mut self, line: &SerialLine) {
         match line.record() {
             Some(Record::Progress(progress)) => {
@@ -128,9 +130,21 @@ impl LiveDemo {
                     self.console.serial_line(line);
                 }
             }
+            Some(Record::Memory(summary)) if !self.console.is_json() => {
+                let text = render::memory_summary(summary);
+                self.bar.suspend(|| self.console.message(&text));
+            }
+            None if is_banner(line) && !self.console.is_json() => {
+                self.bar.suspend(|| self.console.message(line.text()));
+            }
             _ => {}
         }
     }
+}
+
+/// Whether `line` is the kernel's banner, which the demo shows above its table.
+fn is_banner(line: &SerialLine) -> bool {
+    matches!(line, SerialLine::Log(text) if text.starts_with("Pristine "))
 }
 
 /// The rows of a finished demo run, checked against the `expected` pairs.
@@ -265,5 +279,14 @@ mod tests {
         live.on_line(&parse_line(&row_line("nocache")));
         assert_eq!(live.rows_seen, 1);
         assert_eq!(live.bar.prefix(), "row 2/3");
+    }
+
+    #[test]
+    fn only_the_kernel_banner_counts_as_the_banner() {
+        assert!(is_banner(&parse_line(
+            "Pristine 0.1.0: memory that was never written"
+        )));
+        assert!(!is_banner(&parse_line("[INFO ] frames: 10 usable")));
+        assert!(!is_banner(&parse_line(&row_line("dirty"))));
     }
 }
