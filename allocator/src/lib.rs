@@ -22,6 +22,38 @@
 //! [`Policy::NoCache`], [`Policy::AlwaysZero`] and [`Policy::DirtyTracking`],
 //! so a kernel can measure them against each other.
 //!
+//! # The life of a page
+//!
+//! Every page of a large allocation is in one of four states; the engine
+//! moves it between them, and the three policies differ only in what a cache
+//! hit does (the last arrow):
+//!
+//! ```text
+//!            calloc / malloc (lazy: nothing mapped, no frame taken)
+//!                  |
+//!                  v
+//!          +---------------+   read fault    +--------------------------+
+//!          |   untouched   | --------------> | zero page, read-only     |
+//!          |  (unmapped)   |                 | (shared by every page)   |
+//!          +---------------+                 +--------------------------+
+//!                  | write fault (COW)                    | write fault (COW)
+//!                  v                                      v
+//!          +----------------------------------------------------------+
+//!          | own frame, zeroed, clean (D clear; read-only for sw)     |<--+
+//!          +----------------------------------------------------------+   |
+//!                  | the program writes: the CPU sets D                   |
+//!                  | (software strategy: a write fault makes it writable) |
+//!                  v                                                      |
+//!          +-----------------------------+  free, then a calloc that hits |
+//!          | own frame, written (dirty)  |  the cache. DirtyTracking: clear|
+//!          +-----------------------------+  D, zero the frame, flush -----+
+//! ```
+//!
+//! On a cache hit, `AlwaysZero` zeroes every page instead, paging untouched
+//! ones in first; `NoCache` never has a hit: `free` unmaps every page and
+//! returns its frame. Clean and untouched pages cost a `DirtyTracking` hit
+//! nothing but a look at their entry.
+//!
 //! # Map of the crate
 //!
 //! - [`addr`], [`page`]: address, frame and page newtypes.
