@@ -44,9 +44,9 @@
 //!                  | the program writes: the CPU sets D                   |
 //!                  | (software strategy: a write fault makes it writable) |
 //!                  v                                                      |
-//!          +-----------------------------+  free, then a calloc that hits |
-//!          | own frame, written (dirty)  |  the cache. DirtyTracking: clear|
-//!          +-----------------------------+  D, zero the frame, flush -----+
+//!          +-----------------------------+  free; a calloc hits the cache:|
+//!          | own frame, written (dirty)  |  DirtyTracking clears D, zeroes|
+//!          +-----------------------------+  the frame, flushes -----------+
 //! ```
 //!
 //! On a cache hit, `AlwaysZero` zeroes every page instead, paging untouched
