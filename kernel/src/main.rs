@@ -87,6 +87,7 @@ fn init_large_allocations(command_line: &CommandLine) {
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// Logs the memory map and prints the `memory` record (the runner renders it).
 fn memory_summary(boot_info: &BootInfo) {
     for region in boot_info.regions() {
         log::info!(
@@ -98,14 +99,6 @@ fn memory_summary(boot_info: &BootInfo) {
     }
     let stats = memory::frames::stats();
     let usable = boot_info.usable_bytes();
-    println!(
-        "usable RAM {} KiB; frames: {} total, {} free, {} used; heap {} KiB",
-        usable / 1024,
-        stats.usable.0,
-        stats.free.0,
-        stats.used.0,
-        memory::heap::mapped_bytes() / 1024
-    );
     emit_record(format_args!(
         r#"{{"kind":"memory","usable_bytes":{usable},"total_frames":{},"free_frames":{},"used_frames":{},"heap_bytes":{},"memory_map_entries":{}}}"#,
         stats.usable.0,
