@@ -225,6 +225,21 @@ fn collect_lines(
     }
 }
 
+/// A test double: an outcome with `exit` and these serial `lines`.
+#[cfg(test)]
+pub(crate) fn canned_outcome<S: AsRef<str>>(exit: GuestExit, lines: &[S]) -> RunOutcome {
+    RunOutcome {
+        command: crate::qemu::QemuCommand::new("qemu", &crate::qemu::Machine::new("kernel")),
+        exit,
+        lines: lines
+            .iter()
+            .map(|line| crate::protocol::parse_line(line.as_ref()))
+            .collect(),
+        qemu_stderr: String::new(),
+        elapsed: Duration::ZERO,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

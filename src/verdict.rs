@@ -69,26 +69,14 @@ pub fn judge_test<'a>(outcome: &'a RunOutcome, name: &str) -> Result<&'a TestRes
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::parse_line;
-    use crate::qemu::{Machine, QemuCommand};
-    use std::time::Duration;
-
-    fn outcome(exit: GuestExit, lines: &[&str]) -> RunOutcome {
-        RunOutcome {
-            command: QemuCommand::new("qemu", &Machine::new("kernel")),
-            exit,
-            lines: lines.iter().map(|line| parse_line(line)).collect(),
-            qemu_stderr: String::new(),
-            elapsed: Duration::ZERO,
-        }
-    }
+    use crate::run::canned_outcome;
 
     const PASS: &str = r#"@@PRISTINE {"kind":"test","name":"boot","outcome":"pass"}"#;
     const FAIL: &str = r#"@@PRISTINE {"kind":"test","name":"boot","outcome":"fail","detail":"no"}"#;
 
     #[test]
     fn passes_with_one_pass_line_and_success() {
-        let run = outcome(GuestExit::Success, &["[INFO ] hi", PASS]);
+        let run = canned_outcome(GuestExit::Success, &["[INFO ] hi", PASS]);
         assert_eq!(
             judge_test(&run, "boot").map(|result| result.outcome),
             Ok(Outcome::Pass)
@@ -97,7 +85,7 @@ mod tests {
 
     #[test]
     fn success_exit_without_a_result_line_fails() {
-        let run = outcome(
+        let run = canned_outcome(
             GuestExit::Success,
             &["[INFO ] hi", r#"@@PRISTINE {"kind":"test","na"#],
         );
@@ -112,7 +100,7 @@ mod tests {
     #[test]
     fn a_line_for_another_test_does_not_count() {
         let other = PASS.replace("boot", "heap");
-        let run = outcome(GuestExit::Success, &[&other]);
+        let run = canned_outcome(GuestExit::Success, &[&other]);
         assert!(matches!(
             judge_test(&run, "boot"),
             Err(TestFailure::NoResult { .. })
@@ -121,7 +109,7 @@ mod tests {
 
     #[test]
     fn duplicate_lines_fail() {
-        let run = outcome(GuestExit::Success, &[PASS, PASS]);
+        let run = canned_outcome(GuestExit::Success, &[PASS, PASS]);
         assert!(matches!(
             judge_test(&run, "boot"),
             Err(TestFailure::DuplicateResults { count: 2, .. })
@@ -130,7 +118,7 @@ mod tests {
 
     #[test]
     fn fail_line_fails_with_its_detail() {
-        let run = outcome(GuestExit::Failure, &[FAIL]);
+        let run = canned_outcome(GuestExit::Failure, &[FAIL]);
         let failure = judge_test(&run, "boot").expect_err("a fail line fails");
         assert!(
             failure
@@ -142,7 +130,7 @@ mod tests {
     #[test]
     fn pass_line_then_crash_fails() {
         for exit in [GuestExit::Failure, GuestExit::Reset, GuestExit::Status(1)] {
-            let run = outcome(exit, &[PASS]);
+            let run = canned_outcome(exit, &[PASS]);
             assert_eq!(judge_test(&run, "boot"), Err(TestFailure::BadExit { exit }));
         }
     }

@@ -206,23 +206,13 @@ fn missing_hint(outcome: &RunOutcome, none_arrived: bool) -> String {
 mod tests {
     use super::*;
     use crate::protocol::parse_line;
-    use crate::qemu::{Machine, QemuCommand};
+    use crate::run::canned_outcome;
 
     /// A `demo-row` line for `policy` at 100 MiB.
     fn row_line(policy: &str) -> String {
         format!(
             r#"@@PRISTINE {{"kind":"demo-row","policy":"{policy}","dirty":"hw","size":104857600,"rounds":2,"ticks_total":10,"ticks_first_round":6,"pages_zeroed":0,"faults":0,"cow_faults":0,"read_faults":0,"cache_hits":1,"cache_misses":1,"cache_bypasses":0}}"#
         )
-    }
-
-    fn outcome(exit: GuestExit, lines: &[String]) -> RunOutcome {
-        RunOutcome {
-            command: QemuCommand::new("qemu", &Machine::new("kernel")),
-            exit,
-            lines: lines.iter().map(|line| parse_line(line)).collect(),
-            qemu_stderr: String::new(),
-            elapsed: Duration::ZERO,
-        }
     }
 
     fn expected() -> Vec<(Policy, AllocationSize)> {
@@ -238,7 +228,7 @@ mod tests {
             .into_iter()
             .map(row_line)
             .collect();
-        let rows = collect_rows(&outcome(GuestExit::Success, &lines), &expected())
+        let rows = collect_rows(&canned_outcome(GuestExit::Success, &lines), &expected())
             .expect("all rows arrived");
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[1].policy, Policy::AlwaysZero);
@@ -247,7 +237,7 @@ mod tests {
     #[test]
     fn a_kernel_without_the_demo_mode_is_an_error() {
         let lines = vec!["[INFO ] booted".to_owned()];
-        let error = collect_rows(&outcome(GuestExit::Success, &lines), &expected())
+        let error = collect_rows(&canned_outcome(GuestExit::Success, &lines), &expected())
             .expect_err("no rows arrived");
         let text = error.to_string();
         assert!(text.starts_with("the kernel printed 0 of 3 demo rows; missing: nocache 100 MiB"));
@@ -258,14 +248,14 @@ mod tests {
     fn cut_rows_and_failures_are_reported() {
         let mut lines = vec![row_line("nocache"), row_line("alwayszero")];
         lines.push(r#"@@PRISTINE {"kind":"demo-row","pol"#.to_owned());
-        let error = collect_rows(&outcome(GuestExit::Success, &lines), &expected())
+        let error = collect_rows(&canned_outcome(GuestExit::Success, &lines), &expected())
             .expect_err("a row is cut");
         assert!(
             error
                 .to_string()
                 .contains("missing: dirty 100 MiB (1 machine lines")
         );
-        let failed = collect_rows(&outcome(GuestExit::Failure, &lines), &expected());
+        let failed = collect_rows(&canned_outcome(GuestExit::Failure, &lines), &expected());
         assert!(matches!(failed, Err(DemoError::GuestFailed { .. })));
     }
 
