@@ -40,6 +40,11 @@ impl Stats {
         self.pages_zeroed_on_fault + self.pages_zeroed_on_reuse
     }
 
+    /// Every fault taken: copy-on-write, read, tracked-write and spurious.
+    pub const fn faults(&self) -> u64 {
+        self.cow_faults + self.read_faults + self.tracked_write_faults + self.spurious_faults
+    }
+
     /// The counters zeroed, the `frames_in_use` level kept.
     pub const fn reset(self) -> Stats {
         Stats {

@@ -8,7 +8,7 @@
 //! each point, and the counters cover the measured rounds only. One
 //! `bench-point` record per point; the host computes medians and plots.
 
-use super::round::{abort, progress, size_label, timed_round, total_faults};
+use super::round::{abort, progress, size_label, timed_round};
 use crate::cmdline::{CommandLine, dirty_name, policy_name};
 use crate::console::{JsonNumbers, JsonString, emit_record};
 use crate::memory::large;
@@ -120,7 +120,7 @@ fn measure_point(size: u64, spec: Written, rounds: u64) {
         rounds,
         JsonNumbers(&ticks),
         stats.pages_zeroed(),
-        total_faults(&stats),
+        stats.faults(),
         stats.cache_hits
     ));
 }

@@ -7,7 +7,7 @@
 //! 100 MiB because every recycled block was re-zeroed in full, and was cheap
 //! again at 1000 MiB, above the cache's entry limit.
 
-use super::round::{abort, progress, size_label, timed_round, total_faults};
+use super::round::{abort, progress, size_label, timed_round};
 use crate::cmdline::{CommandLine, dirty_name, parse_policy, policy_name};
 use crate::console::emit_record;
 use crate::memory::large;
@@ -66,7 +66,7 @@ fn run_row(command_line: &CommandLine, policy: Policy, size: u64, rounds: u64) {
         total,
         first,
         stats.pages_zeroed(),
-        total_faults(&stats),
+        stats.faults(),
         stats.cow_faults,
         stats.read_faults,
         stats.cache_hits,

@@ -7,7 +7,7 @@
 use crate::arch::cpu::ticks;
 use crate::console::{JsonString, emit_record};
 use crate::memory::kalloc::{self, KernelAllocError};
-use pristine_allocator::{PAGE_SIZE, Stats};
+use pristine_allocator::PAGE_SIZE;
 
 /// `calloc(size)`, a one-byte write into each of the first `written_pages`
 /// pages, `free`; returns the ticks it took.
@@ -47,9 +47,4 @@ pub fn size_label(bytes: u64) -> alloc::string::String {
 /// Reports an experiment that could not run, and fails the machine.
 pub fn abort(what: &str, reason: impl core::fmt::Display) -> ! {
     panic!("{what}: {reason}")
-}
-
-/// Every fault the engine took: copy-on-write, read, tracked-write, spurious.
-pub fn total_faults(stats: &Stats) -> u64 {
-    stats.cow_faults + stats.read_faults + stats.tracked_write_faults + stats.spurious_faults
 }

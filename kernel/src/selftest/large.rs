@@ -129,10 +129,6 @@ fn untouched_round(size: u64) -> Result<Stats, alloc::string::String> {
     Ok(large::stats())
 }
 
-fn faults(stats: &Stats) -> u64 {
-    stats.cow_faults + stats.read_faults + stats.tracked_write_faults + stats.spurious_faults
-}
-
 /// The seed's loop at 100 MiB and 1000 MiB, untouched, with exact counters.
 fn seed_experiment(policy: Policy, dirty: DirtyStrategy) -> TestResult {
     const PAGES_100_MIB: u64 = 25_600;
@@ -150,7 +146,7 @@ fn seed_experiment(policy: Policy, dirty: DirtyStrategy) -> TestResult {
                 "100 MiB round {round}: expected {zeroed} re-zeroed: {stats:?}"
             ));
         }
-        if policy == Policy::DirtyTracking && (stats.pages_zeroed() != 0 || faults(&stats) != 0) {
+        if policy == Policy::DirtyTracking && (stats.pages_zeroed() != 0 || stats.faults() != 0) {
             return Err(format!(
                 "100 MiB round {round}: dirty tracking did work: {stats:?}"
             ));
@@ -159,7 +155,7 @@ fn seed_experiment(policy: Policy, dirty: DirtyStrategy) -> TestResult {
     for round in 0..3 {
         let stats = untouched_round(1000 << 20)?;
         let bypassed = policy.caches() as u64;
-        if stats.pages_zeroed() != 0 || faults(&stats) != 0 || stats.cache_bypasses != bypassed {
+        if stats.pages_zeroed() != 0 || stats.faults() != 0 || stats.cache_bypasses != bypassed {
             return Err(format!(
                 "1000 MiB round {round}: expected a cheap bypass: {stats:?}"
             ));
@@ -240,7 +236,7 @@ pub fn hardware_dirty_bit_catches_silent_write() -> TestResult {
     large::reset_counters();
     write_pages(block, [3].into_iter(), 2);
     let silent = large::stats();
-    if faults(&silent) != 0 {
+    if silent.faults() != 0 {
         return Err(format!("the write to a writable page faulted: {silent:?}"));
     }
     free(block)?;
