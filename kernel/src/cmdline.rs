@@ -106,6 +106,12 @@ impl<'a> CommandLine<'a> {
         self.parsed(key, "a whole number", |text| text.parse().ok(), default)
     }
 
+    /// Allocation sizes in bytes (`sizes=a,b,c`), or `default` when absent.
+    pub fn sizes(&self, default: &[u64]) -> Result<alloc::vec::Vec<u64>, BadValue> {
+        let sizes = self.list("sizes", "sizes in bytes", |text| text.parse().ok())?;
+        Ok(sizes.unwrap_or_else(|| default.to_vec()))
+    }
+
     /// A comma-separated list (`key=a,b,c`), each item parsed by `parse`.
     pub fn list<T>(
         &self,

@@ -68,9 +68,8 @@ pub fn run(command_line: &CommandLine) -> ! {
         .unwrap_or_else(|e| abort("bench", e))
         .max(1);
     let sizes = command_line
-        .list("sizes", "sizes in bytes", |text| text.parse().ok())
-        .unwrap_or_else(|e| abort("bench", e))
-        .unwrap_or_else(|| DEFAULT_SIZES.to_vec());
+        .sizes(&DEFAULT_SIZES)
+        .unwrap_or_else(|e| abort("bench", e));
     let written = command_line
         .list("written", "0, page or a percentage", Written::parse)
         .unwrap_or_else(|e| abort("bench", e))

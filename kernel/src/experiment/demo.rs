@@ -22,9 +22,8 @@ pub fn run(command_line: &CommandLine) -> ! {
         .number("rounds", 20)
         .unwrap_or_else(|e| abort("demo", e));
     let sizes = command_line
-        .list("sizes", "sizes in bytes", |text| text.parse().ok())
-        .unwrap_or_else(|e| abort("demo", e))
-        .unwrap_or_else(|| SEED_SIZES.to_vec());
+        .sizes(&SEED_SIZES)
+        .unwrap_or_else(|e| abort("demo", e));
     let policies = command_line
         .list("policies", "nocache, alwayszero, dirty", parse_policy)
         .unwrap_or_else(|e| abort("demo", e))
