@@ -3,7 +3,8 @@
 //! Like a C library, the kernel sends each request where it fits best:
 //! requests of at least the engine's threshold (128 KiB, glibc's mmap
 //! threshold) go to the large-allocation engine ([`super::large`]), smaller
-//! ones to the kernel heap. A heap block carries a 16-byte header holding its
+//! ones, which the engine turns away as below its threshold, to the kernel
+//! heap. A heap block carries a 16-byte header holding its
 //! size, so `free` and `realloc` need only the pointer, as in C. A pointer's
 //! address says where it came from: the large range belongs to the engine.
 //!
@@ -35,9 +36,14 @@ pub enum KernelAllocError {
     Large(AllocError),
 }
 
+/// The engine's size errors are the kernel API's own; the rest it wraps.
 impl From<AllocError> for KernelAllocError {
     fn from(error: AllocError) -> Self {
-        Self::Large(error)
+        match error {
+            AllocError::Overflow => Self::Overflow,
+            AllocError::ZeroSize => Self::ZeroSize,
+            other => Self::Large(other),
+        }
     }
 }
 
@@ -83,29 +89,18 @@ fn to_pointer(address: VirtAddr) -> NonNull<u8> {
 
 /// Allocates `count * size` bytes that read as zero.
 pub fn calloc(count: u64, size: u64) -> Result<NonNull<u8>, KernelAllocError> {
-    let bytes = count.checked_mul(size).ok_or(KernelAllocError::Overflow)?;
-    if bytes == 0 {
-        return Err(KernelAllocError::ZeroSize);
+    match large::with_engine(|engine| engine.calloc(count, size)) {
+        Err(AllocError::BelowThreshold { size, .. }) => heap_allocate(size, true),
+        result => Ok(to_pointer(result?)),
     }
-    if bytes >= large::threshold() {
-        return Ok(to_pointer(large::with_engine(|engine| {
-            engine.calloc(count, size)
-        })?));
-    }
-    heap_allocate(bytes, true)
 }
 
 /// Allocates `size` bytes with unspecified contents.
 pub fn malloc(size: u64) -> Result<NonNull<u8>, KernelAllocError> {
-    if size == 0 {
-        return Err(KernelAllocError::ZeroSize);
+    match large::with_engine(|engine| engine.malloc(size)) {
+        Err(AllocError::BelowThreshold { size, .. }) => heap_allocate(size, false),
+        result => Ok(to_pointer(result?)),
     }
-    if size >= large::threshold() {
-        return Ok(to_pointer(large::with_engine(|engine| {
-            engine.malloc(size)
-        })?));
-    }
-    heap_allocate(size, false)
 }
 
 /// Frees memory from [`calloc`], [`malloc`] or [`realloc`].
