@@ -13,6 +13,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::size::{NumberError, split_number, unit_letter};
+
 /// Bytes in one page of the guest: the unit of the kernel's page counters.
 pub const PAGE_BYTES: u64 = 4096;
 
@@ -117,16 +119,10 @@ impl FromStr for AllocationSize {
     /// Parses `100M`, `100MiB`, `128k`, `1G` or `104857600` (bytes).
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let text = text.trim();
-        let digits_end = text
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len());
-        let (number, unit) = text.split_at(digits_end);
-        if number.is_empty() {
-            return Err(AllocationSizeError::NotANumber(text.to_owned()));
-        }
-        let number: u64 = number
-            .parse()
-            .map_err(|_| AllocationSizeError::Overflow(text.to_owned()))?;
+        let (number, unit) = split_number(text).map_err(|error| match error {
+            NumberError::NotANumber => AllocationSizeError::NotANumber(text.to_owned()),
+            NumberError::Overflow => AllocationSizeError::Overflow(text.to_owned()),
+        })?;
         let bytes = number
             .checked_mul(unit_bytes(unit)?)
             .ok_or_else(|| AllocationSizeError::Overflow(text.to_owned()))?;
@@ -136,12 +132,7 @@ impl FromStr for AllocationSize {
 
 /// Bytes per unit for a suffix; no suffix means bytes.
 fn unit_bytes(unit: &str) -> Result<u64, AllocationSizeError> {
-    let lower = unit.trim().to_ascii_lowercase();
-    let prefix = lower
-        .strip_suffix("ib")
-        .or_else(|| lower.strip_suffix('b'))
-        .unwrap_or(&lower);
-    match prefix {
+    match unit_letter(unit.trim()).as_str() {
         "" if unit.is_empty() => Ok(1),
         "k" => Ok(KIB),
         "m" => Ok(MIB),

@@ -122,16 +122,10 @@ impl FromStr for MemorySize {
         if text.is_empty() {
             return Err(SizeError::Empty);
         }
-        let digits_end = text
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len());
-        let (number, unit) = text.split_at(digits_end);
-        if number.is_empty() {
-            return Err(SizeError::NotANumber(text.to_owned()));
-        }
-        let number: u64 = number
-            .parse()
-            .map_err(|_| SizeError::Overflow(text.to_owned()))?;
+        let (number, unit) = split_number(text).map_err(|error| match error {
+            NumberError::NotANumber => SizeError::NotANumber(text.to_owned()),
+            NumberError::Overflow => SizeError::Overflow(text.to_owned()),
+        })?;
         let bytes = number
             .checked_mul(unit_bytes(unit)?)
             .ok_or_else(|| SizeError::Overflow(text.to_owned()))?;
@@ -142,14 +136,43 @@ impl FromStr for MemorySize {
     }
 }
 
-/// Bytes per unit for a suffix; no suffix means MiB, as in QEMU.
-fn unit_bytes(unit: &str) -> Result<u64, SizeError> {
+/// Why the number in front of a size's unit could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NumberError {
+    /// The text does not start with a digit.
+    NotANumber,
+    /// The number does not fit in 64 bits.
+    Overflow,
+}
+
+/// Splits a size like `100M` or `3GiB` into its leading whole number and
+/// the unit text after it (shared with [`crate::alloc_size`]).
+pub(crate) fn split_number(text: &str) -> Result<(u64, &str), NumberError> {
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits_end);
+    if number.is_empty() {
+        return Err(NumberError::NotANumber);
+    }
+    let number = number.parse().map_err(|_| NumberError::Overflow)?;
+    Ok((number, unit))
+}
+
+/// A unit's letter, lowercased, without a trailing `iB` or `B`: `GiB` and
+/// `gb` give `g`, a bare `B` gives an empty string.
+pub(crate) fn unit_letter(unit: &str) -> String {
     let lower = unit.to_ascii_lowercase();
-    let prefix = lower
+    let letter = lower
         .strip_suffix("ib")
         .or_else(|| lower.strip_suffix('b'))
         .unwrap_or(&lower);
-    match prefix {
+    letter.to_owned()
+}
+
+/// Bytes per unit for a suffix; no suffix means MiB, as in QEMU.
+fn unit_bytes(unit: &str) -> Result<u64, SizeError> {
+    match unit_letter(unit).as_str() {
         "" if unit.is_empty() => Ok(MIB),
         "k" => Ok(1 << 10),
         "m" => Ok(MIB),
