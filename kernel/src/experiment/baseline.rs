@@ -70,20 +70,19 @@ fn clear_mapped(size: u64, samples: usize, routine: ClearRoutine) -> Vec<u64> {
     let block = calloc_or_abort(size);
     let pages = size / PAGE_SIZE;
     for page in 0..pages {
-        // SAFETY: inside the block; faulting each page in backs it.
-        unsafe {
-            block
-                .as_ptr()
-                .add((page * PAGE_SIZE) as usize)
-                .write_volatile(1)
-        };
+        // SAFETY: page < pages, so the offset stays inside the block.
+        let byte = unsafe { block.as_ptr().add((page * PAGE_SIZE) as usize) };
+        // SAFETY: inside the live, writable block; faulting each page in backs it.
+        unsafe { byte.write_volatile(1) };
     }
     let result = (0..samples)
         .map(|_| {
             let start = ticks();
             for page in 0..pages {
-                // SAFETY: a backed, writable page of the block, not borrowed.
-                unsafe { routine(block.as_ptr().add((page * PAGE_SIZE) as usize)) };
+                // SAFETY: page < pages, so the offset stays inside the block.
+                let start = unsafe { block.as_ptr().add((page * PAGE_SIZE) as usize) };
+                // SAFETY: a backed, writable, page-aligned page of the block, not borrowed.
+                unsafe { routine(start) };
             }
             ticks() - start
         })
@@ -97,13 +96,11 @@ fn cow_faults(count: u64) -> Vec<u64> {
     let samples = (0..count)
         .map(|page| {
             let start = ticks();
-            // SAFETY: inside the block; the write takes the fault being measured.
-            unsafe {
-                block
-                    .as_ptr()
-                    .add((page * PAGE_SIZE) as usize)
-                    .write_volatile(1)
-            };
+            // SAFETY: page < count, so the offset stays inside the block.
+            let byte = unsafe { block.as_ptr().add((page * PAGE_SIZE) as usize) };
+            // SAFETY: inside the live, writable block; the write takes the
+            // fault being measured.
+            unsafe { byte.write_volatile(1) };
             ticks() - start
         })
         .collect();

@@ -16,8 +16,11 @@ pub fn timed_round(size: u64, written_pages: u64) -> Result<u64, KernelAllocErro
     let block = kalloc::calloc(1, size)?;
     for page in 0..written_pages {
         let offset = (page * PAGE_SIZE) as usize;
-        // SAFETY: the block is `size` bytes and written_pages * PAGE_SIZE <= size.
-        unsafe { block.as_ptr().add(offset).write_volatile(0xa5) };
+        // SAFETY: the block is `size` bytes and written_pages * PAGE_SIZE <= size,
+        // so the offset stays inside it.
+        let byte = unsafe { block.as_ptr().add(offset) };
+        // SAFETY: `byte` lies inside the live, writable block.
+        unsafe { byte.write_volatile(0xa5) };
     }
     // SAFETY: the block came from kalloc and is freed once.
     unsafe { kalloc::free(block)? };

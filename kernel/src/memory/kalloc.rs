@@ -57,21 +57,31 @@ fn heap_layout(size: u64) -> Result<Layout, KernelAllocError> {
 
 fn heap_allocate(size: u64, zeroed: bool) -> Result<NonNull<u8>, KernelAllocError> {
     let layout = heap_layout(size)?;
-    // SAFETY: the layout has a non-zero size (at least the header).
-    let block = unsafe {
-        if zeroed {
-            alloc::alloc::alloc_zeroed(layout)
-        } else {
-            alloc::alloc::alloc(layout)
-        }
+    let block = if zeroed {
+        // SAFETY: the layout has a non-zero size (at least the header).
+        unsafe { alloc::alloc::alloc_zeroed(layout) }
+    } else {
+        // SAFETY: as for alloc_zeroed: a non-zero size.
+        unsafe { alloc::alloc::alloc(layout) }
     };
     let block = NonNull::new(block).ok_or(KernelAllocError::HeapExhausted { size })?;
-    // SAFETY: the block is at least HEADER bytes, 16-byte aligned; the header
-    // holds the size and the caller's bytes start right after it.
-    unsafe {
-        block.cast::<u64>().write(size);
-        Ok(block.add(HEADER))
-    }
+    // SAFETY: the block is at least HEADER bytes and 16-byte aligned, so its
+    // first 8 bytes can hold the size; nothing else refers to it yet.
+    unsafe { block.cast::<u64>().write(size) };
+    // SAFETY: the layout's size is at least HEADER, so the caller's bytes
+    // start inside the block (or one past its end for a zero-size request).
+    Ok(unsafe { block.add(HEADER) })
+}
+
+/// The start of the heap block whose caller bytes begin at `pointer`, where
+/// its header is.
+///
+/// # Safety
+/// `pointer` must come from [`heap_allocate`] and not be freed yet.
+unsafe fn heap_block_start(pointer: NonNull<u8>) -> NonNull<u8> {
+    // SAFETY: per the contract, `pointer` is HEADER bytes into one live
+    // block, so stepping back stays inside it.
+    unsafe { pointer.sub(HEADER) }
 }
 
 /// The size a heap block was allocated with, read from its header.
@@ -79,8 +89,11 @@ fn heap_allocate(size: u64, zeroed: bool) -> Result<NonNull<u8>, KernelAllocErro
 /// # Safety
 /// `pointer` must come from [`heap_allocate`] and not be freed yet.
 unsafe fn heap_block_size(pointer: NonNull<u8>) -> u64 {
-    // SAFETY: per the contract the header sits HEADER bytes before.
-    unsafe { pointer.sub(HEADER).cast::<u64>().read() }
+    // SAFETY: forwarded from the caller.
+    let header = unsafe { heap_block_start(pointer) };
+    // SAFETY: the header is the aligned first word of a live block, written
+    // by heap_allocate.
+    unsafe { header.cast::<u64>().read() }
 }
 
 fn to_pointer(address: VirtAddr) -> NonNull<u8> {
@@ -116,8 +129,10 @@ pub unsafe fn free(pointer: NonNull<u8>) -> Result<(), KernelAllocError> {
     // SAFETY: per the contract, a live heap block with its header.
     let size = unsafe { heap_block_size(pointer) };
     let layout = heap_layout(size)?;
-    // SAFETY: allocated by heap_allocate with this layout.
-    unsafe { alloc::alloc::dealloc(pointer.sub(HEADER).as_ptr(), layout) };
+    // SAFETY: per the contract, a live heap block.
+    let block = unsafe { heap_block_start(pointer) };
+    // SAFETY: allocated by heap_allocate with this layout, freed once.
+    unsafe { alloc::alloc::dealloc(block.as_ptr(), layout) };
     Ok(())
 }
 

@@ -76,7 +76,11 @@ pub unsafe fn clear_rep_stosq(page: *mut u8) {
 pub unsafe fn clear_loop(page: *mut u8) {
     let words = page as *mut u64;
     for index in 0..WORDS_PER_PAGE {
-        // SAFETY: index < WORDS_PER_PAGE keeps every store inside the page.
-        unsafe { words.add(index).write_volatile(0) };
+        // SAFETY: index < WORDS_PER_PAGE, so the offset stays inside the
+        // caller's page, one allocation.
+        let word = unsafe { words.add(index) };
+        // SAFETY: `word` is an aligned word inside the caller's page, which
+        // is writable and borrowed by no Rust reference.
+        unsafe { word.write_volatile(0) };
     }
 }

@@ -107,13 +107,12 @@ fn build_idt() -> InterruptDescriptorTable {
         vmm_communication_exception = 29,
         security_exception = 30,
     );
-    // SAFETY: as above; IST slot DOUBLE_FAULT_IST_INDEX holds a valid,
-    // otherwise unused stack (see gdt.rs).
-    unsafe {
-        idt.double_fault
-            .set_handler_addr(VirtAddr::new(stub_address(vector::DOUBLE_FAULT as usize)))
-            .set_stack_index(DOUBLE_FAULT_IST_INDEX);
-    }
+    let double_fault_stub = VirtAddr::new(stub_address(vector::DOUBLE_FAULT as usize));
+    // SAFETY: as above: a stub that saves all registers and ends in `iretq`.
+    let options = unsafe { idt.double_fault.set_handler_addr(double_fault_stub) };
+    // SAFETY: IST slot DOUBLE_FAULT_IST_INDEX holds a valid stack that
+    // nothing else runs on (see gdt.rs and stacks.rs).
+    unsafe { options.set_stack_index(DOUBLE_FAULT_IST_INDEX) };
     idt
 }
 

@@ -47,13 +47,18 @@ pub fn init() {
         (gdt, Selectors { code, data, tss })
     });
     gdt.load();
-    // SAFETY: the selectors index descriptors of the GDT just loaded, which
-    // lives forever in a static.
-    unsafe {
-        CS::set_reg(selectors.code);
-        SS::set_reg(selectors.data);
-        DS::set_reg(selectors.data);
-        ES::set_reg(selectors.data);
-        load_tss(selectors.tss);
-    }
+    // SAFETY: `code` indexes the 64-bit kernel code descriptor of the GDT
+    // just loaded, which lives forever in a static; the running code is
+    // kernel code, so reloading CS changes nothing it depends on.
+    unsafe { CS::set_reg(selectors.code) };
+    // SAFETY: `data` indexes the kernel data descriptor of that GDT; a flat
+    // writable segment is what SS must be in ring 0.
+    unsafe { SS::set_reg(selectors.data) };
+    // SAFETY: as for SS: a flat data segment of the loaded GDT.
+    unsafe { DS::set_reg(selectors.data) };
+    // SAFETY: as for SS: a flat data segment of the loaded GDT.
+    unsafe { ES::set_reg(selectors.data) };
+    // SAFETY: `tss` indexes the TSS descriptor of the loaded GDT, built from
+    // a TaskStateSegment that lives forever in a static, and is loaded once.
+    unsafe { load_tss(selectors.tss) };
 }

@@ -119,12 +119,16 @@ fn map_error<S: PageSize>(error: MapToError<S>, address: u64) -> PagingError {
 pub unsafe fn init(boot_info: &BootInfo, frames: &mut FrameAllocator) -> Result<(), PagingError> {
     let root = frames.allocate().map_err(|_| PagingError::OutOfFrames)?;
     let root_table = phys_to_virt(root.start_address()) as *mut PageTable;
-    // SAFETY: the frame is fresh from the allocator, and reachable through the
-    // boot tables' direct map; nobody else references it.
-    let mut tables = unsafe {
-        root_table.write(PageTable::new());
-        OffsetPageTable::new(&mut *root_table, VirtAddr::new(PHYS_OFFSET))
-    };
+    // SAFETY: the frame is fresh from the allocator (so unused), page aligned
+    // as a PageTable must be, and reachable through the boot tables' direct
+    // map, which the caller guarantees is live.
+    unsafe { root_table.write(PageTable::new()) };
+    // SAFETY: just initialised above; the frame belongs to nobody else, so
+    // this is the only reference to it, kept for good in KERNEL_TABLES.
+    let root_table = unsafe { &mut *root_table };
+    // SAFETY: PHYS_OFFSET is where the boot tables, and the tables built
+    // here, map all physical memory the page tables live in.
+    let mut tables = unsafe { OffsetPageTable::new(root_table, VirtAddr::new(PHYS_OFFSET)) };
     map_direct(&mut tables, boot_info, frames)?;
     map_kernel_image(&mut tables, frames)?;
     let root_frame = PhysFrame::containing_address(PhysAddr::new(root.start_address().0));

@@ -84,7 +84,8 @@ pub unsafe fn read_start_info(
         return Err(StartInfoError::NoMemoryMap);
     }
     if start_info.command_line != 0 {
-        // SAFETY: the loader promises a NUL-terminated string at this address.
+        // SAFETY: the loader promises a NUL-terminated string at this address;
+        // nothing overwrites boot-loader memory before the copy just below.
         let command_line = unsafe { c_string_at(PhysAddr(start_info.command_line)) };
         if !boot_info.set_command_line(command_line) {
             log::warn!(
@@ -127,15 +128,23 @@ fn region_of(entry: &MemoryMapEntry) -> MemoryRegion {
 ///
 /// # Safety
 /// A NUL-terminated string, or at least 4 KiB of readable memory, must be
-/// at `address`, reachable through the direct map.
-unsafe fn c_string_at(address: PhysAddr) -> &'static [u8] {
+/// at `address`, reachable through the direct map, and stay unchanged for
+/// as long as the caller keeps the returned slice (`'a`).
+unsafe fn c_string_at<'a>(address: PhysAddr) -> &'a [u8] {
     const LIMIT: usize = 4096;
     let start = phys_to_virt(address) as *const u8;
     let mut len = 0;
-    // SAFETY: each byte read lies within the string or the 4 KiB the caller vouched for.
-    while len < LIMIT && unsafe { *start.add(len) } != 0 {
+    while len < LIMIT {
+        // SAFETY: len < LIMIT: the byte lies within the string, or within the
+        // 4 KiB the caller vouched for.
+        let byte = unsafe { start.add(len) };
+        // SAFETY: `byte` points to readable memory, as just argued.
+        if unsafe { byte.read() } == 0 {
+            break;
+        }
         len += 1;
     }
-    // SAFETY: the `len` bytes just read are valid for the life of the boot.
+    // SAFETY: the `len` bytes just read are readable, and the caller
+    // promises they stay unchanged for `'a`.
     unsafe { core::slice::from_raw_parts(start, len) }
 }
