@@ -15,7 +15,7 @@ pub const RECORD_PREFIX: &str = "@@PRISTINE ";
 /// Prints to the serial console.
 #[macro_export]
 macro_rules! print {
-    ($($arg:tt)*) => { $crate::arch::serial::write_fmt(format_args!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::arch::write_console(format_args!($($arg)*)) };
 }
 
 /// Prints to the serial console, with a newline.

@@ -2,9 +2,10 @@
 //!
 //! It exists to show one idea: memory that was never written never needs
 //! zeroing again. This file is the architecture-neutral top: after the arch
-//! code has booted the machine (see `arch/x86_64/mod.rs` for the order), it
-//! calls [`kernel_main`], which reads the command line and either runs one
-//! kernel test or prints the boot summary, then ends the machine.
+//! code has brought the CPU up (see `arch/mod.rs` for what an architecture
+//! provides), it calls [`kernel_main`], which brings up memory, reads the
+//! command line and either runs one kernel test or prints the boot summary,
+//! then ends the machine.
 
 #![no_std]
 #![no_main]
@@ -39,9 +40,11 @@ pub fn boot_info() -> &'static BootInfo {
         .expect("boot_info() called before kernel_main")
 }
 
-/// The architecture-neutral entry, called once the machine is set up.
+/// The architecture-neutral entry, called by the architecture's entry once
+/// the CPU is set up and the boot information is copied.
 pub fn kernel_main(boot_info: &'static BootInfo) -> ! {
     BOOT_INFO.call_once(|| boot_info);
+    init_memory(boot_info);
     println!(
         "Pristine {}: memory that was never written never needs zeroing",
         VERSION
@@ -60,12 +63,26 @@ pub fn kernel_main(boot_info: &'static BootInfo) -> ! {
     }
     memory_summary(boot_info);
     match command_line.get("mode") {
-        None | Some("boot") => arch::exit::exit_success(),
+        None | Some("boot") => arch::exit_success(),
         Some("demo") => experiment::demo::run(&command_line),
         Some("bench") => experiment::bench::run(&command_line),
         Some("baseline") => experiment::baseline::run(),
         Some(other) => panic!("unknown mode={other:?}; expected boot, demo, bench or baseline"),
     }
+}
+
+/// Brings up memory, each step using only what the ones before it built:
+/// the frame allocator from the memory map, the kernel's own page tables
+/// (their frames come from the allocator), then the heap (mapped in those
+/// tables).
+///
+/// # Panics
+/// If the page tables cannot be built: the machine is too small to boot.
+fn init_memory(boot_info: &BootInfo) {
+    memory::frames::init(boot_info);
+    arch::init_page_tables(boot_info)
+        .unwrap_or_else(|error| panic!("could not build the kernel page tables: {error}"));
+    memory::heap::init();
 }
 
 /// Starts the large-allocation engine with the command line's policy.

@@ -8,7 +8,7 @@ use core::panic::PanicInfo;
 
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
-    crate::arch::serial::break_lock();
+    crate::arch::break_console_lock();
     match info.location() {
         Some(location) => crate::println!(
             "[PANIC] {} at {}:{}:{}",
@@ -19,5 +19,5 @@ fn panic(info: &PanicInfo) -> ! {
         ),
         None => crate::println!("[PANIC] {}", info.message()),
     }
-    crate::arch::exit::exit_failure()
+    crate::arch::exit_failure()
 }

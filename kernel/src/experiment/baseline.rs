@@ -11,8 +11,7 @@
 //!   (per page, averaged over 256 pages), to pick the kernel's clear routine.
 
 use super::round::abort;
-use crate::arch::clear::{CANDIDATES, ClearRoutine, clear_page};
-use crate::arch::cpu::ticks;
+use crate::arch::{CLEAR_PAGE_CANDIDATES, ClearRoutine, clear_page, read_timestamp};
 use crate::console::{JsonNumbers, JsonString, emit_record};
 use crate::memory::kalloc;
 use crate::memory::{large, with_frames};
@@ -42,7 +41,7 @@ pub fn run() -> ! {
         "allocate one frame and free it",
         &frame_alloc_free(1000),
     );
-    for (name, routine) in CANDIDATES {
+    for (name, routine) in CLEAR_PAGE_CANDIDATES {
         let samples = clear_mapped(256 * PAGE_SIZE, 5, routine);
         let per_page: Vec<u64> = samples.iter().map(|ticks| ticks / 256).collect();
         report(
@@ -51,7 +50,7 @@ pub fn run() -> ! {
             &per_page,
         );
     }
-    crate::arch::exit::exit_success()
+    crate::arch::exit_success()
 }
 
 fn calloc_or_abort(size: u64) -> NonNull<u8> {
@@ -77,14 +76,14 @@ fn clear_mapped(size: u64, samples: usize, routine: ClearRoutine) -> Vec<u64> {
     }
     let result = (0..samples)
         .map(|_| {
-            let start = ticks();
+            let start = read_timestamp();
             for page in 0..pages {
                 // SAFETY: page < pages, so the offset stays inside the block.
                 let start = unsafe { block.as_ptr().add((page * PAGE_SIZE) as usize) };
                 // SAFETY: a backed, writable, page-aligned page of the block, not borrowed.
                 unsafe { routine(start) };
             }
-            ticks() - start
+            read_timestamp() - start
         })
         .collect();
     free_or_abort(block);
@@ -95,13 +94,13 @@ fn cow_faults(count: u64) -> Vec<u64> {
     let block = calloc_or_abort(count * PAGE_SIZE);
     let samples = (0..count)
         .map(|page| {
-            let start = ticks();
+            let start = read_timestamp();
             // SAFETY: page < count, so the offset stays inside the block.
             let byte = unsafe { block.as_ptr().add((page * PAGE_SIZE) as usize) };
             // SAFETY: inside the live, writable block; the write takes the
             // fault being measured.
             unsafe { byte.write_volatile(1) };
-            ticks() - start
+            read_timestamp() - start
         })
         .collect();
     free_or_abort(block);
@@ -112,14 +111,14 @@ fn frame_alloc_free(count: usize) -> Vec<u64> {
     (0..count)
         .map(|_| {
             with_frames(|frames| {
-                let start = ticks();
+                let start = read_timestamp();
                 let frame = frames
                     .allocate()
                     .unwrap_or_else(|e| abort("baseline frame", e));
                 frames
                     .free(frame)
                     .unwrap_or_else(|e| abort("baseline frame", e));
-                ticks() - start
+                read_timestamp() - start
             })
         })
         .collect()

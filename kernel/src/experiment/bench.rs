@@ -85,7 +85,7 @@ pub fn run(command_line: &CommandLine) -> ! {
             progress(&label, done, total);
         }
     }
-    crate::arch::exit::exit_success()
+    crate::arch::exit_success()
 }
 
 fn measure_point(size: u64, spec: Written, rounds: u64) {

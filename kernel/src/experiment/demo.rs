@@ -33,7 +33,7 @@ pub fn run(command_line: &CommandLine) -> ! {
             run_row(command_line, policy, size, rounds);
         }
     }
-    crate::arch::exit::exit_success()
+    crate::arch::exit_success()
 }
 
 fn run_row(command_line: &CommandLine, policy: Policy, size: u64, rounds: u64) {

@@ -4,7 +4,7 @@
 //! block, maybe write some of it, `free` it. Its cost is measured in guest
 //! ticks (`rdtsc`; exact guest instructions under `-icount shift=0`).
 
-use crate::arch::cpu::ticks;
+use crate::arch::read_timestamp;
 use crate::console::{JsonString, emit_record};
 use crate::memory::kalloc::{self, KernelAllocError};
 use pristine_allocator::PAGE_SIZE;
@@ -12,7 +12,7 @@ use pristine_allocator::PAGE_SIZE;
 /// `calloc(size)`, a one-byte write into each of the first `written_pages`
 /// pages, `free`; returns the ticks it took.
 pub fn timed_round(size: u64, written_pages: u64) -> Result<u64, KernelAllocError> {
-    let start = ticks();
+    let start = read_timestamp();
     let block = kalloc::calloc(1, size)?;
     for page in 0..written_pages {
         let offset = (page * PAGE_SIZE) as usize;
@@ -24,7 +24,7 @@ pub fn timed_round(size: u64, written_pages: u64) -> Result<u64, KernelAllocErro
     }
     // SAFETY: the block came from kalloc and is freed once.
     unsafe { kalloc::free(block)? };
-    Ok(ticks() - start)
+    Ok(read_timestamp() - start)
 }
 
 /// Prints a progress record for `done` of `total` steps, about 20 times in all.

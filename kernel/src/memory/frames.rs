@@ -7,8 +7,7 @@
 //! spoken for: the first MiB (firmware data and the boot loader's
 //! structures), the kernel image with its stacks, and the bitmap itself.
 
-use crate::arch::layout::EARLY_MAPPED_LIMIT;
-use crate::arch::paging::{kernel_image, phys_to_virt};
+use crate::arch::{EARLY_MAPPED_LIMIT, kernel_image, phys_to_virt};
 use crate::boot_info::BootInfo;
 use pristine_allocator::frame::{FrameAllocator, FrameStats};
 use pristine_allocator::{PAGE_SIZE, PhysAddr};

@@ -8,8 +8,7 @@
 //! allocation fails with a log line saying why, and Rust's allocation-error
 //! path panics with the size that could not be had.
 
-use crate::arch::layout::{HEAP_MAX_SIZE, HEAP_START};
-use crate::arch::paging::map_fresh_pages;
+use crate::arch::{HEAP_MAX_SIZE, HEAP_START, map_fresh_pages};
 use crate::memory::with_frames;
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::{self, NonNull};

@@ -3,9 +3,10 @@
 //! `pristine_allocator::engine::LargeAllocator` holds all the logic (regions,
 //! zero page, copy-on-write, the cache and its three policies); this module
 //! gives it what it needs in this kernel and keeps the one instance:
-//! - the architecture's port (real page tables, hardware dirty bits),
+//! - the architecture's MMU ([`PageTableMmu`]: real page tables, hardware
+//!   dirty bits),
 //! - frames from the kernel's global frame allocator ([`KernelFrames`]),
-//! - a virtual range of its own (`arch::layout::LARGE_ALLOCATION_START`),
+//! - a virtual range of its own ([`LARGE_ALLOCATION_START`]),
 //! - page faults in that range, routed here by the exception handler
 //!   ([`resolve_fault`]).
 //!
@@ -14,8 +15,7 @@
 //! the engine lock is held would be a bug in the engine; [`resolve_fault`]
 //! reports it instead of deadlocking.
 
-use crate::arch::layout::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START};
-use crate::arch::{AllocatorPort, allocator_port};
+use crate::arch::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START, PageTableMmu};
 use crate::memory::with_frames;
 use pristine_allocator::cache::Policy;
 use pristine_allocator::config::Config;
@@ -45,7 +45,7 @@ impl FrameSource for KernelFrames {
 }
 
 /// The engine type this kernel runs.
-pub type Engine = LargeAllocator<AllocatorPort, KernelFrames>;
+pub type Engine = LargeAllocator<PageTableMmu, KernelFrames>;
 
 static ENGINE: Mutex<Option<Engine>> = Mutex::new(None);
 
@@ -65,11 +65,11 @@ pub enum FaultVerdict {
 pub fn init(policy: Policy, dirty: DirtyStrategy) -> Result<(), SetupError> {
     let pages = PageCount(LARGE_ALLOCATION_SIZE / PAGE_SIZE);
     let range = VirtRange::new(VirtAddr(LARGE_ALLOCATION_START), pages)
-        .expect("the large-allocation range in arch::layout is page aligned");
+        .expect("the arch's large-allocation range is page aligned");
     let config = Config::new(range)
         .with_policy(policy)
         .with_dirty_strategy(dirty);
-    let engine: Engine = LargeAllocator::new(allocator_port(), KernelFrames, config)?;
+    let engine: Engine = LargeAllocator::new(PageTableMmu::new(), KernelFrames, config)?;
     *ENGINE.lock() = Some(engine);
     Ok(())
 }

@@ -8,7 +8,7 @@
 //! of them the counts must equal those at the start.
 
 use super::TestResult;
-use crate::arch::paging::phys_to_virt;
+use crate::arch::phys_to_virt;
 use crate::memory::{frames, with_frames};
 use alloc::format;
 use alloc::vec;

@@ -7,6 +7,7 @@
 //! the page-table frames the port created meanwhile (kept for reuse).
 
 use super::TestResult;
+use crate::arch::{LARGE_ALLOCATION_START, PageTableMmu};
 use crate::memory::kalloc::{self, KernelAllocError};
 use crate::memory::{frames, large};
 use alloc::format;
@@ -26,7 +27,7 @@ fn start(policy: Policy, dirty: DirtyStrategy) -> Result<FrameBaseline, alloc::s
     large::switch(policy, dirty).map_err(|e| format!("switching to {policy:?}: {e:?}"))?;
     Ok(FrameBaseline {
         free: frames::stats().free.0,
-        page_tables: crate::arch::page_table_frames(),
+        page_tables: PageTableMmu::page_table_frames(),
     })
 }
 
@@ -34,7 +35,7 @@ fn start(policy: Policy, dirty: DirtyStrategy) -> Result<FrameBaseline, alloc::s
 fn frames_returned(baseline: FrameBaseline) -> TestResult {
     let (policy, dirty) = large::policy();
     large::switch(policy, dirty).map_err(|e| format!("draining the cache: {e:?}"))?;
-    let tables = crate::arch::page_table_frames() - baseline.page_tables;
+    let tables = PageTableMmu::page_table_frames() - baseline.page_tables;
     let free = frames::stats().free.0;
     if free + tables != baseline.free {
         return Err(format!(
@@ -272,7 +273,7 @@ pub fn large_allocation_errors_are_values() -> TestResult {
         result,
         KernelAllocError::Large(AllocError::DoubleFree(address(block))),
     )?;
-    let stranger = crate::arch::layout::LARGE_ALLOCATION_START + (1 << 40);
+    let stranger = LARGE_ALLOCATION_START + (1 << 40);
     let stranger = NonNull::new(stranger as *mut u8).ok_or("null")?;
     // SAFETY: as above.
     let result = unsafe { kalloc::free(stranger) };

@@ -85,7 +85,7 @@ const NEUTRAL_TESTS: &[KernelTest] = &[
 
 /// Every kernel test: the architecture-neutral ones, then the arch's.
 fn all() -> impl Iterator<Item = &'static KernelTest> {
-    NEUTRAL_TESTS.iter().chain(arch::selftest::TESTS.iter())
+    NEUTRAL_TESTS.iter().chain(arch::KERNEL_TESTS.iter())
 }
 
 /// Prints the `test-list` record and exits with success.
@@ -97,7 +97,7 @@ pub fn print_list() -> ! {
         names.push_str(&alloc::format!("{}", JsonString(test.name)));
     }
     emit_record(format_args!(r#"{{"kind":"test-list","names":[{names}]}}"#));
-    arch::exit::exit_success()
+    arch::exit_success()
 }
 
 /// Runs the test called `name` and exits with its verdict.
@@ -105,7 +105,7 @@ pub fn run(name: &str) -> ! {
     let Some(test) = all().find(|test| test.name == name) else {
         let reason = alloc::format!("no kernel test is called {name:?}");
         report(name, &Err(reason));
-        arch::exit::exit_failure();
+        arch::exit_failure();
     };
     log::info!("running kernel test {name}");
     finish(test.name, (test.run)())
@@ -115,8 +115,8 @@ pub fn run(name: &str) -> ! {
 pub fn finish(name: &str, result: TestResult) -> ! {
     report(name, &result);
     match result {
-        Ok(()) => arch::exit::exit_success(),
-        Err(_) => arch::exit::exit_failure(),
+        Ok(()) => arch::exit_success(),
+        Err(_) => arch::exit_failure(),
     }
 }
 

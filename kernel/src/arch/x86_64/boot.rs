@@ -16,7 +16,7 @@
 //!    supervisor write protection (`CR0.WP`, so read-only pages bind the kernel
 //!    too: W^X and copy-on-write depend on it);
 //! 3. load a 64-bit GDT, far-jump into 64-bit code, switch to the boot stack
-//!    and call [`kernel_entry`](super::kernel_entry) with the start-info
+//!    and call [`kernel_entry`](super::entry::kernel_entry) with the start-info
 //!    address. Intel SDM Vol. 3A, 10.8.5 "Initializing IA-32e Mode".
 //!
 //! The kernel replaces these boot tables with its own as soon as it has a
@@ -144,6 +144,6 @@ core::arch::global_asm!(
     "#,
     guard = const super::stacks::GUARD_SIZE,
     stack_size = const BOOT_STACK_SIZE,
-    entry = sym super::kernel_entry,
+    entry = sym super::entry::kernel_entry,
     options(att_syntax)
 );

@@ -2,7 +2,7 @@
 //!
 //! Zeroing is the cost Pristine exists to avoid, so where it must happen it
 //! should be as cheap as the CPU allows. Three candidates are measured in the
-//! guest by `mode=baseline` ([`CANDIDATES`]; numbers in `docs/clearing.md`):
+//! guest by `mode=baseline` ([`CLEAR_PAGE_CANDIDATES`]; numbers in `docs/clearing.md`):
 //! `rep stosb`, `rep stosq` and a plain loop of 8-byte stores. The kernel
 //! uses [`clear_page`] everywhere, which is the measured winner.
 
@@ -18,7 +18,7 @@ const WORDS_PER_PAGE: usize = (PAGE_SIZE / 8) as usize;
 pub type ClearRoutine = unsafe fn(*mut u8);
 
 /// Every candidate, by name, for the measurements.
-pub const CANDIDATES: [(&str, ClearRoutine); 3] = [
+pub const CLEAR_PAGE_CANDIDATES: [(&str, ClearRoutine); 3] = [
     ("rep_stosb", clear_rep_stosb),
     ("rep_stosq", clear_rep_stosq),
     ("loop", clear_loop),

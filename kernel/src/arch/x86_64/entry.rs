@@ -1,12 +1,14 @@
 //! The first Rust code: from the boot stub to the architecture-neutral kernel.
 //!
-//! [`kernel_entry`] brings the machine up in an order where each step only
-//! needs what the steps before it built: serial console (so everything after
-//! can report), GDT and TSS, IDT (so faults are reported, not triple faults),
-//! the PVH start info, the frame allocator, the kernel's own page tables, the
-//! heap, and then `crate::kernel_main`.
+//! [`kernel_entry`] does what only the architecture can do, in an order
+//! where each step only needs what the steps before it built: serial console
+//! (so everything after can report), GDT and TSS, IDT (so faults are
+//! reported, not triple faults), and the PVH start info copied into a
+//! [`BootInfo`]. Then it calls `crate::kernel_main`, which brings up memory
+//! (frames, the kernel's own page tables, the heap) through the arch
+//! contract.
 
-use super::{exceptions, gdt, paging, pvh, serial};
+use super::{exceptions, gdt, pvh, serial};
 use crate::boot_info::BootInfo;
 use pristine_allocator::PhysAddr;
 use spin::Once;
@@ -21,13 +23,6 @@ pub extern "C" fn kernel_entry(start_info: u64) -> ! {
     gdt::init();
     exceptions::init();
     let boot_info = BOOT_INFO.call_once(|| read_boot_info(start_info));
-    crate::memory::frames::init(boot_info);
-    crate::memory::with_frames(|frames| {
-        // SAFETY: first and only call, during boot, with the boot tables live.
-        unsafe { paging::init(boot_info, frames) }
-    })
-    .unwrap_or_else(|error| panic!("could not build the kernel page tables: {error}"));
-    crate::memory::heap::init();
     crate::kernel_main(boot_info)
 }
 

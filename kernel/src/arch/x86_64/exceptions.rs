@@ -8,7 +8,9 @@
 //! - a **page fault** (vector 14) in the large-allocation range goes to the
 //!   allocator engine (zero page, copy-on-write, software dirty tracking);
 //!   if it fixes the mapping, the faulting instruction runs again;
-//! - a fault a **kernel test expects** ends the test with its verdict;
+//! - a fault a **kernel test expects** ends the test with its verdict (see
+//!   [`super::selftest::expected_fault`]; when no test armed one, the check
+//!   is one atomic load, no lock);
 //! - anything else is fatal: a report with the vector's name, the decoded
 //!   error code, `rip`, and for page faults `CR2` (the faulting address),
 //!   then the panic path ends QEMU with a failure status.
@@ -17,11 +19,11 @@
 
 use super::exception_entry::{EXCEPTION_VECTORS, ExceptionFrame, stub_address};
 use super::gdt::DOUBLE_FAULT_IST_INDEX;
-use super::stacks::StackBounds;
+use super::selftest::expected_fault;
 use crate::memory::large::{self, FaultVerdict};
 use core::sync::atomic::{AtomicU64, Ordering};
 use pristine_allocator::port::Access;
-use spin::{Mutex, Once};
+use spin::Once;
 use x86_64::VirtAddr;
 use x86_64::registers::control::Cr2;
 use x86_64::structures::idt::{InterruptDescriptorTable, PageFaultErrorCode};
@@ -38,35 +40,6 @@ pub mod vector {
 
 static IDT: Once<InterruptDescriptorTable> = Once::new();
 static BREAKPOINTS: AtomicU64 = AtomicU64::new(0);
-static EXPECTED_FAULT: Mutex<Option<ExpectedFault>> = Mutex::new(None);
-
-/// A fault a kernel test provokes on purpose, and what it must look like.
-#[derive(Clone, Copy, Debug)]
-pub struct ExpectedFault {
-    /// Name of the test that expects it.
-    pub test: &'static str,
-    /// The vector that must be raised.
-    pub vector: u8,
-    /// The faulting address (`CR2`) a page fault must report.
-    pub address: Option<u64>,
-    /// The error code the CPU must push.
-    pub error_code: Option<u64>,
-    /// The stack the handler must run on (to prove an IST switch).
-    pub handler_stack: Option<StackBounds>,
-}
-
-/// What [`exception_dispatch`] saw when an expected fault arrived.
-#[derive(Clone, Copy, Debug)]
-pub struct ObservedFault {
-    /// The vector raised.
-    pub vector: u8,
-    /// `CR2` for page faults, otherwise 0.
-    pub address: u64,
-    /// The pushed error code (0 where the CPU pushes none).
-    pub error_code: u64,
-    /// Where the handler's stack was when it ran.
-    pub handler_stack_pointer: u64,
-}
 
 /// Builds and loads the IDT.
 pub fn init() {
@@ -116,11 +89,6 @@ fn build_idt() -> InterruptDescriptorTable {
     idt
 }
 
-/// Arms the check for a fault a test is about to provoke.
-pub fn expect_fault(expected: ExpectedFault) {
-    *EXPECTED_FAULT.lock() = Some(expected);
-}
-
 /// How many breakpoints were handled since boot.
 pub fn breakpoints_handled() -> u64 {
     BREAKPOINTS.load(Ordering::SeqCst)
@@ -134,15 +102,8 @@ pub extern "C" fn exception_dispatch(frame: &mut ExceptionFrame) {
     } else {
         0
     };
-    let expected = EXPECTED_FAULT.lock().take();
-    if let Some(expected) = expected {
-        let observed = ObservedFault {
-            vector,
-            address,
-            error_code: frame.error_code,
-            handler_stack_pointer: frame as *const ExceptionFrame as u64,
-        };
-        crate::selftest::finish(expected.test, judge(&expected, &observed));
+    if let Some(expected) = expected_fault::armed() {
+        expected.finish_test(frame, address);
     }
     match vector {
         vector::BREAKPOINT => {
@@ -173,40 +134,6 @@ fn access_of(error_code: u64) -> Access {
     } else {
         Access::Read
     }
-}
-
-fn judge(expected: &ExpectedFault, observed: &ObservedFault) -> Result<(), alloc::string::String> {
-    use alloc::format;
-    if observed.vector != expected.vector {
-        return Err(format!(
-            "expected vector {}, got {observed:x?}",
-            expected.vector
-        ));
-    }
-    if expected
-        .address
-        .is_some_and(|address| address != observed.address)
-    {
-        return Err(format!(
-            "expected CR2 {:#x?}, got {observed:x?}",
-            expected.address
-        ));
-    }
-    if expected
-        .error_code
-        .is_some_and(|code| code != observed.error_code)
-    {
-        return Err(format!(
-            "expected error code {:#x?}, got {observed:x?}",
-            expected.error_code
-        ));
-    }
-    if let Some(stack) = expected.handler_stack
-        && !stack.contains(observed.handler_stack_pointer)
-    {
-        return Err(format!("handler ran outside {stack:x?}: {observed:x?}"));
-    }
-    Ok(())
 }
 
 /// The mnemonic and name of an exception vector.

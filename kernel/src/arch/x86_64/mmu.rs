@@ -37,35 +37,35 @@ use x86_64::{PhysAddr, VirtAddr};
 /// are kept for reuse, never freed, so frame accounting must add them back.
 static PAGE_TABLE_FRAMES: AtomicU64 = AtomicU64::new(0);
 
-/// How many frames the port has taken for page tables since boot.
-pub fn page_table_frames() -> u64 {
-    PAGE_TABLE_FRAMES.load(Ordering::Relaxed)
-}
-
-/// The allocator port this architecture provides, under its neutral name.
-pub type AllocatorPort = X86Port;
-
-/// A port on the live kernel page tables, using the hardware dirty bit.
-pub fn allocator_port() -> AllocatorPort {
-    X86Port::new(DirtyDetection::Hardware)
-}
-
-/// The allocator's port for x86_64 with 4-level paging.
-pub struct X86Port {
+/// The allocator's MMU on x86_64: the live kernel page tables, 4-level
+/// paging, below the large-allocation range's top-level entry.
+pub struct PageTableMmu {
     detection: DirtyDetection,
     /// The last last-level table reached: (2 MiB block number, its address).
     leaf_table: Cell<Option<(u64, u64)>>,
 }
 
-impl X86Port {
-    /// A port that uses the hardware dirty bit, or, with
-    /// [`DirtyDetection::SoftwareOnly`], pretends it has none so the
-    /// engine's write-fault strategy can run on real hardware too.
-    pub const fn new(detection: DirtyDetection) -> Self {
+impl PageTableMmu {
+    /// The MMU on the live kernel page tables. Every x86_64 CPU keeps the
+    /// D bit, so it reports [`DirtyDetection::Hardware`]; the engine's
+    /// software strategy (write faults) runs on it all the same.
+    pub const fn new() -> Self {
         Self {
-            detection,
+            detection: DirtyDetection::Hardware,
             leaf_table: Cell::new(None),
         }
+    }
+
+    /// How many frames the MMU has taken for page tables since boot (kept
+    /// for reuse, never freed).
+    pub fn page_table_frames() -> u64 {
+        PAGE_TABLE_FRAMES.load(Ordering::Relaxed)
+    }
+}
+
+impl Default for PageTableMmu {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -123,12 +123,12 @@ fn install_table(entry: &mut PageTableEntry) -> Result<(), PortError> {
 
 /// Walks from the root to the last-level table that holds `page`'s entry,
 /// creating missing tables when `create`; returns its direct-map address.
-/// Taken once per 2 MiB block at most (see `X86Port::with_leaf`), so kept
+/// Taken once per 2 MiB block at most (see `PageTableMmu::with_leaf`), so kept
 /// out of line: the per-page callers stay small.
 #[cold]
 #[inline(never)]
 fn walk_to_leaf_table(page: X86Page, create: bool) -> Result<Option<u64>, PortError> {
-    with_root_table(|root| {
+    let walk = |root: &mut PageTable| {
         let mut table = root;
         for index in [page.p4_index(), page.p3_index(), page.p2_index()] {
             let entry = &mut table[index];
@@ -146,10 +146,15 @@ fn walk_to_leaf_table(page: X86Page, create: bool) -> Result<Option<u64>, PortEr
             table = unsafe { next_table(entry) };
         }
         Ok(Some(table as *mut PageTable as u64))
-    })
+    };
+    // SAFETY: `walk` only follows, or fills while empty, the entries on the
+    // way to `page`, an engine page of the large-allocation range that
+    // nothing but this MMU maps; new tables come zeroed from
+    // `install_table`, and no table is ever freed.
+    unsafe { with_root_table(walk) }
 }
 
-impl X86Port {
+impl PageTableMmu {
     /// Runs `operation` on the 4 KiB entry of `page`, creating missing tables
     /// when `create`; `Ok(None)` if a table on the way is missing.
     ///
@@ -185,7 +190,7 @@ impl X86Port {
     }
 }
 
-impl Port for X86Port {
+impl Port for PageTableMmu {
     fn dirty_detection(&self) -> DirtyDetection {
         self.detection
     }

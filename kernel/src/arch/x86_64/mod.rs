@@ -3,24 +3,36 @@
 //!
 //! Boot order, from the PVH entry to the arch-neutral kernel:
 //! [`boot`] (assembly: long mode, boot page tables) → [`entry::kernel_entry`]:
-//! serial console, GDT/TSS, IDT, start info, frame allocator, the kernel's own
-//! page tables, the heap → `crate::kernel_main`.
+//! serial console, GDT/TSS, IDT, start info → `crate::kernel_main`, which
+//! builds the frame allocator, the kernel's own page tables
+//! ([`paging::init_page_tables`]) and the heap.
+//!
+//! The `pub use` lines below are this architecture's half of the contract
+//! in [`crate::arch`]; everything else stays inside this module.
 
-pub mod boot;
-pub mod clear;
-pub mod cpu;
-pub mod entry;
-pub mod exception_entry;
-pub mod exceptions;
-pub mod exit;
-pub mod gdt;
-pub mod layout;
-pub mod mmu;
-pub mod paging;
-pub mod pvh;
-pub mod selftest;
-pub mod serial;
-pub mod stacks;
+mod boot;
+mod clear;
+mod cpu;
+mod entry;
+mod exception_entry;
+mod exceptions;
+mod exit;
+mod gdt;
+mod layout;
+mod mmu;
+mod paging;
+mod pvh;
+mod selftest;
+mod serial;
+mod stacks;
 
-pub use entry::kernel_entry;
-pub use mmu::{AllocatorPort, allocator_port, page_table_frames};
+pub use clear::{CLEAR_PAGE_CANDIDATES, ClearRoutine, clear_page};
+pub use cpu::read_timestamp;
+pub use exit::{exit_failure, exit_success};
+pub use layout::{
+    EARLY_MAPPED_LIMIT, HEAP_MAX_SIZE, HEAP_START, LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START,
+};
+pub use mmu::PageTableMmu;
+pub use paging::{init_page_tables, kernel_image, map_fresh_pages, phys_to_virt};
+pub use selftest::KERNEL_TESTS;
+pub use serial::{break_console_lock, write_console};

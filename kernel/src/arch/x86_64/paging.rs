@@ -2,7 +2,8 @@
 //!
 //! The boot stub's tables map 4 GiB with large writable, executable pages:
 //! enough to start, too coarse to keep. [`init`] builds the tables the kernel
-//! runs on, with the `x86_64` crate's [`OffsetPageTable`]:
+//! runs on, with the `x86_64` crate's [`OffsetPageTable`] (the arch
+//! contract's `init_page_tables`):
 //! - **the direct map**: every usable RAM range at `PHYS_OFFSET + physical`,
 //!   with 2 MiB pages, writable and never executable. RAM above the PCI hole
 //!   (above 4 GiB) is included, which the boot tables could not reach;
@@ -18,6 +19,8 @@
 
 use super::stacks;
 use crate::boot_info::BootInfo;
+use crate::memory::with_frames;
+use core::sync::atomic::{AtomicBool, Ordering};
 use pristine_allocator::frame::{FrameAllocator, FrameError};
 use pristine_allocator::{FrameNumber, PhysAddr as FramePhysAddr};
 use spin::Mutex;
@@ -33,8 +36,12 @@ use x86_64::{PhysAddr, VirtAddr};
 /// half (PML4 entry 256), shared with the boot stub.
 pub const PHYS_OFFSET: u64 = 0xffff_8000_0000_0000;
 
-/// The kernel's page tables, once [`init`] has switched to them.
+/// The kernel's page tables, once [`init_page_tables`] has switched to them.
 static KERNEL_TABLES: Mutex<Option<OffsetPageTable<'static>>> = Mutex::new(None);
+
+/// Set by the first call of [`init_page_tables`]: the boot tables are live
+/// only until then.
+static TABLES_STARTED: AtomicBool = AtomicBool::new(false);
 
 unsafe extern "C" {
     static __text_start: u8;
@@ -56,8 +63,10 @@ pub enum PagingError {
     AlreadyMapped(u64),
     /// A 2 MiB mapping would have split an existing one, or the reverse.
     HugePageConflict(u64),
-    /// [`init`] has not run yet.
+    /// [`init_page_tables`] has not run yet.
     NotInitialised,
+    /// [`init_page_tables`] was called a second time.
+    AlreadyInitialised,
 }
 
 impl core::fmt::Display for PagingError {
@@ -67,6 +76,7 @@ impl core::fmt::Display for PagingError {
             Self::AlreadyMapped(page) => write!(f, "page {page:#x} is already mapped"),
             Self::HugePageConflict(page) => write!(f, "page {page:#x} conflicts with a huge page"),
             Self::NotInitialised => f.write_str("the kernel page tables are not built yet"),
+            Self::AlreadyInitialised => f.write_str("the kernel page tables are already built"),
         }
     }
 }
@@ -111,12 +121,35 @@ fn map_error<S: PageSize>(error: MapToError<S>, address: u64) -> PagingError {
     }
 }
 
+/// Builds the kernel's page tables (the direct map of `boot_info`'s RAM and
+/// the W^X image) with frames from the kernel's frame allocator, and
+/// switches to them.
+///
+/// # Errors
+/// [`PagingError::AlreadyInitialised`] on any call after the first; the
+/// others if the tables cannot be built (the boot tables stay live then).
+pub fn init_page_tables(boot_info: &BootInfo) -> Result<(), PagingError> {
+    if TABLES_STARTED.swap(true, Ordering::AcqRel) {
+        return Err(PagingError::AlreadyInitialised);
+    }
+    with_frames(|frames| {
+        // SAFETY: the first call (checked just above), so the boot stub's
+        // tables are still the live ones and map the first 4 GiB at
+        // PHYS_OFFSET; the kernel's frame allocator hands out only free RAM
+        // (the image, low memory and its own bitmap are reserved).
+        unsafe { build_and_switch(boot_info, frames) }
+    })
+}
+
 /// Builds the kernel's page tables and switches to them.
 ///
 /// # Safety
 /// Must run once, during boot, while the boot tables map the first 4 GiB at
 /// [`PHYS_OFFSET`], with `frames` handing out only unused RAM.
-pub unsafe fn init(boot_info: &BootInfo, frames: &mut FrameAllocator) -> Result<(), PagingError> {
+unsafe fn build_and_switch(
+    boot_info: &BootInfo,
+    frames: &mut FrameAllocator,
+) -> Result<(), PagingError> {
     let root = frames.allocate().map_err(|_| PagingError::OutOfFrames)?;
     let root_table = phys_to_virt(root.start_address()) as *mut PageTable;
     // SAFETY: the frame is fresh from the allocator (so unused), page aligned
@@ -222,7 +255,7 @@ fn identity_map(
 /// # Safety
 /// `page` must be unused kernel address space and `frame` a frame the caller
 /// owns; nothing may rely on the old (absent) translation.
-pub unsafe fn map_page(
+unsafe fn map_page(
     page: u64,
     frame: FrameNumber,
     flags: PageTableFlags,
@@ -264,12 +297,23 @@ pub unsafe fn map_fresh_pages(
 /// Runs `operation` on the live top-level page table, with the kernel's
 /// page-table lock held so no other edit interleaves.
 ///
+/// Private to the architecture: only the allocator's MMU
+/// ([`super::mmu`]) edits the live tables this way.
+///
+/// # Safety
+/// The tables are the ones the CPU runs on, so `operation` can unmap the
+/// kernel from under itself. It may only change entries on the way to
+/// pages the caller owns (the MMU: the large-allocation range, which
+/// nothing else maps), may only point empty entries at fresh, zeroed page
+/// tables, and must never free a table or change the entries that map the
+/// kernel image, the direct map or the heap.
+///
 /// # Panics
-/// Before [`init`]: a boot-order bug.
-pub fn with_root_table<R>(operation: impl FnOnce(&mut PageTable) -> R) -> R {
+/// Before [`init_page_tables`]: a boot-order bug.
+pub(super) unsafe fn with_root_table<R>(operation: impl FnOnce(&mut PageTable) -> R) -> R {
     let mut guard = KERNEL_TABLES.lock();
     let tables = guard
         .as_mut()
-        .expect("page tables used before paging::init");
+        .expect("page tables used before init_page_tables");
     operation(tables.level_4_table_mut())
 }

@@ -1,19 +1,22 @@
 //! Kernel tests that need x86 hardware behaviour: exceptions and paging rights.
 //!
-//! Each test that provokes a fault first arms [`expect_fault`] with what the
-//! CPU must report; the exception dispatcher then ends the test with the
-//! verdict. Reaching the line after the faulting access is a failure: the
-//! protection did not hold.
+//! Each test that provokes a fault first arms an [`ExpectedFault`] with what
+//! the CPU must report (see [`expected_fault`]); the exception dispatcher
+//! then ends the test with the verdict. Reaching the line after the faulting
+//! access is a failure: the protection did not hold.
 
-use super::exceptions::{ExpectedFault, breakpoints_handled, expect_fault, vector};
+pub mod expected_fault;
+
+use super::exceptions::{breakpoints_handled, vector};
 use super::{cpu, paging, stacks};
 use crate::selftest::{KernelTest, TestResult};
 use alloc::format;
 use core::hint::black_box;
+use expected_fault::ExpectedFault;
 use x86_64::structures::idt::PageFaultErrorCode;
 
 /// The x86_64-specific kernel tests.
-pub const TESTS: &[KernelTest] = &[
+pub const KERNEL_TESTS: &[KernelTest] = &[
     KernelTest {
         name: "breakpoint_resumes",
         run: breakpoint_resumes,
@@ -53,7 +56,7 @@ fn breakpoint_resumes() -> TestResult {
 /// error code "not present, write, supervisor" (only bit 1 set).
 fn page_fault_reports_cr2_and_error_code() -> TestResult {
     let address: u64 = 0x0000_5a5a_0000_1238;
-    expect_fault(ExpectedFault {
+    expected_fault::arm(ExpectedFault {
         test: "page_fault_reports_cr2_and_error_code",
         vector: vector::PAGE_FAULT,
         address: Some(address),
@@ -70,7 +73,7 @@ fn page_fault_reports_cr2_and_error_code() -> TestResult {
 /// push the page-fault frame there, so it raises a double fault, whose handler
 /// runs on its own IST stack.
 fn stack_overflow_hits_double_fault_ist() -> TestResult {
-    expect_fault(ExpectedFault {
+    expected_fault::arm(ExpectedFault {
         test: "stack_overflow_hits_double_fault_ist",
         vector: vector::DOUBLE_FAULT,
         address: None,
@@ -93,7 +96,7 @@ fn recurse_forever(depth: u64) -> u64 {
 fn kernel_text_is_not_writable() -> TestResult {
     let address = kernel_text_is_not_writable as *const () as u64;
     let code = PageFaultErrorCode::PROTECTION_VIOLATION | PageFaultErrorCode::CAUSED_BY_WRITE;
-    expect_fault(ExpectedFault {
+    expected_fault::arm(ExpectedFault {
         test: "kernel_text_is_not_writable",
         vector: vector::PAGE_FAULT,
         address: Some(address),
@@ -120,7 +123,7 @@ static mut RETURN_INSTRUCTION: [u8; 1] = [0xc3];
 fn kernel_data_is_not_executable() -> TestResult {
     let address = &raw const RETURN_INSTRUCTION as u64;
     let code = PageFaultErrorCode::PROTECTION_VIOLATION | PageFaultErrorCode::INSTRUCTION_FETCH;
-    expect_fault(ExpectedFault {
+    expected_fault::arm(ExpectedFault {
         test: "kernel_data_is_not_executable",
         vector: vector::PAGE_FAULT,
         address: Some(address),

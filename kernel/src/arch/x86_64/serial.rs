@@ -23,17 +23,17 @@ pub fn init() {
     *PORT.lock() = port.ok();
 }
 
-/// Writes formatted text to the serial port.
-pub fn write_fmt(args: fmt::Arguments) {
+/// Writes formatted text to the console: the serial port.
+pub fn write_console(args: fmt::Arguments) {
     if let Some(port) = PORT.lock().as_mut() {
         // A serial write cannot fail in a way worth reporting (where to?).
         let _ = port.write_fmt(args);
     }
 }
 
-/// Takes the serial lock even if someone holds it: for the panic path only,
-/// when the holder may be the very code that panicked.
-pub fn break_lock() {
+/// Takes the console (serial) lock even if someone holds it: for the panic
+/// path only, when the holder may be the very code that panicked.
+pub fn break_console_lock() {
     if PORT.is_locked() {
         // SAFETY: called only on the way to ending the machine; the holder
         // will never run again, so nobody observes the broken lock.
