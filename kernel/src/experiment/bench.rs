@@ -98,12 +98,12 @@ fn measure_point(size: u64, spec: Written, rounds: u64) {
         )
     };
     timed_round(size, written_pages).unwrap_or_else(fail);
-    large::reset_counters();
+    large::with_engine(|engine| engine.reset_counters());
     let ticks: Vec<u64> = (0..rounds)
         .map(|_| timed_round(size, written_pages).unwrap_or_else(fail))
         .collect();
-    let stats = large::stats();
-    let (policy, dirty) = large::policy();
+    let (stats, policy, dirty) =
+        large::with_engine(|engine| (engine.stats(), engine.policy(), engine.dirty_strategy()));
     emit_record(format_args!(
         concat!(
             r#"{{"kind":"bench-point","policy":"{}","dirty":"{}","size":{},"pages":{},"#,

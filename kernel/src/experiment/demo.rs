@@ -50,7 +50,7 @@ fn run_row(command_line: &CommandLine, policy: Policy, size: u64, rounds: u64) {
         total += ticks;
         progress(&label, round + 1, rounds);
     }
-    let stats = large::stats();
+    let stats = large::with_engine(|engine| engine.stats());
     emit_record(format_args!(
         concat!(
             r#"{{"kind":"demo-row","policy":"{}","dirty":"{}","size":{},"rounds":{},"#,

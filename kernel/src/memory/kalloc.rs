@@ -142,7 +142,7 @@ pub unsafe fn free(pointer: NonNull<u8>) -> Result<(), KernelAllocError> {
 /// As for [`free`].
 pub unsafe fn realloc(pointer: NonNull<u8>, size: u64) -> Result<NonNull<u8>, KernelAllocError> {
     let address = pointer.as_ptr() as u64;
-    let threshold = large::threshold();
+    let threshold = large::with_engine(|engine| engine.config().threshold);
     if large::owns(address) && size >= threshold {
         let moved = large::with_engine(|engine| engine.realloc(VirtAddr(address), size))?;
         return Ok(to_pointer(moved));

@@ -10,24 +10,27 @@
 //! - page faults in that range, routed here by the exception handler
 //!   ([`resolve_fault`]).
 //!
-//! Locks: the engine lock is taken first, then (inside the port) the
+//! Everything else is the engine's own API, reached through [`with_engine`].
+//!
+//! Locks: the engine lock is taken first, then (inside the MMU) the
 //! page-table lock, then the frame-allocator lock. A page fault taken while
 //! the engine lock is held would be a bug in the engine; [`resolve_fault`]
-//! reports it instead of deadlocking.
+//! reports it instead of deadlocking. The fault path allocates nothing: its
+//! verdict is a value, formatted only if the kernel dies of it.
 
 use crate::arch::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START, PageTableMmu};
 use crate::memory::with_frames;
+use core::fmt;
 use pristine_allocator::cache::Policy;
 use pristine_allocator::config::Config;
 use pristine_allocator::dirty::DirtyStrategy;
 use pristine_allocator::engine::LargeAllocator;
 use pristine_allocator::error::{AllocError, SetupError};
-use pristine_allocator::fault::FaultOutcome;
+use pristine_allocator::fault::{FatalFault, FaultOutcome};
 use pristine_allocator::frame::{FrameError, FrameSource};
 use pristine_allocator::page::PageCount;
 use pristine_allocator::port::Access;
 use pristine_allocator::region::VirtRange;
-use pristine_allocator::stats::Stats;
 use pristine_allocator::{FrameNumber, PAGE_SIZE, VirtAddr};
 use spin::Mutex;
 
@@ -50,15 +53,39 @@ pub type Engine = LargeAllocator<PageTableMmu, KernelFrames>;
 static ENGINE: Mutex<Option<Engine>> = Mutex::new(None);
 
 /// What the exception handler should do about a page fault.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultVerdict {
     /// Fixed: retry the faulting instruction.
     Retry,
     /// Not in the large-allocation range: the fault is someone else's.
     NotOurs,
-    /// In the range but not allowed (unallocated, freed, execute, or the
-    /// engine could not fix it): the reason, for the fatal report.
-    Fatal(alloc::string::String),
+    /// In the range but not allowed: why, for the fatal report.
+    Fatal(UnfixableFault),
+}
+
+/// Why a page fault in the large-allocation range cannot be fixed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnfixableFault {
+    /// The fault was taken while the engine lock was held: a bug in the
+    /// engine or the MMU, which must not touch allocation memory.
+    InsideEngine,
+    /// The fault came before [`init`] built the engine.
+    BeforeInit,
+    /// The engine refused the access (unallocated, freed, execute) or could
+    /// not fix it.
+    Refused(FatalFault),
+}
+
+impl fmt::Display for UnfixableFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InsideEngine => f.write_str("page fault inside the allocator (engine lock held)"),
+            Self::BeforeInit => {
+                f.write_str("page fault in the large range before the engine exists")
+            }
+            Self::Refused(reason) => write!(f, "{reason}"),
+        }
+    }
 }
 
 /// Builds the engine with `policy` and `dirty` over the kernel's range.
@@ -98,17 +125,15 @@ pub fn resolve_fault(address: u64, access: Access) -> FaultVerdict {
         return FaultVerdict::NotOurs;
     }
     let Some(mut guard) = ENGINE.try_lock() else {
-        return FaultVerdict::Fatal("page fault inside the allocator (engine lock held)".into());
+        return FaultVerdict::Fatal(UnfixableFault::InsideEngine);
     };
     let Some(engine) = guard.as_mut() else {
-        return FaultVerdict::Fatal(
-            "page fault in the large range before the engine exists".into(),
-        );
+        return FaultVerdict::Fatal(UnfixableFault::BeforeInit);
     };
     match engine.handle_fault(VirtAddr(address), access) {
         FaultOutcome::Handled(_) => FaultVerdict::Retry,
         FaultOutcome::NotOurs => FaultVerdict::NotOurs,
-        FaultOutcome::Fatal(reason) => FaultVerdict::Fatal(alloc::format!("{reason:?}")),
+        FaultOutcome::Fatal(reason) => FaultVerdict::Fatal(UnfixableFault::Refused(reason)),
     }
 }
 
@@ -121,24 +146,4 @@ pub fn switch(policy: Policy, dirty: DirtyStrategy) -> Result<(), AllocError> {
         engine.reset_counters();
         Ok(())
     })
-}
-
-/// The engine's counters.
-pub fn stats() -> Stats {
-    with_engine(|engine| engine.stats())
-}
-
-/// Zeroes the engine's counters.
-pub fn reset_counters() {
-    with_engine(|engine| engine.reset_counters());
-}
-
-/// The policy and dirty strategy in force.
-pub fn policy() -> (Policy, DirtyStrategy) {
-    with_engine(|engine| (engine.policy(), engine.dirty_strategy()))
-}
-
-/// The engine's allocation threshold in bytes.
-pub fn threshold() -> u64 {
-    with_engine(|engine| engine.config().threshold)
 }

@@ -33,7 +33,7 @@ fn start(policy: Policy, dirty: DirtyStrategy) -> Result<FrameBaseline, alloc::s
 
 /// Drains the cache and checks every frame came back.
 fn frames_returned(baseline: FrameBaseline) -> TestResult {
-    let (policy, dirty) = large::policy();
+    let (policy, dirty) = large::with_engine(|engine| (engine.policy(), engine.dirty_strategy()));
     large::switch(policy, dirty).map_err(|e| format!("draining the cache: {e:?}"))?;
     let tables = PageTableMmu::page_table_frames() - baseline.page_tables;
     let free = frames::stats().free.0;
@@ -124,9 +124,9 @@ pub fn calloc_reads_zero_dirty_sw() -> TestResult {
 
 /// One untouched round: counters reset, calloc, free, counters read.
 fn untouched_round(size: u64) -> Result<Stats, alloc::string::String> {
-    large::reset_counters();
+    large::with_engine(|engine| engine.reset_counters());
     free(calloc(size)?)?;
-    Ok(large::stats())
+    Ok(large::with_engine(|engine| engine.stats()))
 }
 
 /// The seed's loop at 100 MiB and 1000 MiB, untouched, with exact counters.
@@ -197,9 +197,9 @@ fn zeroes_exactly_written(dirty: DirtyStrategy) -> TestResult {
         for cycle in 0..2 {
             write_pages(block, 0..written, 0xee);
             free(block)?;
-            large::reset_counters();
+            large::with_engine(|engine| engine.reset_counters());
             block = calloc(size)?;
-            let stats = large::stats();
+            let stats = large::with_engine(|engine| engine.stats());
             if stats.cache_hits != 1 || stats.pages_zeroed_on_reuse != written {
                 return Err(format!(
                     "k={written} cycle {cycle}: expected {written}: {stats:?}"
@@ -233,16 +233,16 @@ pub fn hardware_dirty_bit_catches_silent_write() -> TestResult {
     write_pages(block, [3].into_iter(), 1);
     free(block)?;
     let block = calloc(size)?;
-    large::reset_counters();
+    large::with_engine(|engine| engine.reset_counters());
     write_pages(block, [3].into_iter(), 2);
-    let silent = large::stats();
+    let silent = large::with_engine(|engine| engine.stats());
     if silent.faults() != 0 {
         return Err(format!("the write to a writable page faulted: {silent:?}"));
     }
     free(block)?;
-    large::reset_counters();
+    large::with_engine(|engine| engine.reset_counters());
     let block = calloc(size)?;
-    let stats = large::stats();
+    let stats = large::with_engine(|engine| engine.stats());
     if stats.pages_zeroed_on_reuse != 1 || first_nonzero(block, size).is_some() {
         return Err(format!(
             "the D bit did not lead to exactly one re-zeroed page: {stats:?}"
