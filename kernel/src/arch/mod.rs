@@ -24,7 +24,8 @@
 //! - **Page tables**: [`init_page_tables`] builds and switches to the
 //!   kernel's own tables (a direct map of all RAM, the image W^X);
 //!   [`phys_to_virt`] is the direct map, [`kernel_image`] the image's
-//!   physical range, and [`map_fresh_pages`] maps zeroed frames (the heap).
+//!   physical range, and [`map_fresh_pages`] maps zeroed frames (the heap);
+//!   both report failures as [`PagingError`].
 //! - **The allocator's MMU**: [`PageTableMmu`], the architecture's
 //!   implementation of the allocator crate's MMU trait on the live tables,
 //!   and its count of page-table frames taken.
@@ -51,7 +52,9 @@ pub use implementation::{
 };
 
 // Page tables.
-pub use implementation::{init_page_tables, kernel_image, map_fresh_pages, phys_to_virt};
+pub use implementation::{
+    PagingError, init_page_tables, kernel_image, map_fresh_pages, phys_to_virt,
+};
 
 // The allocator's MMU.
 pub use implementation::PageTableMmu;

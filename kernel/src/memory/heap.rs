@@ -8,9 +8,9 @@
 //! allocation fails with a log line saying why, and Rust's allocation-error
 //! path panics with the size that could not be had.
 
-use crate::arch::{HEAP_MAX_SIZE, HEAP_START, map_fresh_pages};
-use crate::memory::with_frames;
+use crate::arch::{HEAP_MAX_SIZE, HEAP_START, PagingError, map_fresh_pages};
 use core::alloc::{GlobalAlloc, Layout};
+use core::fmt;
 use core::ptr::{self, NonNull};
 use linked_list_allocator::Heap;
 use pristine_allocator::PAGE_SIZE;
@@ -20,6 +20,27 @@ use spin::Mutex;
 pub const INITIAL_SIZE: u64 = 1 << 20;
 /// Smallest step the heap grows by.
 const GROWTH_STEP: u64 = 1 << 20;
+
+/// Why the heap could not grow.
+#[derive(Debug)]
+enum GrowthError {
+    /// The heap would pass [`HEAP_MAX_SIZE`].
+    PastMaximum,
+    /// The new pages could not be mapped (usually: no free frames left).
+    Mapping(PagingError),
+}
+
+impl fmt::Display for GrowthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::PastMaximum => write!(
+                f,
+                "the heap would pass its maximum of {HEAP_MAX_SIZE} bytes"
+            ),
+            Self::Mapping(error) => write!(f, "cannot map more heap: {error}"),
+        }
+    }
+}
 
 /// The heap and how many bytes of it are mapped.
 struct HeapState {
@@ -63,19 +84,18 @@ pub fn mapped_bytes() -> u64 {
     HEAP.state.lock().mapped
 }
 
-fn map_more(mapped: u64, bytes: u64) -> Result<(), &'static str> {
+fn map_more(mapped: u64, bytes: u64) -> Result<(), GrowthError> {
     if mapped + bytes > HEAP_MAX_SIZE {
-        return Err("the heap would pass its maximum size");
+        return Err(GrowthError::PastMaximum);
     }
     let pages = bytes / PAGE_SIZE;
     // SAFETY: the heap range beyond `mapped` is reserved for the heap and
     // not mapped yet.
-    with_frames(|frames| unsafe { map_fresh_pages(HEAP_START + mapped, pages, frames) })
-        .map_err(|_| "no free frames left to map")
+    unsafe { map_fresh_pages(HEAP_START + mapped, pages) }.map_err(GrowthError::Mapping)
 }
 
 impl HeapState {
-    fn grow_for(&mut self, layout: Layout) -> Result<(), &'static str> {
+    fn grow_for(&mut self, layout: Layout) -> Result<(), GrowthError> {
         let needed = (layout.size() + layout.align()) as u64;
         let bytes = needed.max(GROWTH_STEP).next_multiple_of(PAGE_SIZE);
         map_more(self.mapped, bytes)?;

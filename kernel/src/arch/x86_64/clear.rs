@@ -38,7 +38,7 @@ pub unsafe fn clear_page(page: *mut u8) {
 ///
 /// # Safety
 /// As for [`clear_page`].
-pub unsafe fn clear_rep_stosb(page: *mut u8) {
+unsafe fn clear_rep_stosb(page: *mut u8) {
     // SAFETY: rdi/rcx describe exactly the caller's 4 KiB; the direction
     // flag is clear, as the ABI requires outside string code.
     unsafe {
@@ -56,7 +56,7 @@ pub unsafe fn clear_rep_stosb(page: *mut u8) {
 ///
 /// # Safety
 /// As for [`clear_page`].
-pub unsafe fn clear_rep_stosq(page: *mut u8) {
+unsafe fn clear_rep_stosq(page: *mut u8) {
     // SAFETY: as for rep stosb; 512 quadwords are exactly 4 KiB.
     unsafe {
         core::arch::asm!(
@@ -73,7 +73,7 @@ pub unsafe fn clear_rep_stosq(page: *mut u8) {
 ///
 /// # Safety
 /// As for [`clear_page`].
-pub unsafe fn clear_loop(page: *mut u8) {
+unsafe fn clear_loop(page: *mut u8) {
     let words = page as *mut u64;
     for index in 0..WORDS_PER_PAGE {
         // SAFETY: index < WORDS_PER_PAGE, so the offset stays inside the

@@ -132,16 +132,18 @@ pub fn init_page_tables(boot_info: &BootInfo) -> Result<(), PagingError> {
     if TABLES_STARTED.swap(true, Ordering::AcqRel) {
         return Err(PagingError::AlreadyInitialised);
     }
-    with_frames(|frames| {
+    let tables = with_frames(|frames| {
         // SAFETY: the first call (checked just above), so the boot stub's
         // tables are still the live ones and map the first 4 GiB at
         // PHYS_OFFSET; the kernel's frame allocator hands out only free RAM
         // (the image, low memory and its own bitmap are reserved).
         unsafe { build_and_switch(boot_info, frames) }
-    })
+    })?;
+    *KERNEL_TABLES.lock() = Some(tables);
+    Ok(())
 }
 
-/// Builds the kernel's page tables and switches to them.
+/// Builds the kernel's page tables, switches to them and returns them.
 ///
 /// # Safety
 /// Must run once, during boot, while the boot tables map the first 4 GiB at
@@ -149,7 +151,7 @@ pub fn init_page_tables(boot_info: &BootInfo) -> Result<(), PagingError> {
 unsafe fn build_and_switch(
     boot_info: &BootInfo,
     frames: &mut FrameAllocator,
-) -> Result<(), PagingError> {
+) -> Result<OffsetPageTable<'static>, PagingError> {
     let root = frames.allocate().map_err(|_| PagingError::OutOfFrames)?;
     let root_table = phys_to_virt(root.start_address()) as *mut PageTable;
     // SAFETY: the frame is fresh from the allocator (so unused), page aligned
@@ -168,8 +170,7 @@ unsafe fn build_and_switch(
     // SAFETY: the new tables map everything the kernel touches from now on:
     // its image with the same addresses, its stacks, and the direct map.
     unsafe { Cr3::write(root_frame, Cr3Flags::empty()) };
-    *KERNEL_TABLES.lock() = Some(tables);
-    Ok(())
+    Ok(tables)
 }
 
 fn map_direct(
@@ -250,7 +251,9 @@ fn identity_map(
 }
 
 /// Maps `frame` at `page` in the live kernel tables, with `flags`, and
-/// flushes the TLB entry.
+/// flushes the TLB entry. Missing tables take frames from the kernel's
+/// frame allocator: the page-table lock is taken first, then the frame
+/// lock, the order the whole kernel keeps.
 ///
 /// # Safety
 /// `page` must be unused kernel address space and `frame` a frame the caller
@@ -259,37 +262,36 @@ unsafe fn map_page(
     page: u64,
     frame: FrameNumber,
     flags: PageTableFlags,
-    frames: &mut FrameAllocator,
 ) -> Result<(), PagingError> {
     let mut guard = KERNEL_TABLES.lock();
     let tables = guard.as_mut().ok_or(PagingError::NotInitialised)?;
     let page_v = Page::<Size4KiB>::containing_address(VirtAddr::new(page));
     let frame_p = PhysFrame::containing_address(PhysAddr::new(frame.start_address().0));
-    // SAFETY: the caller vouches the page is unused and the frame is theirs.
-    unsafe { tables.map_to(page_v, frame_p, flags, &mut TableFrames(frames)) }
-        .map_err(|error| map_error(error, page))?
-        .flush();
+    with_frames(|frames| {
+        // SAFETY: the caller vouches the page is unused and the frame is theirs.
+        unsafe { tables.map_to(page_v, frame_p, flags, &mut TableFrames(frames)) }
+    })
+    .map_err(|error| map_error(error, page))?
+    .flush();
     Ok(())
 }
 
-/// Maps `count` fresh, zeroed frames read-write (no-execute) at `start`.
+/// Maps `count` fresh, zeroed frames from the kernel's frame allocator,
+/// read-write and no-execute, at `start`. On an error the pages before the
+/// failing one stay mapped.
 ///
 /// # Safety
 /// `[start, start + count pages)` must be unused kernel address space.
-pub unsafe fn map_fresh_pages(
-    start: u64,
-    count: u64,
-    frames: &mut FrameAllocator,
-) -> Result<(), PagingError> {
+pub unsafe fn map_fresh_pages(start: u64, count: u64) -> Result<(), PagingError> {
     let flags = PageTableFlags::PRESENT | PageTableFlags::WRITABLE | PageTableFlags::NO_EXECUTE;
     for index in 0..count {
-        let frame = frames
-            .allocate()
+        let frame = with_frames(|frames| frames.allocate())
             .map_err(|_: FrameError| PagingError::OutOfFrames)?;
-        // SAFETY: a fresh frame, reachable through the direct map.
+        // SAFETY: a fresh frame (so nobody else uses it), reachable through
+        // the direct map.
         unsafe { phys_to_virt(frame.start_address()).write_bytes(0, Size4KiB::SIZE as usize) };
         // SAFETY: the caller vouches the range is unused; the frame is ours.
-        unsafe { map_page(start + index * Size4KiB::SIZE, frame, flags, frames)? };
+        unsafe { map_page(start + index * Size4KiB::SIZE, frame, flags)? };
     }
     Ok(())
 }
