@@ -93,23 +93,15 @@ impl ExpectedFault {
                 self.vector
             ));
         }
-        if self
-            .address
-            .is_some_and(|address| address != observed.address)
+        if let Some(address) = self.address
+            && address != observed.address
         {
-            return Err(format!(
-                "expected CR2 {:#x?}, got {observed:x?}",
-                self.address
-            ));
+            return Err(format!("expected CR2 {address:#x}, got {observed:x?}"));
         }
-        if self
-            .error_code
-            .is_some_and(|code| code != observed.error_code)
+        if let Some(code) = self.error_code
+            && code != observed.error_code
         {
-            return Err(format!(
-                "expected error code {:#x?}, got {observed:x?}",
-                self.error_code
-            ));
+            return Err(format!("expected error code {code:#x}, got {observed:x?}"));
         }
         if let Some(stack) = self.handler_stack
             && !stack.contains(observed.handler_stack_pointer)
