@@ -1,9 +1,8 @@
 //! The kernel's own page tables: a direct map of RAM and a W^X kernel image.
 //!
 //! The boot stub's tables map 4 GiB with large writable, executable pages:
-//! enough to start, too coarse to keep. [`init`] builds the tables the kernel
-//! runs on, with the `x86_64` crate's [`OffsetPageTable`] (the arch
-//! contract's `init_page_tables`):
+//! enough to start, too coarse to keep. [`init_page_tables`] builds the
+//! tables the kernel runs on, with the `x86_64` crate's [`OffsetPageTable`]:
 //! - **the direct map**: every usable RAM range at `PHYS_OFFSET + physical`,
 //!   with 2 MiB pages, writable and never executable. RAM above the PCI hole
 //!   (above 4 GiB) is included, which the boot tables could not reach;
