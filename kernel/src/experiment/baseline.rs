@@ -13,12 +13,13 @@
 use super::round::abort;
 use crate::arch::clear::{CANDIDATES, ClearRoutine, clear_page};
 use crate::arch::cpu::ticks;
-use crate::console::{JsonNumbers, JsonString, emit_record};
+use crate::console::emit;
 use crate::memory::kalloc;
 use crate::memory::{large, with_frames};
 use alloc::vec::Vec;
 use core::ptr::NonNull;
 use pristine_allocator::{DirtyStrategy, PAGE_SIZE, Policy};
+use pristine_records::{BenchBaseline, Record};
 
 const HUNDRED_MIB: u64 = 100 << 20;
 
@@ -129,10 +130,9 @@ fn frame_alloc_free(count: usize) -> Vec<u64> {
 }
 
 fn report(name: &str, what: &str, samples: &[u64]) {
-    emit_record(format_args!(
-        r#"{{"kind":"bench-baseline","name":{},"what":{},"ticks":[{}]}}"#,
-        JsonString(name),
-        JsonString(what),
-        JsonNumbers(samples)
-    ));
+    emit(&Record::BenchBaseline(BenchBaseline {
+        name: name.into(),
+        what: what.into(),
+        ticks: samples.to_vec(),
+    }));
 }
