@@ -5,13 +5,15 @@
 //! instructions under `-icount` (repeatable) while the reference figures are
 //! plain-TCG TSC ticks (noisy), and the two must never be read as one unit.
 
-use crate::alloc_size::AllocationSize;
-use crate::bench::results::BenchResults;
-use crate::bench::targets::TargetResult;
-use crate::experiment::{Clock, Setup, Written};
-use crate::render::{grouped, number};
-use crate::stats::ratio;
-use crate::table::{Align, Table};
+use crate::plan::SETUPS;
+use crate::results::BenchResults;
+use crate::targets::TargetResult;
+use pristine::render::{grouped, number};
+use pristine::stats::ratio;
+use pristine::table::{Align, Table};
+use pristine::{Clock, Setup};
+use pristine_records::AllocationSize;
+use pristine_records::Written;
 
 /// The whole summary; `sweep` names the sweep (`quick` or `full`).
 pub fn summary(results: &BenchResults, targets: &[TargetResult], sweep: &str) -> String {
@@ -96,7 +98,7 @@ fn ratio_cell(results: &BenchResults, over: Setup, under: Setup, size: Allocatio
 
 /// Medians per size and setup at written 0, with the cache ratios.
 fn size_table(results: &BenchResults) -> String {
-    let [nocache, always, dirty_hw, _] = Setup::BENCH;
+    let [nocache, always, dirty_hw, _] = SETUPS;
     let mut table = Table::new(&[
         ("size", Align::Right),
         ("nocache", Align::Right),
@@ -108,7 +110,7 @@ fn size_table(results: &BenchResults) -> String {
     ]);
     for size in results.sizes(Clock::Instructions) {
         let mut cells = vec![size.to_string()];
-        for setup in Setup::BENCH {
+        for setup in SETUPS {
             cells.push(cell(
                 results,
                 Clock::Instructions,
@@ -139,7 +141,7 @@ fn written_table(results: &BenchResults) -> String {
     ]);
     for written in Written::SWEEP {
         let mut cells = vec![written.to_string(), grouped(written.pages_of(size.pages()))];
-        for setup in Setup::BENCH {
+        for setup in SETUPS {
             cells.push(cell(results, Clock::Instructions, setup, size, written));
         }
         table.row(cells);
@@ -157,7 +159,7 @@ fn reference_table(results: &BenchResults) -> String {
         ("written 100: TCG ticks", Align::Right),
         ("instructions", Align::Right),
     ]);
-    for setup in Setup::BENCH {
+    for setup in SETUPS {
         let mut cells = vec![setup.to_string()];
         for written in [Written::Nothing, Written::Percent(100)] {
             cells.push(cell(results, Clock::TcgTicks, setup, size, written));
@@ -198,19 +200,20 @@ fn baselines_table(results: &BenchResults) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::fixtures::{baseline, measured};
-    use crate::bench::targets::evaluate;
+    use crate::fixtures::{baseline, measured};
+    use crate::targets::evaluate;
 
     #[test]
     fn summary_names_the_unit_and_every_section() {
         let hundred = AllocationSize::HUNDRED_MIB;
         let results = BenchResults {
             points: vec![
-                measured(Setup::BENCH[1], hundred, Written::Nothing, 30_000_000),
-                measured(Setup::BENCH[2], hundred, Written::Nothing, 2_000),
+                measured(SETUPS[1], hundred, Written::Nothing, 30_000_000),
+                measured(SETUPS[2], hundred, Written::Nothing, 2_000),
             ],
             guest_baselines: vec![baseline("frame_alloc_free", 150)],
             host_baselines: Vec::new(),
+            cache_limits: None,
         };
         let targets = evaluate(&results);
         let text = summary(&results, &targets, "quick");
