@@ -24,7 +24,8 @@ use crate::run::{BenchReport, BenchSettings, run_bench};
 /// policy, size and written fraction, judges the targets, and writes CSV,
 /// JSON, a summary and plots.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Parser)]
-#[command(name = "cargo bench -p pristine-bench --", version, about, long_about = None)]
+#[command(name = "pristine-bench", bin_name = "cargo bench -p pristine-bench --")]
+#[command(version, about, long_about = None)]
 pub struct BenchArgs {
     /// A short sweep: the sizes and written fractions the targets need
     #[arg(long)]

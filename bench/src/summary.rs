@@ -96,18 +96,26 @@ fn ratio_cell(results: &BenchResults, over: Setup, under: Setup, size: Allocatio
     }
 }
 
+/// A table whose first columns are `first`, then one per setup, then `last`.
+fn setup_table(first: &[&str], last: &[String]) -> Table {
+    let setups = SETUPS.map(|setup| setup.to_string());
+    let titles = first
+        .iter()
+        .copied()
+        .chain(setups.iter().map(String::as_str))
+        .chain(last.iter().map(String::as_str));
+    let columns: Vec<(&str, Align)> = titles.map(|title| (title, Align::Right)).collect();
+    Table::new(&columns)
+}
+
 /// Medians per size and setup at written 0, with the cache ratios.
 fn size_table(results: &BenchResults) -> String {
     let [nocache, always, dirty_hw, _] = SETUPS;
-    let mut table = Table::new(&[
-        ("size", Align::Right),
-        ("nocache", Align::Right),
-        ("alwayszero", Align::Right),
-        ("dirty/hw", Align::Right),
-        ("dirty/sw", Align::Right),
-        ("alwayszero/dirty", Align::Right),
-        ("nocache/dirty", Align::Right),
-    ]);
+    let ratios = [
+        format!("{}/{}", always.policy, dirty_hw.policy),
+        format!("{}/{}", nocache.policy, dirty_hw.policy),
+    ];
+    let mut table = setup_table(&["size"], &ratios);
     for size in results.sizes(Clock::Instructions) {
         let mut cells = vec![size.to_string()];
         for setup in SETUPS {
@@ -131,14 +139,7 @@ fn size_table(results: &BenchResults) -> String {
 /// Medians per written spec and setup at 100 MiB.
 fn written_table(results: &BenchResults) -> String {
     let size = AllocationSize::HUNDRED_MIB;
-    let mut table = Table::new(&[
-        ("written", Align::Right),
-        ("pages", Align::Right),
-        ("nocache", Align::Right),
-        ("alwayszero", Align::Right),
-        ("dirty/hw", Align::Right),
-        ("dirty/sw", Align::Right),
-    ]);
+    let mut table = setup_table(&["written", "pages"], &[]);
     for written in Written::SWEEP {
         let mut cells = vec![written.to_string(), grouped(written.pages_of(size.pages()))];
         for setup in SETUPS {

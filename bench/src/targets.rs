@@ -207,7 +207,7 @@ fn quotient(numerator: f64, denominator: f64) -> f64 {
 type Measurement = Result<(f64, String), String>;
 
 /// `over / under` with its working: `alwayszero 10 / dirty/hw 2 = 5.00x`.
-fn quotient_of(over: (&str, u64), under: (&str, u64)) -> (f64, String) {
+fn quotient_of(over: (&dyn fmt::Display, u64), under: (&dyn fmt::Display, u64)) -> (f64, String) {
     let value = quotient(over.1 as f64, under.1 as f64);
     let detail = format!(
         "{} {} / {} {} = {}x",
@@ -230,14 +230,17 @@ fn untouched_reuse(results: &BenchResults) -> Measurement {
     let size = AllocationSize::HUNDRED_MIB;
     let always = need(results, SETUPS[1], size, Written::Nothing)?;
     let dirty = dirty_untouched(results, size)?;
-    Ok(quotient_of(("alwayszero", always), ("dirty/hw", dirty)))
+    Ok(quotient_of((&SETUPS[1], always), (&DIRTY_HW, dirty)))
 }
 
 /// dirty/hw at 1 GiB over dirty/hw at 128 KiB, untouched.
 fn flat_in_size(results: &BenchResults) -> Measurement {
     let large = dirty_untouched(results, AllocationSize::mib(1024))?;
     let small = dirty_untouched(results, AllocationSize::kib(128))?;
-    Ok(quotient_of(("1 GiB", large), ("128 KiB", small)))
+    Ok(quotient_of(
+        (&AllocationSize::mib(1024), large),
+        (&AllocationSize::kib(128), small),
+    ))
 }
 
 /// (cost − cost at written 0) / (k × one page clear) for dirty/hw at 100 MiB.
@@ -269,7 +272,7 @@ fn fully_written(results: &BenchResults) -> Measurement {
     let size = AllocationSize::HUNDRED_MIB;
     let nocache = need(results, SETUPS[0], size, Written::Percent(100))?;
     let dirty = need(results, DIRTY_HW, size, Written::Percent(100))?;
-    Ok(quotient_of(("nocache", nocache), ("dirty/hw", dirty)))
+    Ok(quotient_of((&SETUPS[0], nocache), (&DIRTY_HW, dirty)))
 }
 
 /// The median guest instructions of one frame allocation and free.
