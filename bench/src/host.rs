@@ -94,13 +94,13 @@ pub fn malloc_memset_free(
                 bytes,
             });
         }
-        // SAFETY: `block` points to `bytes` writable bytes from malloc; it is
-        // freed once, after the memset. The zeroed block escapes through
-        // `black_box` before the free, so the memset is not a dead store.
-        unsafe {
-            libc::memset(block, 0, bytes);
-            libc::free(black_box(block));
-        }
+        // SAFETY: `block` points to `bytes` writable bytes from malloc, not
+        // yet freed.
+        unsafe { libc::memset(block, 0, bytes) };
+        // SAFETY: `block` came from malloc just above and is freed once. The
+        // zeroed block escapes through `black_box` before the free, so the
+        // memset is not a dead store.
+        unsafe { libc::free(black_box(block)) };
         Ok(())
     })?;
     Ok(HostBaseline {
