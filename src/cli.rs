@@ -7,16 +7,20 @@
 //! Each subcommand is one variant of [`Command`] with its own arguments and
 //! its own defaults for guest memory ([`Command::default_memory`]) and the
 //! time limit ([`Command::default_timeout`]). A bare `cargo run` runs the
-//! demo, the seed's experiment; `cargo run -- boot` only boots.
+//! demo, the seed's experiment; `cargo run -- boot` only boots. Policies and
+//! dirty strategies are read by the allocator's own names and parsers, so
+//! `--help` lists exactly the words the kernel accepts. The benchmark is not
+//! here: it is `cargo bench -p pristine-bench` (see [`BENCH_MOVED`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
+use pristine_allocator::{DirtyStrategy, Policy};
+use pristine_records::AllocationSize;
 
-use crate::alloc_size::AllocationSize;
 use crate::demo::DemoPlan;
-use crate::experiment::{DirtyStrategy, Policy};
 use crate::qemu::Accel;
 use crate::run::RunConfig;
 use crate::size::MemorySize;
@@ -31,8 +35,6 @@ use crate::size::MemorySize;
     cargo run                          the demo: calloc + free per policy, as a table\n  \
     cargo run -- demo --rounds 10000   the seed's full 10,000 rounds\n  \
     cargo run -- demo --icount         count guest instructions instead of TSC ticks\n  \
-    cargo run --release -- bench       the benchmark sweep, plots in target/bench/\n  \
-    cargo run --release -- bench --check   the quick sweep; fails when a target misses\n  \
     cargo run -- boot                  boot with 512 MiB and show the memory summary\n  \
     cargo run -- test --list           list the kernel's tests\n  \
     cargo run -- test page_fault_reports_cr2_and_error_code\n  \
@@ -51,7 +53,7 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalOptions {
     /// Guest RAM in QEMU's notation: 64M, 512M, 3G, 8G, or a plain number of MiB
-    /// [default: 512M; demo 2G; bench 3G]
+    /// [default: 512M; demo 2G]
     #[arg(long, global = true, value_name = "SIZE")]
     pub memory: Option<MemorySize>,
 
@@ -63,8 +65,8 @@ pub struct GlobalOptions {
     #[arg(long, global = true, value_name = "ARGS", allow_hyphen_values = true)]
     pub append: Option<String>,
 
-    /// Kill QEMU after this many seconds [default: 60; demo and bench: grows
-    /// with the work asked for]
+    /// Kill QEMU after this many seconds [default: 60; demo: grows with the
+    /// rounds asked for]
     #[arg(long, global = true, value_name = "SECS",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: Option<u64>,
@@ -90,9 +92,9 @@ pub enum Command {
     /// The seed's experiment: calloc + free, never touched, per policy and
     /// size, as a table (the default)
     Demo(DemoArgs),
-    /// The benchmark sweep under -icount: CSV, JSON, plots and targets in
-    /// target/bench/ (use a release build: cargo run --release -- bench)
-    Bench(BenchArgs),
+    /// Moved: the benchmark sweep is `cargo bench -p pristine-bench`
+    #[command(hide = true)]
+    Bench(MovedArgs),
     /// Boot normally: banner and memory summary, then exit
     Boot,
     /// Run one kernel test and report pass or fail, or list the kernel's tests
@@ -113,37 +115,38 @@ pub struct DemoArgs {
     pub sizes: Vec<AllocationSize>,
 
     /// Cache policy to run, repeatable [default: all three]
-    #[arg(long = "policy", value_enum, value_name = "POLICY")]
+    #[arg(long = "policy", value_name = "POLICY", value_parser = policy_parser())]
     pub policies: Vec<Policy>,
 
     /// How the dirty-tracking cache detects writes: the page-table dirty bit
     /// (hw) or write-protect faults (sw)
-    #[arg(long, value_enum, value_name = "HOW", default_value_t)]
+    #[arg(long, value_name = "HOW", value_parser = dirty_parser(),
+          default_value_t = DemoPlan::DEFAULT_DIRTY)]
     pub dirty: DirtyStrategy,
 }
 
-/// Arguments of `pristine bench`.
+/// Whatever follows the old `bench` subcommand; it only earns a pointer to
+/// [`BENCH_MOVED`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
-pub struct BenchArgs {
-    /// A short sweep: the sizes and written fractions the targets need
-    #[arg(long)]
-    pub quick: bool,
+pub struct MovedArgs {
+    /// The arguments given, ignored.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub ignored: Vec<String>,
+}
 
-    /// Run the quick sweep and exit with failure when any target misses
-    #[arg(long)]
-    pub check: bool,
+/// Where the benchmark sweep lives now, for anyone who types `pristine bench`.
+pub const BENCH_MOVED: &str = "the benchmark is `cargo bench -p pristine-bench` now (`-- --quick` \
+     for the short sweep, `-- --check` to fail when a target misses; `cargo xbench` is the same)";
 
-    /// Measured rounds per point, after one warm-up round [default: 5; quick 3]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
-    pub rounds: Option<u64>,
+/// Reads a policy by its name (`nocache`, ...); `--help` lists the names.
+fn policy_parser() -> impl TypedValueParser<Value = Policy> {
+    PossibleValuesParser::new(Policy::ALL.map(Policy::name)).try_map(|name| name.parse::<Policy>())
+}
 
-    /// Where to write CSV, JSON, summary and plots [default: target/bench]
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-
-    /// Guests to run at once under -icount [default: the host's CPU count]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
-    pub jobs: Option<u64>,
+/// Reads a dirty strategy by its name (`hw`, `sw`); `--help` lists them.
+fn dirty_parser() -> impl TypedValueParser<Value = DirtyStrategy> {
+    PossibleValuesParser::new(DirtyStrategy::ALL.map(DirtyStrategy::name))
+        .try_map(|name| name.parse::<DirtyStrategy>())
 }
 
 /// Arguments of `pristine test`.
@@ -165,7 +168,7 @@ impl Default for DemoArgs {
             rounds: DemoPlan::DEFAULT_ROUNDS,
             sizes: Vec::new(),
             policies: Vec::new(),
-            dirty: DirtyStrategy::default(),
+            dirty: DemoPlan::DEFAULT_DIRTY,
         }
     }
 }
@@ -205,14 +208,8 @@ impl GlobalOptions {
 }
 
 impl Command {
-    /// Guest RAM for the bench: a fully written 1 GiB block plus the cache.
-    pub const BENCH_MEMORY: MemorySize = MemorySize::THREE_GIB;
-
-    /// How long this subcommand lets QEMU run when `--timeout` is not given.
-    /// The demo's limit grows with its rounds. The bench boots several
-    /// guests and gives each the limit its own sweep needs
-    /// ([`crate::bench::plan::BenchRun::default_timeout`]); the value here
-    /// is only the floor of those limits.
+    /// How long this subcommand lets QEMU run when `--timeout` is not given:
+    /// the demo's limit grows with its rounds, the others get a minute.
     pub fn default_timeout(&self) -> Duration {
         match self {
             Command::Demo(args) => args.plan().default_timeout(),
@@ -224,8 +221,7 @@ impl Command {
     pub fn default_memory(&self) -> MemorySize {
         match self {
             Command::Demo(_) => DemoPlan::DEFAULT_MEMORY,
-            Command::Bench(_) => Self::BENCH_MEMORY,
-            Command::Boot | Command::Test(_) => MemorySize::DEFAULT,
+            Command::Boot | Command::Test(_) | Command::Bench(_) => MemorySize::DEFAULT,
         }
     }
 }
@@ -298,7 +294,7 @@ mod tests {
         assert_eq!(args.rounds, 10_000);
         assert_eq!(args.sizes[1], AllocationSize::kib(128));
         assert_eq!(args.policies, [Policy::AlwaysZero]);
-        assert_eq!(args.dirty, DirtyStrategy::Sw);
+        assert_eq!(args.dirty, DirtyStrategy::Software);
         assert_eq!(cli.options.memory_for(&command).to_string(), "4G");
         assert!(cli.options.json);
         assert!(parse(&["demo", "--rounds", "0"]).is_err());
@@ -307,19 +303,36 @@ mod tests {
     }
 
     #[test]
-    fn bench_takes_its_switches() {
-        let cli = parse(&[
-            "bench", "--check", "--rounds", "3", "--out", "/tmp/b", "--jobs", "2",
-        ])
-        .expect("valid");
-        let command = cli.command_or_default();
-        let Command::Bench(args) = &command else {
-            panic!("expected the bench");
-        };
-        assert!(args.check && !args.quick);
-        assert_eq!((args.rounds, args.jobs), (Some(3), Some(2)));
-        assert_eq!(cli.options.memory_for(&command).to_string(), "3G");
-        assert!(parse(&["bench", "--rounds", "0"]).is_err());
+    fn the_old_bench_subcommand_still_parses_to_earn_its_pointer() {
+        let cli = parse(&["bench", "--check", "--rounds", "3"]).expect("valid");
+        assert!(matches!(cli.command_or_default(), Command::Bench(_)));
+        assert!(BENCH_MOVED.contains("cargo bench -p pristine-bench"));
+        let help = Cli::command().render_help().to_string();
+        assert!(!help.contains("bench"), "{help}");
+    }
+
+    #[test]
+    fn policy_and_strategy_names_come_from_the_allocator() {
+        for policy in Policy::ALL {
+            let cli = parse(&["demo", "--policy", policy.name()]).expect("valid");
+            let Command::Demo(args) = cli.command_or_default() else {
+                panic!("expected the demo");
+            };
+            assert_eq!(args.policies, [policy]);
+        }
+        let help = Cli::command()
+            .find_subcommand_mut("demo")
+            .expect("the demo subcommand")
+            .render_help()
+            .to_string();
+        assert!(
+            help.contains("[possible values: nocache, alwayszero, dirty]"),
+            "{help}"
+        );
+        assert!(
+            help.contains("[default: hw] [possible values: hw, sw]"),
+            "{help}"
+        );
     }
 
     #[test]

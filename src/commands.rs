@@ -5,24 +5,24 @@
 //! and the subcommand's kernel command line, boot, and judge the outcome.
 //! [`execute`] returns `Ok` exactly when the binary should exit 0; everything
 //! else is a [`CommandError`] that `main` prints as one `error:` message.
-//! The demo and the benchmark do their work in [`crate::demo`] and
-//! [`crate::bench`]; here they only get their machine and show the result.
+//! The demo does its work in [`crate::demo`]; here it only gets its machine
+//! and shows the result. The benchmark lives in the `pristine-bench` crate
+//! (`cargo bench -p pristine-bench`); `pristine bench` only says so.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use crate::bench::{BenchError, BenchSettings, run_bench};
-use crate::cli::{BenchArgs, Cli, Command, DemoArgs, GlobalOptions, TestArgs};
+use crate::cli::{BENCH_MOVED, Cli, Command, DemoArgs, GlobalOptions, TestArgs};
 use crate::cmdline::{CmdlineError, KernelCmdline};
 use crate::console::Console;
 use crate::demo::{DemoError, run_demo};
 use crate::exit::GuestExit;
 use crate::kernel_build::{BuildError, build_kernel, kernel_elf_path, workspace_root};
-use crate::protocol::{Record, SerialLine};
-use crate::qemu::{Accel, Machine, QemuError};
+use crate::protocol::SerialLine;
+use crate::qemu::{Machine, QemuError};
 use crate::run::{RunConfig, RunError, run_kernel, run_kernel_with};
 use crate::transcript::Transcript;
 use crate::verdict::{TestFailure, judge_test};
+use pristine_records::Record;
 
 /// Why a subcommand did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -63,17 +63,9 @@ pub enum CommandError {
     /// The demo did not produce its table.
     #[error(transparent)]
     Demo(#[from] DemoError),
-    /// The benchmark did not produce its results.
-    #[error(transparent)]
-    Bench(#[from] BenchError),
-    /// `bench --check` found targets that did not pass.
-    #[error("{count} benchmark targets did not pass: {names}")]
-    TargetsMissed {
-        /// How many missed or were n/a.
-        count: usize,
-        /// Their names and verdicts.
-        names: String,
-    },
+    /// `pristine bench` was asked for; the benchmark is its own crate now.
+    #[error("{BENCH_MOVED}")]
+    BenchMoved,
     /// `test=list` did not produce exactly one list and a successful exit.
     #[error(
         "the kernel did not print exactly one test list ({count} arrived); {exit}\n{transcript}"
@@ -94,7 +86,7 @@ pub fn execute(cli: &Cli) -> Result<(), CommandError> {
     let console = Console::new(cli.options.json);
     match &command {
         Command::Demo(args) => demo(&cli.options, &command, args, console),
-        Command::Bench(args) => bench(&cli.options, &command, args, console),
+        Command::Bench(_) => Err(CommandError::BenchMoved),
         Command::Boot => boot(&cli.options, &command, console),
         Command::Test(TestArgs {
             name: Some(name),
@@ -144,62 +136,6 @@ fn demo(
         console.message(&crate::demo::report(&outcome));
     }
     Ok(())
-}
-
-/// `pristine bench`: the sweep under `-icount`, files and plots written,
-/// the summary shown; with `--check`, fails when a target does not pass.
-fn bench(
-    options: &GlobalOptions,
-    command: &Command,
-    args: &BenchArgs,
-    console: Console,
-) -> Result<(), CommandError> {
-    if options.accel != Accel::Tcg {
-        return Err(BenchError::NeedsTcg.into());
-    }
-    let mut machine = machine_for(options, command, KernelCmdline::new(), console)?;
-    machine.icount = true;
-    let settings = bench_settings(options, args, console);
-    console.note(&format!(
-        "pristine: the {} benchmark ({} guest): writing to {}",
-        if settings.quick { "quick" } else { "full" },
-        machine.memory,
-        settings.out.display()
-    ));
-    let report = run_bench(machine, &settings, &|config, on_line| {
-        run_kernel_with(config, on_line)
-    })?;
-    crate::bench::show::show(&report, console);
-    let unmet: Vec<String> = report
-        .unmet()
-        .map(|target| format!("{} ({})", target.name, target.verdict))
-        .collect();
-    if args.check && !unmet.is_empty() {
-        return Err(CommandError::TargetsMissed {
-            count: unmet.len(),
-            names: unmet.join(", "),
-        });
-    }
-    Ok(())
-}
-
-/// The benchmark settings `bench`'s arguments and the global options ask for.
-fn bench_settings(options: &GlobalOptions, args: &BenchArgs, console: Console) -> BenchSettings {
-    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-    BenchSettings {
-        quick: args.quick || args.check,
-        rounds: args.rounds,
-        out: args
-            .out
-            .clone()
-            .unwrap_or_else(|| crate::bench::output::default_dir(workspace_root())),
-        jobs: args
-            .jobs
-            .and_then(|jobs| usize::try_from(jobs).ok())
-            .unwrap_or(cpus),
-        timeout: options.timeout.map(Duration::from_secs),
-        quiet: console.is_json(),
-    }
 }
 
 /// `pristine test NAME`: one kernel test shown live, then pass or fail.

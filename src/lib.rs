@@ -13,11 +13,17 @@
 //!   explains;
 //! - [`verdict`] decides whether a kernel test passed, and [`transcript`]
 //!   carries the evidence every failure message shows;
-//! - [`demo`] runs the seed's experiment as a table, and [`mod@bench`] the
-//!   benchmark sweep with its targets, files and plots; [`experiment`],
-//!   [`alloc_size`] and [`records`] are their vocabulary, [`stats`],
-//!   [`table`] and [`progress`] their tools;
-//! - [`cli`], [`commands`], [`console`] and [`render`] make up the binary.
+//! - [`demo`] runs the seed's experiment as a table; [`experiment`] is its
+//!   vocabulary beyond the records (setups, clocks), [`stats`], [`table`]
+//!   and [`progress`] its tools;
+//! - [`cli`], [`commands`], [`console`] and [`render`] make up the binary;
+//! - [`size`] reads guest memory sizes the way QEMU writes them.
+//!
+//! The records the kernel prints are defined once, in the `pristine-records`
+//! crate the kernel serialises them from; policies and dirty strategies are
+//! the allocator's own types. The benchmark sweep (plots, CSV, targets) is a
+//! crate of its own, `pristine-bench`, run with `cargo bench -p
+//! pristine-bench`; it builds on this library.
 //!
 //! A typical use, as in the integration tests:
 //!
@@ -33,11 +39,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-#![deny(unsafe_op_in_unsafe_fn)]
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod alloc_size;
-pub mod bench;
 pub mod cli;
 pub mod cmdline;
 pub mod commands;
@@ -50,7 +54,6 @@ pub mod process;
 pub mod progress;
 pub mod protocol;
 pub mod qemu;
-pub mod records;
 pub mod render;
 pub mod run;
 pub mod size;
@@ -59,12 +62,11 @@ pub mod table;
 pub mod transcript;
 pub mod verdict;
 
-pub use alloc_size::AllocationSize;
 pub use cmdline::KernelCmdline;
 pub use exit::GuestExit;
-pub use experiment::{Clock, DirtyStrategy, Policy, Setup, Written};
+pub use experiment::{Clock, Setup};
 pub use kernel_build::{BuildError, build_kernel, workspace_root};
-pub use protocol::{MemorySummary, Outcome, Record, SerialLine, TestList, TestResult};
+pub use protocol::SerialLine;
 pub use qemu::{Accel, Machine};
 pub use run::{RunConfig, RunError, RunOutcome, run_kernel, run_kernel_with};
 pub use size::MemorySize;

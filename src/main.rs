@@ -5,6 +5,8 @@
 //! exit status and prints a failure as one `error:` message on stderr. All
 //! the work lives in the library, where the integration tests reuse it.
 
+#![forbid(unsafe_code)]
+
 use std::io::Write;
 use std::process::ExitCode;
 

@@ -2,27 +2,25 @@
 //!
 //! The kernel's serial port carries two kinds of lines. Ordinary lines are log
 //! text for people (`[INFO ] ...`, the banner). Machine-readable lines start
-//! with the exact prefix [`MACHINE_PREFIX`] and hold one JSON object with a
-//! `"kind"` field on the same line, for example
+//! with the exact prefix [`PREFIX`] and hold one JSON object with a `"kind"`
+//! field on the same line, for example
 //!
 //! ```text
 //! @@PRISTINE {"kind":"test","name":"boot","outcome":"pass","detail":"ok"}
 //! ```
 //!
-//! [`parse_line`] turns every line into a [`SerialLine`] and never fails: a
-//! guest that panics halfway through a line leaves junk, and junk becomes a
-//! [`SerialLine::Malformed`] the runner can show, not an error that hides the
-//! rest of the output. Kinds the runner knows get a typed [`Record`]; every
-//! other kind passes through as [`Record::Other`] with its JSON intact, so
-//! `--json` shows kinds added by later kernels without a runner change.
+//! The objects are [`Record`]s, defined once in the `pristine-records` crate
+//! that the kernel serialises from. [`parse_line`] turns every line into a
+//! [`SerialLine`] and never fails: a guest that panics halfway through a
+//! line leaves junk, and junk becomes a [`SerialLine::Malformed`] the runner
+//! can show, not an error that hides the rest of the output. Kinds the
+//! records crate does not know arrive as [`Record::Other`] with their JSON
+//! intact, so `--json` shows kinds added by later kernels without a runner
+//! change.
 
+use pristine_records::{PREFIX, Record};
 use serde::Deserialize;
 use serde_json::Value;
-
-pub use crate::records::{BenchBaseline, BenchPoint, DemoRow, Progress};
-
-/// The exact text that starts every machine-readable line.
-pub const MACHINE_PREFIX: &str = "@@PRISTINE ";
 
 /// One line of serial output, classified.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,7 +65,7 @@ pub enum LineError {
     /// The object has no string `"kind"` field.
     #[error("the object has no string \"kind\" field")]
     MissingKind,
-    /// A kind the runner knows arrived with missing or mistyped fields.
+    /// A known kind arrived with missing or mistyped fields.
     #[error("a `{kind}` line has bad fields: {message}")]
     BadFields {
         /// The line's kind.
@@ -77,74 +75,11 @@ pub enum LineError {
     },
 }
 
-/// The typed content of a machine-readable line, by its `"kind"`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Record {
-    /// `"memory"`: the memory summary of a normal boot.
-    Memory(MemorySummary),
-    /// `"test"`: the result of one kernel test.
-    Test(TestResult),
-    /// `"test-list"`: the names of every kernel test.
-    TestList(TestList),
-    /// `"progress"`: how far a long demo row has got.
-    Progress(Progress),
-    /// `"demo-row"`: one (policy, size) of the seed's loop.
-    DemoRow(DemoRow),
-    /// `"bench-point"`: one measured point of a benchmark sweep.
-    BenchPoint(BenchPoint),
-    /// `"bench-baseline"`: one of the guest's reference costs.
-    BenchBaseline(BenchBaseline),
-    /// Any other kind; its fields stay in [`MachineLine::json`].
-    Other {
-        /// The line's `"kind"` value.
-        kind: String,
-    },
-}
-
-/// The kernel's memory summary after a normal boot (kind `"memory"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub struct MemorySummary {
-    /// Bytes of usable RAM the memory map reported.
-    pub usable_bytes: u64,
-    /// 4 KiB frames the frame allocator manages.
-    pub total_frames: u64,
-    /// Frames free after boot.
-    pub free_frames: u64,
-    /// Frames in use after boot.
-    pub used_frames: u64,
-    /// Bytes in the kernel heap.
-    pub heap_bytes: u64,
-    /// Entries in the firmware memory map.
-    pub memory_map_entries: u64,
-}
-
-/// One kernel test's result (kind `"test"`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct TestResult {
-    /// The test's name, as in `test=NAME`.
-    pub name: String,
-    /// Pass or fail.
-    pub outcome: Outcome,
-    /// The kernel's explanation; may be empty.
-    #[serde(default)]
-    pub detail: String,
-}
-
-/// Whether a kernel test passed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    /// The test passed.
-    Pass,
-    /// The test failed.
-    Fail,
-}
-
-/// The kernel's list of tests (kind `"test-list"`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct TestList {
-    /// Every test name, in the kernel's order.
-    pub names: Vec<String>,
+impl MachineLine {
+    /// The line's `"kind"`, as the kernel wrote it.
+    pub fn kind(&self) -> &str {
+        self.json["kind"].as_str().unwrap_or_default()
+    }
 }
 
 impl SerialLine {
@@ -169,7 +104,7 @@ impl SerialLine {
 /// Classifies one line of serial output; trailing `\r` and `\n` are dropped.
 pub fn parse_line(text: &str) -> SerialLine {
     let text = text.trim_end_matches(['\r', '\n']);
-    let Some(payload) = text.strip_prefix(MACHINE_PREFIX) else {
+    let Some(payload) = text.strip_prefix(PREFIX) else {
         return SerialLine::Log(text.to_owned());
     };
     match parse_payload(payload) {
@@ -196,45 +131,17 @@ fn parse_payload(payload: &str) -> Result<(Value, Record), LineError> {
         },
         _ => return Err(LineError::NotAnObject),
     };
-    let record = typed_record(kind, &json)?;
-    Ok((json, record))
-}
-
-/// The typed record for `kind`, read from the object's fields.
-fn typed_record(kind: String, json: &Value) -> Result<Record, LineError> {
-    let bad_fields = |error: serde_json::Error| LineError::BadFields {
-        kind: kind.clone(),
+    let record = Record::deserialize(&json).map_err(|error| LineError::BadFields {
+        kind,
         message: error.to_string(),
-    };
-    match kind.as_str() {
-        "memory" => MemorySummary::deserialize(json)
-            .map(Record::Memory)
-            .map_err(bad_fields),
-        "test" => TestResult::deserialize(json)
-            .map(Record::Test)
-            .map_err(bad_fields),
-        "test-list" => TestList::deserialize(json)
-            .map(Record::TestList)
-            .map_err(bad_fields),
-        "progress" => Progress::deserialize(json)
-            .map(Record::Progress)
-            .map_err(bad_fields),
-        "demo-row" => DemoRow::deserialize(json)
-            .map(Record::DemoRow)
-            .map_err(bad_fields),
-        "bench-point" => BenchPoint::deserialize(json)
-            .map(Record::BenchPoint)
-            .map_err(bad_fields),
-        "bench-baseline" => BenchBaseline::deserialize(json)
-            .map(Record::BenchBaseline)
-            .map_err(bad_fields),
-        _ => Ok(Record::Other { kind }),
-    }
+    })?;
+    Ok((json, record))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pristine_records::{Outcome, TestList, TestResult};
 
     fn record(text: &str) -> Record {
         match parse_line(text) {
@@ -311,12 +218,8 @@ mod tests {
         let SerialLine::Machine(machine) = parse_line(line) else {
             panic!("expected a machine line");
         };
-        assert_eq!(
-            machine.record,
-            Record::Other {
-                kind: "phase-cost".into()
-            }
-        );
+        assert_eq!(machine.record, Record::Other);
+        assert_eq!(machine.kind(), "phase-cost");
         assert_eq!(machine.json["cycles"], 12);
         assert_eq!(machine.text, line);
     }

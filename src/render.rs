@@ -4,14 +4,18 @@
 //! machine-readable lines are turned into short sentences: the memory summary
 //! becomes `usable RAM: 510.6 MiB, free frames: ...`, a test result becomes
 //! `test boot ... pass`. The measuring kinds of the demo and the benchmark
-//! get one line each here too (their tables live in [`crate::demo`] and
-//! [`crate::bench`]). Kinds this runner does not know yet are shown as their
+//! get one line each here too (the demo's table lives in [`crate::demo`],
+//! the benchmark's reports in the `pristine-bench` crate). Kinds this runner does not know yet are shown as their
 //! kind and JSON, so nothing the kernel says is hidden.
 
-use crate::protocol::{
-    BenchBaseline, BenchPoint, DemoRow, MemorySummary, Outcome, Progress, Record, SerialLine,
+use pristine_allocator::CacheLimits;
+use pristine_records::{
+    AllocationSize, BenchBaseline, BenchPoint, DemoRow, MemorySummary, Outcome, Progress, Record,
     TestList, TestResult,
 };
+
+use crate::experiment::Setup;
+use crate::protocol::SerialLine;
 use crate::stats::median;
 
 /// Bytes in one 4 KiB frame, the unit of the frame allocator's counts.
@@ -25,11 +29,12 @@ pub fn human_line(line: &SerialLine) -> String {
             Record::Memory(summary) => memory_summary(summary),
             Record::Test(result) => test_result(result),
             Record::TestList(list) => test_list(list),
+            Record::CacheLimits(limits) => cache_limits(limits),
             Record::Progress(progress) => progress_line(progress),
             Record::DemoRow(row) => demo_row(row),
             Record::BenchPoint(point) => bench_point(point),
             Record::BenchBaseline(baseline) => bench_baseline(baseline),
-            Record::Other { kind } => format!("[{kind}] {}", machine.json),
+            Record::Other => format!("[{}] {}", machine.kind(), machine.json),
         },
         SerialLine::Malformed(malformed) => {
             format!(
@@ -79,6 +84,19 @@ pub fn test_list(list: &TestList) -> String {
     )
 }
 
+/// `cache limits: 16 entries, each under 128 MiB, 2 GiB in all`
+pub fn cache_limits(limits: &CacheLimits) -> String {
+    let bytes = |bytes: u64| {
+        AllocationSize::new(bytes).map_or_else(|_| "0 B".to_owned(), |size| size.to_string())
+    };
+    format!(
+        "cache limits: {} entries, each under {}, {} in all",
+        grouped(limits.max_entries),
+        bytes(limits.max_entry_bytes),
+        bytes(limits.max_total_bytes)
+    )
+}
+
 /// `progress: dirty 100 MiB 3/20`
 pub fn progress_line(progress: &Progress) -> String {
     format!(
@@ -92,7 +110,7 @@ pub fn progress_line(progress: &Progress) -> String {
 pub fn demo_row(row: &DemoRow) -> String {
     format!(
         "demo row: {} {} x {} rounds: {} ticks, {} pages zeroed, {} faults, {} cache hits",
-        row.setup(),
+        Setup::from(row),
         row.size,
         row.rounds,
         grouped(row.ticks_total),
@@ -108,7 +126,7 @@ pub fn bench_point(point: &BenchPoint) -> String {
     format!(
         "bench point: {} {} written {} ({} pages): median {} ticks over {} rounds, \
          {} pages zeroed, {} faults, {} cache hits",
-        point.setup(),
+        Setup::from(point),
         point.size,
         point.written,
         grouped(point.written_pages),
@@ -221,6 +239,13 @@ mod tests {
             r#"@@PRISTINE {"kind":"progress","label":"dirty 100 MiB","done":3,"total":20}"#,
         );
         assert_eq!(human_line(&progress), "progress: dirty 100 MiB 3/20");
+        let limits = parse_line(
+            r#"@@PRISTINE {"kind":"cache-limits","max_entries":16,"max_entry_bytes":134217728,"max_total_bytes":2147483648}"#,
+        );
+        assert_eq!(
+            human_line(&limits),
+            "cache limits: 16 entries, each under 128 MiB, 2 GiB in all"
+        );
         let point = parse_line(
             r#"@@PRISTINE {"kind":"bench-point","policy":"dirty","dirty":"hw","size":104857600,"pages":25600,"written":"10","written_pages":2560,"rounds":3,"ticks":[30,10,20],"pages_zeroed":7680,"faults":0,"cache_hits":3}"#,
         );

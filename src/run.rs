@@ -17,9 +17,10 @@ use std::time::{Duration, Instant};
 
 use crate::exit::GuestExit;
 use crate::process::QemuProcess;
-use crate::protocol::{MemorySummary, Record, SerialLine, TestList, TestResult, parse_line};
+use crate::protocol::{SerialLine, parse_line};
 use crate::qemu::{Machine, QemuCommand, QemuError};
 use crate::transcript::Transcript;
+use pristine_records::{MemorySummary, Record, TestList, TestResult};
 
 /// What to boot, and how long it may take.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,13 +4,18 @@
 //! optional binary suffix (`64M`, `3G`, `8G`, `512` meaning 512 MiB, since
 //! QEMU's default unit is the mebibyte). The runner checks the value here,
 //! before QEMU starts, so a typo gives one clear line instead of a QEMU error,
-//! and always hands QEMU a plain `<N>M` it cannot misread.
+//! and always hands QEMU a plain `<N>M` it cannot misread. The text is read
+//! by the one size reader the project has, [`pristine_records::Quantity`]
+//! (also behind [`pristine_records::AllocationSize`], where a bare number
+//! counts bytes instead).
 
 use std::fmt;
 use std::str::FromStr;
 
+use pristine_records::{Quantity, QuantityError, Unit};
+
 /// Bytes in one mebibyte.
-const MIB: u64 = 1 << 20;
+const MIB: u64 = Unit::Mebibyte.bytes();
 
 /// A guest RAM size: a whole number of mebibytes within [`MemorySize::MIN`]
 /// and [`MemorySize::MAX`].
@@ -29,8 +34,8 @@ pub enum SizeError {
     /// The text does not start with a whole number.
     #[error("`{0}` does not start with a whole number; write it like 512M or 3G")]
     NotANumber(String),
-    /// The unit after the number is not one QEMU knows.
-    #[error("unknown unit `{0}`; use K, M, G or T (or no unit for MiB)")]
+    /// The text after the number is not a unit.
+    #[error("`{0}` has an unknown unit; use K, M, G or T (or no unit for MiB)")]
     UnknownUnit(String),
     /// The size does not fit in 64 bits.
     #[error("`{0}` is too large to represent")]
@@ -118,67 +123,20 @@ impl FromStr for MemorySize {
 
     /// Parses `64M`, `3G`, `3GiB`, `1T`, `65536K` or `512` (MiB), in any case.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(SizeError::Empty);
-        }
-        let (number, unit) = split_number(text).map_err(|error| match error {
-            NumberError::NotANumber => SizeError::NotANumber(text.to_owned()),
-            NumberError::Overflow => SizeError::Overflow(text.to_owned()),
+        let owned = || text.trim().to_owned();
+        let quantity: Quantity = text.parse().map_err(|error| match error {
+            QuantityError::Empty => SizeError::Empty,
+            QuantityError::NotANumber => SizeError::NotANumber(owned()),
+            QuantityError::UnknownUnit => SizeError::UnknownUnit(owned()),
+            QuantityError::Overflow => SizeError::Overflow(owned()),
         })?;
-        let bytes = number
-            .checked_mul(unit_bytes(unit)?)
-            .ok_or_else(|| SizeError::Overflow(text.to_owned()))?;
+        let bytes = quantity
+            .bytes(Unit::Mebibyte)
+            .ok_or_else(|| SizeError::Overflow(owned()))?;
         if bytes % MIB != 0 {
             return Err(SizeError::NotWholeMebibytes(bytes));
         }
         Self::from_mebibytes(bytes / MIB)
-    }
-}
-
-/// Why the number in front of a size's unit could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum NumberError {
-    /// The text does not start with a digit.
-    NotANumber,
-    /// The number does not fit in 64 bits.
-    Overflow,
-}
-
-/// Splits a size like `100M` or `3GiB` into its leading whole number and
-/// the unit text after it (shared with [`crate::alloc_size`]).
-pub(crate) fn split_number(text: &str) -> Result<(u64, &str), NumberError> {
-    let digits_end = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(digits_end);
-    if number.is_empty() {
-        return Err(NumberError::NotANumber);
-    }
-    let number = number.parse().map_err(|_| NumberError::Overflow)?;
-    Ok((number, unit))
-}
-
-/// A unit's letter, lowercased, without a trailing `iB` or `B`: `GiB` and
-/// `gb` give `g`, a bare `B` gives an empty string.
-pub(crate) fn unit_letter(unit: &str) -> String {
-    let lower = unit.to_ascii_lowercase();
-    let letter = lower
-        .strip_suffix("ib")
-        .or_else(|| lower.strip_suffix('b'))
-        .unwrap_or(&lower);
-    letter.to_owned()
-}
-
-/// Bytes per unit for a suffix; no suffix means MiB, as in QEMU.
-fn unit_bytes(unit: &str) -> Result<u64, SizeError> {
-    match unit_letter(unit).as_str() {
-        "" if unit.is_empty() => Ok(MIB),
-        "k" => Ok(1 << 10),
-        "m" => Ok(MIB),
-        "g" => Ok(1 << 30),
-        "t" => Ok(1 << 40),
-        _ => Err(SizeError::UnknownUnit(unit.to_owned())),
     }
 }
 
@@ -207,9 +165,9 @@ mod tests {
         assert_eq!(mib(""), Err(SizeError::Empty));
         assert_eq!(mib("G"), Err(SizeError::NotANumber("G".into())));
         assert_eq!(mib("-1G"), Err(SizeError::NotANumber("-1G".into())));
-        assert_eq!(mib("1.5G"), Err(SizeError::UnknownUnit(".5G".into())));
-        assert_eq!(mib("3X"), Err(SizeError::UnknownUnit("X".into())));
-        assert_eq!(mib("3B"), Err(SizeError::UnknownUnit("B".into())));
+        assert_eq!(mib("1.5G"), Err(SizeError::UnknownUnit("1.5G".into())));
+        assert_eq!(mib("3X"), Err(SizeError::UnknownUnit("3X".into())));
+        assert_eq!(mib("3B"), Err(SizeError::NotWholeMebibytes(3)));
         assert!(matches!(
             mib("99999999999999999999"),
             Err(SizeError::Overflow(_))

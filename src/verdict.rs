@@ -8,8 +8,8 @@
 //! and the integration tests in `tests/` use this same check.
 
 use crate::exit::GuestExit;
-use crate::protocol::{Outcome, TestResult};
 use crate::run::RunOutcome;
+use pristine_records::{Outcome, TestResult};
 
 /// Why a kernel test run does not count as a pass.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

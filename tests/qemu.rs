@@ -17,9 +17,10 @@
 use std::collections::BTreeSet;
 
 use pristine::{
-    GuestExit, KernelCmdline, Machine, MemorySize, Outcome, RunConfig, RunOutcome, build_kernel,
-    judge_test, run_kernel,
+    GuestExit, KernelCmdline, Machine, MemorySize, RunConfig, RunOutcome, build_kernel, judge_test,
+    run_kernel,
 };
+use pristine_records::Outcome;
 
 /// Boots the kernel with `memory` and `cmdline` and returns how it went;
 /// panics with the full message if it could not be built or did not finish.

@@ -44,6 +44,16 @@
 //! would need a per-region list of written pages, which the software
 //! strategy could fill from its faults, but which needs memory proportional
 //! to the region and a heap the engine does not assume.
+//!
+//! # Names
+//!
+//! Each strategy has one name, [`DirtyStrategy::name`] (`hw`, `sw`), used
+//! by the kernel command line (`dirty=hw`), the host runner's options and
+//! the `@@PRISTINE` records: [`Display`](fmt::Display) prints it and
+//! [`FromStr`] reads it back.
+
+use core::fmt;
+use core::str::FromStr;
 
 use crate::port::{DirtyDetection, EntryInfo};
 
@@ -58,6 +68,20 @@ pub enum DirtyStrategy {
 }
 
 impl DirtyStrategy {
+    /// Both strategies, hardware first.
+    pub const ALL: [DirtyStrategy; 2] = [DirtyStrategy::Hardware, DirtyStrategy::Software];
+
+    /// The strategy's one name: `hw` or `sw`.
+    ///
+    /// This is the only place the names are spelled; everything that prints
+    /// or reads a strategy goes through it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            DirtyStrategy::Hardware => "hw",
+            DirtyStrategy::Software => "sw",
+        }
+    }
+
     /// Whether a port declaring `detection` can run this strategy.
     pub const fn supported_by(self, detection: DirtyDetection) -> bool {
         match self {
@@ -80,6 +104,39 @@ impl DirtyStrategy {
             DirtyStrategy::Hardware => entry.dirty,
             DirtyStrategy::Software => entry.writable,
         }
+    }
+}
+
+impl fmt::Display for DirtyStrategy {
+    /// The strategy's [`name`](DirtyStrategy::name).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a text is not the name of a [`DirtyStrategy`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ParseDirtyStrategyError;
+
+impl fmt::Display for ParseDirtyStrategyError {
+    /// `expected hw or sw`, from [`DirtyStrategy::ALL`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [first, second] = DirtyStrategy::ALL;
+        write!(f, "expected {first} or {second}")
+    }
+}
+
+impl core::error::Error for ParseDirtyStrategyError {}
+
+impl FromStr for DirtyStrategy {
+    type Err = ParseDirtyStrategyError;
+
+    /// Reads a strategy [`name`](DirtyStrategy::name); the match is exact.
+    fn from_str(text: &str) -> Result<DirtyStrategy, ParseDirtyStrategyError> {
+        DirtyStrategy::ALL
+            .into_iter()
+            .find(|strategy| strategy.name() == text)
+            .ok_or(ParseDirtyStrategyError)
     }
 }
 
@@ -115,5 +172,20 @@ mod tests {
         assert!(DirtyStrategy::Software.supported_by(DirtyDetection::Hardware));
         let best = DirtyStrategy::best_for(DirtyDetection::SoftwareOnly);
         assert_eq!(best, DirtyStrategy::Software);
+    }
+
+    #[test]
+    fn names_read_back_as_their_strategy() {
+        for strategy in DirtyStrategy::ALL {
+            let name = std::format!("{strategy}");
+            assert_eq!(name, strategy.name());
+            assert_eq!(name.parse(), Ok(strategy));
+        }
+        assert_eq!("sw".parse(), Ok(DirtyStrategy::Software));
+        assert_eq!("HW".parse::<DirtyStrategy>(), Err(ParseDirtyStrategyError));
+        assert_eq!(
+            std::format!("{ParseDirtyStrategyError}"),
+            "expected hw or sw"
+        );
     }
 }

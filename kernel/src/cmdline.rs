@@ -2,11 +2,19 @@
 //!
 //! The runner passes it with QEMU's `-append`. Known keys: `test=NAME` (run
 //! one kernel test and exit), `test=list` (print the test names), `log=LEVEL`,
-//! `policy=nocache|alwayszero|dirty`, `dirty=hw|sw`, `mode=demo|bench|baseline`
-//! and the experiment parameters (`rounds=`, `sizes=`, `written=`, ...).
-//! A word without `=` is a key with an empty value.
+//! `policy=` (a [`Policy`] name), `dirty=` (a [`DirtyStrategy`] name),
+//! `mode=demo|bench|baseline` and the experiment parameters (`rounds=`,
+//! `sizes=`, `written=`, ...). A word without `=` is a key with an empty
+//! value. Values are read with their type's [`FromStr`], so the names and
+//! the size notation (`100M`, `128K`, or bytes) are the ones the allocator
+//! and the records define, and a refused value says what was expected.
 
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt::Display;
+use core::str::FromStr;
 use pristine_allocator::{DirtyStrategy, Policy};
+use pristine_records::AllocationSize;
 
 /// Why a command-line value was refused.
 #[derive(Debug)]
@@ -14,50 +22,19 @@ pub struct BadValue {
     /// The key.
     pub key: &'static str,
     /// The value given.
-    pub value: alloc::string::String,
-    /// What would have been accepted.
-    pub expected: &'static str,
+    pub value: String,
+    /// Why it was refused, from the value type's parse error.
+    pub reason: String,
 }
 
 impl core::fmt::Display for BadValue {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(
             f,
-            "{}={:?} is not valid; expected {}",
-            self.key, self.value, self.expected
+            "{}={:?} is not valid: {}",
+            self.key, self.value, self.reason
         )
     }
-}
-
-/// The command-line name of a policy.
-pub fn policy_name(policy: Policy) -> &'static str {
-    match policy {
-        Policy::NoCache => "nocache",
-        Policy::AlwaysZero => "alwayszero",
-        Policy::DirtyTracking => "dirty",
-    }
-}
-
-/// The command-line name of a dirty strategy.
-pub fn dirty_name(strategy: DirtyStrategy) -> &'static str {
-    match strategy {
-        DirtyStrategy::Hardware => "hw",
-        DirtyStrategy::Software => "sw",
-    }
-}
-
-/// Parses a policy name.
-pub fn parse_policy(text: &str) -> Option<Policy> {
-    Policy::ALL
-        .into_iter()
-        .find(|policy| policy_name(*policy) == text)
-}
-
-/// Parses a dirty-strategy name.
-pub fn parse_dirty(text: &str) -> Option<DirtyStrategy> {
-    [DirtyStrategy::Hardware, DirtyStrategy::Software]
-        .into_iter()
-        .find(|strategy| dirty_name(*strategy) == text)
 }
 
 /// A parsed view of the command line (borrows the text).
@@ -88,61 +65,54 @@ impl<'a> CommandLine<'a> {
 
     /// The policy (`policy=`), by default dirty tracking.
     pub fn policy(&self) -> Result<Policy, BadValue> {
-        self.parsed(
-            "policy",
-            "nocache, alwayszero or dirty",
-            parse_policy,
-            Policy::DirtyTracking,
-        )
+        self.parsed("policy", Policy::DirtyTracking)
     }
 
     /// The dirty strategy (`dirty=`), by default the hardware dirty bit.
     pub fn dirty(&self) -> Result<DirtyStrategy, BadValue> {
-        self.parsed("dirty", "hw or sw", parse_dirty, DirtyStrategy::Hardware)
+        self.parsed("dirty", DirtyStrategy::Hardware)
     }
 
-    /// A number (`key=N`), or `default` when absent.
+    /// A whole number (`key=N`), or `default` when absent.
     pub fn number(&self, key: &'static str, default: u64) -> Result<u64, BadValue> {
-        self.parsed(key, "a whole number", |text| text.parse().ok(), default)
+        self.parsed(key, default)
     }
 
-    /// Allocation sizes in bytes (`sizes=a,b,c`), or `default` when absent.
-    pub fn sizes(&self, default: &[u64]) -> Result<alloc::vec::Vec<u64>, BadValue> {
-        let sizes = self.list("sizes", "sizes in bytes", |text| text.parse().ok())?;
-        Ok(sizes.unwrap_or_else(|| default.to_vec()))
+    /// Allocation sizes (`sizes=a,b,c`), or `default` when absent.
+    pub fn sizes(&self, default: &[AllocationSize]) -> Result<Vec<AllocationSize>, BadValue> {
+        Ok(self.list("sizes")?.unwrap_or_else(|| default.to_vec()))
     }
 
-    /// A comma-separated list (`key=a,b,c`), each item parsed by `parse`.
-    pub fn list<T>(
-        &self,
-        key: &'static str,
-        expected: &'static str,
-        parse: impl Fn(&str) -> Option<T>,
-    ) -> Result<Option<alloc::vec::Vec<T>>, BadValue> {
+    /// A comma-separated list (`key=a,b,c`), each item read with
+    /// [`FromStr`]; `None` when the key is absent.
+    pub fn list<T>(&self, key: &'static str) -> Result<Option<Vec<T>>, BadValue>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
         let Some(value) = self.get(key) else {
             return Ok(None);
         };
-        let items: Option<alloc::vec::Vec<T>> = value.split(',').map(&parse).collect();
-        items.map(Some).ok_or_else(|| BadValue {
+        let items: Result<Vec<T>, T::Err> = value.split(',').map(str::parse).collect();
+        items.map(Some).map_err(|error| BadValue {
             key,
             value: value.into(),
-            expected,
+            reason: error.to_string(),
         })
     }
 
-    fn parsed<T>(
-        &self,
-        key: &'static str,
-        expected: &'static str,
-        parse: impl Fn(&str) -> Option<T>,
-        default: T,
-    ) -> Result<T, BadValue> {
+    /// The value of `key` read with [`FromStr`], or `default` when absent.
+    fn parsed<T>(&self, key: &'static str, default: T) -> Result<T, BadValue>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
         match self.get(key) {
             None => Ok(default),
-            Some(value) => parse(value).ok_or_else(|| BadValue {
+            Some(value) => value.parse().map_err(|error: T::Err| BadValue {
                 key,
                 value: value.into(),
-                expected,
+                reason: error.to_string(),
             }),
         }
     }

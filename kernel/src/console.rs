@@ -2,15 +2,14 @@
 //!
 //! Everything goes to the architecture's serial port. Two kinds of line:
 //! - human text, including log records formatted as `[LEVEL] message`;
-//! - **result lines** for the host runner: the prefix `@@PRISTINE ` and one
-//!   JSON object with a `"kind"` field, written by [`emit_record`]. The runner
-//!   parses these and ignores everything else, so human text can change
-//!   freely without breaking tests.
+//! - **records** for the host runner: the prefix `@@PRISTINE ` and one JSON
+//!   object with a `"kind"` field, written by [`emit`] from a
+//!   [`pristine_records::Record`]. The record types are shared with the
+//!   runner, which parses these lines and ignores everything else, so human
+//!   text can change freely without breaking tests.
 
-use core::fmt;
-
-/// Prefix of every machine-readable line.
-pub const RECORD_PREFIX: &str = "@@PRISTINE ";
+use pristine_records::{PREFIX, Record};
+use spin::Mutex;
 
 /// Prints to the serial console.
 #[macro_export]
@@ -25,44 +24,33 @@ macro_rules! println {
     ($($arg:tt)*) => { $crate::print!("{}\n", format_args!($($arg)*)) };
 }
 
-/// Writes one machine-readable line: `@@PRISTINE {json}`.
+/// Bytes one record's JSON may take. The largest records are a
+/// `bench-point` (about 21 bytes per measured round: 1000 rounds fit) and
+/// the `test-list` (about 40 bytes per test).
+pub const RECORD_CAPACITY: usize = 64 * 1024;
+
+/// The fixed buffer records are serialised into, one at a time.
+static RECORD_BUFFER: Mutex<[u8; RECORD_CAPACITY]> = Mutex::new([0; RECORD_CAPACITY]);
+
+/// Prints `record` as one machine-readable line: `@@PRISTINE {json}`.
 ///
-/// `json` must format as exactly one JSON object; use [`JsonString`] for
-/// any text inside it.
-pub fn emit_record(json: fmt::Arguments) {
-    crate::print!("{RECORD_PREFIX}{json}\n");
-}
-
-/// Formats a string as a JSON string literal, quotes and escapes included.
-pub struct JsonString<'a>(pub &'a str);
-
-impl fmt::Display for JsonString<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("\"")?;
-        for character in self.0.chars() {
-            match character {
-                '"' => f.write_str("\\\"")?,
-                '\\' => f.write_str("\\\\")?,
-                '\n' => f.write_str("\\n")?,
-                c if (c as u32) < 0x20 => write!(f, "\\u{:04x}", c as u32)?,
-                c => write!(f, "{c}")?,
-            }
-        }
-        f.write_str("\"")
-    }
-}
-
-/// Formats numbers as the inside of a JSON array: `1,2,3`.
-pub struct JsonNumbers<'a>(pub &'a [u64]);
-
-impl fmt::Display for JsonNumbers<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (index, value) in self.0.iter().enumerate() {
-            let separator = if index == 0 { "" } else { "," };
-            write!(f, "{separator}{value}")?;
-        }
-        Ok(())
-    }
+/// The JSON is written by `serde-json-core` into a fixed buffer: turning
+/// a record into text needs no heap.
+///
+/// # Panics
+/// When the record's JSON does not fit in [`RECORD_CAPACITY`] bytes (a
+/// sweep asked for tens of thousands of rounds per point): a record the
+/// host cannot read must not pass for a shorter one.
+pub fn emit(record: &Record) {
+    let mut buffer = RECORD_BUFFER.lock();
+    let length = serde_json_core::to_slice(record, &mut buffer[..]).unwrap_or_else(|error| {
+        panic!("a record does not fit in {RECORD_CAPACITY} bytes: {error}")
+    });
+    // serde-json-core writes only JSON punctuation, numbers and escaped
+    // copies of Rust strings: always UTF-8.
+    let text = core::str::from_utf8(&buffer[..length])
+        .unwrap_or_else(|error| panic!("serde-json-core wrote invalid UTF-8: {error}"));
+    crate::print!("{PREFIX}{text}\n");
 }
 
 struct SerialLogger;

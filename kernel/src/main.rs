@@ -25,7 +25,8 @@ mod selftest;
 
 use boot_info::BootInfo;
 use cmdline::CommandLine;
-use console::emit_record;
+use console::emit;
+use pristine_records::{MemorySummary, Record};
 use spin::Once;
 
 static BOOT_INFO: Once<&'static BootInfo> = Once::new();
@@ -95,11 +96,7 @@ fn init_large_allocations(command_line: &CommandLine) {
         .unwrap_or_else(|error| panic!("{error}"));
     memory::large::init(policy, dirty)
         .unwrap_or_else(|error| panic!("cannot start the large-allocation engine: {error}"));
-    log::info!(
-        "large allocations: policy {}, dirty detection {}",
-        cmdline::policy_name(policy),
-        cmdline::dirty_name(dirty)
-    );
+    log::info!("large allocations: policy {policy}, dirty detection {dirty}");
 }
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -115,13 +112,12 @@ fn memory_summary(boot_info: &BootInfo) {
         );
     }
     let stats = memory::frames::stats();
-    let usable = boot_info.usable_bytes();
-    emit_record(format_args!(
-        r#"{{"kind":"memory","usable_bytes":{usable},"total_frames":{},"free_frames":{},"used_frames":{},"heap_bytes":{},"memory_map_entries":{}}}"#,
-        stats.usable.0,
-        stats.free.0,
-        stats.used.0,
-        memory::heap::mapped_bytes(),
-        boot_info.regions().len()
-    ));
+    emit(&Record::Memory(MemorySummary {
+        usable_bytes: boot_info.usable_bytes(),
+        total_frames: stats.usable.0,
+        free_frames: stats.free.0,
+        used_frames: stats.used.0,
+        heap_bytes: memory::heap::mapped_bytes(),
+        memory_map_entries: boot_info.regions().len() as u64,
+    }));
 }

@@ -8,9 +8,10 @@
 
 use std::time::Duration;
 
-use crate::alloc_size::AllocationSize;
+use pristine_allocator::{CacheLimits, DirtyStrategy, PageCount, Policy};
+use pristine_records::AllocationSize;
+
 use crate::cmdline::{CmdlineError, KernelCmdline};
-use crate::experiment::{CACHE_ENTRY_LIMIT, DirtyStrategy, Policy};
 use crate::size::MemorySize;
 
 /// The demo's choices: rounds, sizes, policies and the dirty strategy.
@@ -44,6 +45,9 @@ impl DemoPlan {
     /// The seed's sizes: 100 MiB (slow on macOS) and 1000 MiB (fast there).
     pub const DEFAULT_SIZES: [AllocationSize; 2] =
         [AllocationSize::HUNDRED_MIB, AllocationSize::THOUSAND_MIB];
+
+    /// The dirty strategy when `--dirty` is not given: the hardware dirty bit.
+    pub const DEFAULT_DIRTY: DirtyStrategy = DirtyStrategy::Hardware;
 
     /// Guest RAM when `--memory` is not given: room for a 1000 MiB block.
     pub const DEFAULT_MEMORY: MemorySize = MemorySize::TWO_GIB;
@@ -111,9 +115,13 @@ impl DemoPlan {
     }
 }
 
-/// The time one round of `policy` at `size` may take.
+/// The time one round of `policy` at `size` may take. Whether the cache
+/// takes the block is judged by the allocator's default limits, which the
+/// kernel runs with: the estimate is needed before the kernel can print its
+/// own (the report then uses the limits the kernel printed).
 fn round_budget(policy: Policy, size: AllocationSize) -> Duration {
-    if policy == Policy::AlwaysZero && size < CACHE_ENTRY_LIMIT {
+    let cached = CacheLimits::default().admits(PageCount(size.pages()));
+    if policy == Policy::AlwaysZero && cached {
         let mib = u32::try_from(size.bytes().div_ceil(1 << 20)).unwrap_or(u32::MAX);
         ROUND_BUDGET.saturating_add(ZEROING_BUDGET_PER_MIB.saturating_mul(mib))
     } else {
@@ -141,7 +149,7 @@ mod tests {
             rounds,
             sizes: Vec::new(),
             policies: Vec::new(),
-            dirty: DirtyStrategy::Hw,
+            dirty: DirtyStrategy::Hardware,
         }
     }
 
@@ -155,7 +163,10 @@ mod tests {
         let rows = plan.expected_rows();
         assert_eq!(rows.len(), 6);
         assert_eq!(rows[0], (Policy::NoCache, AllocationSize::HUNDRED_MIB));
-        assert_eq!(rows[5], (Policy::Dirty, AllocationSize::THOUSAND_MIB));
+        assert_eq!(
+            rows[5],
+            (Policy::DirtyTracking, AllocationSize::THOUSAND_MIB)
+        );
         assert_eq!(DemoPlan::DEFAULT_MEMORY.to_string(), "2G");
     }
 
@@ -164,8 +175,8 @@ mod tests {
         let plan = DemoPlan {
             rounds: 2,
             sizes: vec![AllocationSize::kib(128), AllocationSize::kib(128)],
-            policies: vec![Policy::Dirty, Policy::NoCache],
-            dirty: DirtyStrategy::Sw,
+            policies: vec![Policy::DirtyTracking, Policy::NoCache],
+            dirty: DirtyStrategy::Software,
         };
         assert_eq!(
             plan.cmdline().expect("valid").to_string(),

@@ -5,11 +5,14 @@
 //! first round apart in its own column (the cache is empty then, so every
 //! policy pays for a fresh mapping once). Below the table, [`reading`] puts
 //! the counters into sentences: which policy re-zeroed what, where the cache
-//! was bypassed, and how far apart always-zero and dirty tracking ended up.
+//! was bypassed (against the cache limits the kernel printed), and how far
+//! apart always-zero and dirty tracking ended up.
+
+use pristine_allocator::{CacheLimits, Policy};
+use pristine_records::{AllocationSize, DemoRow};
 
 use crate::demo::run::DemoOutcome;
-use crate::experiment::{CACHE_ENTRY_LIMIT, Clock, Policy};
-use crate::protocol::DemoRow;
+use crate::experiment::{Clock, Setup};
 use crate::render::grouped;
 use crate::stats::{per_round, ratio};
 use crate::table::{Align, Table};
@@ -31,7 +34,7 @@ pub fn table(rows: &[DemoRow], clock: Clock) -> String {
     ]);
     for row in rows {
         table.row(vec![
-            row.setup().to_string(),
+            Setup::from(row).to_string(),
             row.size.to_string(),
             grouped(row.rounds),
             decimal(per_round(row.ticks_total, row.rounds)),
@@ -50,7 +53,7 @@ pub fn table(rows: &[DemoRow], clock: Clock) -> String {
 pub fn report(outcome: &DemoOutcome) -> String {
     let mut text = table(&outcome.rows, outcome.clock);
     text.push_str("\n\n");
-    for sentence in reading(&outcome.rows) {
+    for sentence in reading(&outcome.rows, outcome.limits.as_ref()) {
         text.push_str("- ");
         text.push_str(&sentence);
         text.push('\n');
@@ -77,9 +80,10 @@ fn clock_note(clock: Clock) -> &'static str {
 }
 
 /// Plain-language sentences about `rows`: one per row, then one comparison
-/// per size where both caches ran.
-pub fn reading(rows: &[DemoRow]) -> Vec<String> {
-    let mut sentences: Vec<String> = rows.iter().map(row_reading).collect();
+/// per size where both caches ran. `limits` are the cache limits the kernel
+/// printed, if it did.
+pub fn reading(rows: &[DemoRow], limits: Option<&CacheLimits>) -> Vec<String> {
+    let mut sentences: Vec<String> = rows.iter().map(|row| row_reading(row, limits)).collect();
     let mut sizes = Vec::new();
     for row in rows {
         if !sizes.contains(&row.size) {
@@ -91,14 +95,14 @@ pub fn reading(rows: &[DemoRow]) -> Vec<String> {
             rows.iter()
                 .find(|row| row.policy == policy && row.size == size)
         };
-        comparison(find(Policy::AlwaysZero)?, find(Policy::Dirty)?)
+        comparison(find(Policy::AlwaysZero)?, find(Policy::DirtyTracking)?)
     }));
     sentences
 }
 
 /// What one row's counters say.
-fn row_reading(row: &DemoRow) -> String {
-    let who = format!("{} at {}", row.setup(), row.size);
+fn row_reading(row: &DemoRow, limits: Option<&CacheLimits>) -> String {
+    let who = format!("{} at {}", Setup::from(row), row.size);
     let zeroed = decimal(per_round(row.pages_zeroed, row.rounds));
     let faults = decimal(per_round(row.faults, row.rounds));
     if row.rounds > 0 && row.cache_bypasses == row.rounds {
@@ -107,10 +111,14 @@ fn row_reading(row: &DemoRow) -> String {
         } else {
             ""
         };
+        let limit = limits
+            .and_then(|limits| AllocationSize::new(limits.max_entry_bytes).ok())
+            .map_or_else(String::new, |limit| {
+                format!(" (entries must be under {limit})")
+            });
         return format!(
-            "{who}: too large for the cache (entries must be under {CACHE_ENTRY_LIMIT}), so \
-             every round bypassed it and got fresh zero-page mappings: {zeroed} pages zeroed \
-             per round.{cliff}"
+            "{who}: too large for the cache{limit}, so every round bypassed it and got fresh \
+             zero-page mappings: {zeroed} pages zeroed per round.{cliff}"
         );
     }
     if row.cache_hits == 0 {
@@ -166,14 +174,15 @@ pub fn decimal(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alloc_size::AllocationSize;
-    use crate::experiment::DirtyStrategy;
+    use pristine_allocator::{DirtyStrategy, PageCount};
     use std::time::Duration;
+
+    const LIMITS: CacheLimits = CacheLimits::LIBMALLOC_116;
 
     fn row(policy: Policy, size: AllocationSize, ticks: u64, zeroed: u64, hits: u64) -> DemoRow {
         DemoRow {
             policy,
-            dirty: DirtyStrategy::Hw,
+            dirty: DirtyStrategy::Hardware,
             size,
             rounds: 10,
             ticks_total: ticks,
@@ -184,7 +193,11 @@ mod tests {
             read_faults: 0,
             cache_hits: hits,
             cache_misses: if hits > 0 { 1 } else { 0 },
-            cache_bypasses: if size >= CACHE_ENTRY_LIMIT { 10 } else { 0 },
+            cache_bypasses: if LIMITS.admits(PageCount(size.pages())) {
+                0
+            } else {
+                10
+            },
         }
     }
 
@@ -194,9 +207,9 @@ mod tests {
         vec![
             row(Policy::NoCache, hundred, 50_000, 0, 0),
             row(Policy::AlwaysZero, hundred, 900_000_000, 230_400, 9),
-            row(Policy::Dirty, hundred, 30_000, 0, 9),
+            row(Policy::DirtyTracking, hundred, 30_000, 0, 9),
             row(Policy::AlwaysZero, thousand, 60_000, 0, 0),
-            row(Policy::Dirty, thousand, 20_000, 0, 0),
+            row(Policy::DirtyTracking, thousand, 20_000, 0, 0),
         ]
     }
 
@@ -213,23 +226,32 @@ mod tests {
 
     #[test]
     fn reading_names_what_each_policy_zeroed() {
-        let sentences = reading(&seed_rows());
+        let sentences = reading(&seed_rows(), Some(&LIMITS));
         assert_eq!(sentences.len(), 6);
         assert!(sentences[0].starts_with("nocache at 100 MiB: nothing is cached"));
         assert!(sentences[1].contains("re-zeroed the whole block on each of its 9 cache hits"));
         assert!(sentences[2].contains("zeroed 0 pages in all"));
         assert!(sentences[3].contains("bypassed") && sentences[3].contains("the macOS cliff"));
+        assert!(sentences[3].contains("(entries must be under 128 MiB)"));
         assert!(sentences[4].contains("bypassed") && !sentences[4].contains("cliff"));
         assert_eq!(
             sentences[5],
             "At 100 MiB, a round of always-zero cost 30,000 times a round of dirty tracking."
         );
+        let larger = CacheLimits {
+            max_entry_bytes: 512 << 20,
+            ..LIMITS
+        };
+        let unknown = reading(&seed_rows(), None);
+        assert!(unknown[3].contains("too large for the cache, so"));
+        assert!(reading(&seed_rows(), Some(&larger))[3].contains("under 512 MiB"));
     }
 
     #[test]
     fn report_ends_with_the_clock() {
         let outcome = DemoOutcome {
             rows: seed_rows(),
+            limits: Some(LIMITS),
             clock: Clock::TcgTicks,
             elapsed: Duration::from_millis(2500),
         };

@@ -10,14 +10,15 @@
 use std::time::Duration;
 
 use indicatif::ProgressBar;
+use pristine_allocator::{CacheLimits, Policy};
+use pristine_records::{AllocationSize, DemoRow, Record};
 
-use crate::alloc_size::AllocationSize;
 use crate::console::Console;
 use crate::demo::plan::DemoPlan;
 use crate::exit::GuestExit;
-use crate::experiment::{Clock, Policy};
+use crate::experiment::Clock;
 use crate::progress;
-use crate::protocol::{DemoRow, Record, SerialLine};
+use crate::protocol::SerialLine;
 use crate::render;
 use crate::run::{RunConfig, RunError, RunOutcome, run_kernel_with};
 use crate::transcript::Transcript;
@@ -27,6 +28,8 @@ use crate::transcript::Transcript;
 pub struct DemoOutcome {
     /// One row per (policy, size), in the kernel's order.
     pub rows: Vec<DemoRow>,
+    /// The cache limits the kernel printed, if it did.
+    pub limits: Option<CacheLimits>,
     /// What the rows' ticks count.
     pub clock: Clock,
     /// Wall-clock time of the whole boot.
@@ -78,8 +81,13 @@ pub fn run_demo(
     live.bar.finish_and_clear();
     let outcome = outcome?;
     let rows = collect_rows(&outcome, &expected)?;
+    let limits = outcome.records().find_map(|record| match record {
+        Record::CacheLimits(limits) => Some(*limits),
+        _ => None,
+    });
     Ok(DemoOutcome {
         rows,
+        limits,
         clock: Clock::of_run(config.machine.accel, config.machine.icount),
         elapsed: outcome.elapsed,
     })
@@ -172,7 +180,7 @@ pub fn collect_rows(
                 .iter()
                 .any(|row| row.policy == *policy && row.size == *size)
         })
-        .map(|(policy, size)| format!("{} {size}", policy.name()))
+        .map(|(policy, size)| format!("{policy} {size}"))
         .collect();
     if missing.is_empty() {
         return Ok(rows);

@@ -12,12 +12,13 @@
 
 use super::round::abort;
 use crate::arch::{CLEAR_PAGE_CANDIDATES, ClearRoutine, clear_page, read_timestamp};
-use crate::console::{JsonNumbers, JsonString, emit_record};
+use crate::console::emit;
 use crate::memory::kalloc;
 use crate::memory::{large, with_frames};
 use alloc::vec::Vec;
 use core::ptr::NonNull;
 use pristine_allocator::{DirtyStrategy, PAGE_SIZE, Policy};
+use pristine_records::{BenchBaseline, Record};
 
 const HUNDRED_MIB: u64 = 100 << 20;
 
@@ -125,10 +126,9 @@ fn frame_alloc_free(count: usize) -> Vec<u64> {
 }
 
 fn report(name: &str, what: &str, samples: &[u64]) {
-    emit_record(format_args!(
-        r#"{{"kind":"bench-baseline","name":{},"what":{},"ticks":[{}]}}"#,
-        JsonString(name),
-        JsonString(what),
-        JsonNumbers(samples)
-    ));
+    emit(&Record::BenchBaseline(BenchBaseline {
+        name: name.into(),
+        what: what.into(),
+        ticks: samples.to_vec(),
+    }));
 }

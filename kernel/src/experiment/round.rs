@@ -5,18 +5,20 @@
 //! ticks (`rdtsc`; exact guest instructions under `-icount shift=0`).
 
 use crate::arch::read_timestamp;
-use crate::console::{JsonString, emit_record};
+use crate::console::emit;
 use crate::memory::kalloc::{self, KernelAllocError};
+use crate::memory::large;
 use pristine_allocator::PAGE_SIZE;
+use pristine_records::{AllocationSize, Progress, Record};
 
 /// `calloc(size)`, a one-byte write into each of the first `written_pages`
 /// pages, `free`; returns the ticks it took.
-pub fn timed_round(size: u64, written_pages: u64) -> Result<u64, KernelAllocError> {
+pub fn timed_round(size: AllocationSize, written_pages: u64) -> Result<u64, KernelAllocError> {
     let start = read_timestamp();
-    let block = kalloc::calloc(1, size)?;
-    for page in 0..written_pages {
+    let block = kalloc::calloc(1, size.bytes())?;
+    for page in 0..written_pages.min(size.pages()) {
         let offset = (page * PAGE_SIZE) as usize;
-        // SAFETY: the block is `size` bytes and written_pages * PAGE_SIZE <= size,
+        // SAFETY: the block is `size` bytes and `page` is one of its pages,
         // so the offset stays inside it.
         let byte = unsafe { block.as_ptr().add(offset) };
         // SAFETY: `byte` lies inside the live, writable block.
@@ -27,23 +29,22 @@ pub fn timed_round(size: u64, written_pages: u64) -> Result<u64, KernelAllocErro
     Ok(read_timestamp() - start)
 }
 
+/// Prints the `cache-limits` record: the limits the engine runs with, so
+/// the host judges sizes against them rather than a copy of its own.
+pub fn report_cache_limits() {
+    let limits = large::with_engine(|engine| engine.config().cache);
+    emit(&Record::CacheLimits(limits));
+}
+
 /// Prints a progress record for `done` of `total` steps, about 20 times in all.
 pub fn progress(label: &str, done: u64, total: u64) {
     let step = (total / 20).max(1);
     if done == total || done.is_multiple_of(step) {
-        emit_record(format_args!(
-            r#"{{"kind":"progress","label":{},"done":{done},"total":{total}}}"#,
-            JsonString(label)
-        ));
-    }
-}
-
-/// A size as a short human label: "100 MiB", "128 KiB".
-pub fn size_label(bytes: u64) -> alloc::string::String {
-    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
-        alloc::format!("{} MiB", bytes >> 20)
-    } else {
-        alloc::format!("{} KiB", bytes >> 10)
+        emit(&Record::Progress(Progress {
+            label: label.into(),
+            done,
+            total,
+        }));
     }
 }
 

@@ -2,8 +2,9 @@
 
 use super::{boot, frames, heap, large};
 use crate::arch;
-use crate::console::{JsonString, emit_record};
+use crate::console::emit;
 use alloc::string::String;
+use pristine_records::{Outcome, Record, TestList, TestResult as ResultRecord};
 
 /// What a kernel test returns: `Err` carries the reason it failed.
 pub type TestResult = Result<(), String>;
@@ -90,13 +91,8 @@ fn all() -> impl Iterator<Item = &'static KernelTest> {
 
 /// Prints the `test-list` record and exits with success.
 pub fn print_list() -> ! {
-    let mut names = String::new();
-    for (index, test) in all().enumerate() {
-        let separator = if index == 0 { "" } else { "," };
-        names.push_str(separator);
-        names.push_str(&alloc::format!("{}", JsonString(test.name)));
-    }
-    emit_record(format_args!(r#"{{"kind":"test-list","names":[{names}]}}"#));
+    let names = all().map(|test| test.name.into()).collect();
+    emit(&Record::TestList(TestList { names }));
     arch::exit_success()
 }
 
@@ -122,12 +118,12 @@ pub fn finish(name: &str, result: TestResult) -> ! {
 
 fn report(name: &str, result: &TestResult) {
     let (outcome, detail) = match result {
-        Ok(()) => ("pass", ""),
-        Err(reason) => ("fail", reason.as_str()),
+        Ok(()) => (Outcome::Pass, String::new()),
+        Err(reason) => (Outcome::Fail, reason.clone()),
     };
-    emit_record(format_args!(
-        r#"{{"kind":"test","name":{},"outcome":"{outcome}","detail":{}}}"#,
-        JsonString(name),
-        JsonString(detail)
-    ));
+    emit(&Record::Test(ResultRecord {
+        name: name.into(),
+        outcome,
+        detail,
+    }));
 }

@@ -14,15 +14,16 @@ use std::time::Duration;
 
 use indicatif::ProgressBar;
 
-use crate::bench::error::BenchError;
-use crate::bench::plan::{BenchPlan, BenchRun};
-use crate::bench::results::{BenchResults, GuestBaseline, MeasuredPoint};
-use crate::experiment::Clock;
-use crate::protocol::{Record, SerialLine};
-use crate::qemu::Machine;
-use crate::run::{RunConfig, RunError, RunOutcome};
+use crate::error::BenchError;
+use crate::plan::{BenchPlan, BenchRun};
+use crate::results::{BenchResults, GuestBaseline, MeasuredPoint};
+use pristine::Clock;
+use pristine::SerialLine;
+use pristine::qemu::Machine;
+use pristine::run::{RunConfig, RunError, RunOutcome};
+use pristine_records::Record;
 
-/// How to boot one guest: [`crate::run::run_kernel_with`], or a stand-in
+/// How to boot one guest: [`pristine::run::run_kernel_with`], or a stand-in
 /// in tests.
 pub type Boot<'a> =
     dyn Fn(&RunConfig, &mut dyn FnMut(&SerialLine)) -> Result<RunOutcome, RunError> + Sync + 'a;
@@ -159,6 +160,7 @@ fn gather(clock: Clock, outcome: &RunOutcome, results: &mut BenchResults) {
             Record::BenchBaseline(baseline) => results
                 .guest_baselines
                 .push(GuestBaseline::new(clock, baseline.clone())),
+            Record::CacheLimits(limits) => results.cache_limits = Some(*limits),
             _ => {}
         }
     }
@@ -167,8 +169,8 @@ fn gather(clock: Clock, outcome: &RunOutcome, results: &mut BenchResults) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::fixtures::fake_boot;
-    use crate::exit::GuestExit;
+    use crate::fixtures::fake_boot;
+    use pristine::exit::GuestExit;
 
     fn executor<'a>(boot: &'a Boot<'a>, jobs: usize) -> Executor<'a> {
         Executor {

@@ -11,10 +11,19 @@
 
 use std::time::Duration;
 
-use crate::alloc_size::AllocationSize;
-use crate::cmdline::{CmdlineError, KernelCmdline};
-use crate::experiment::{Setup, Written};
-use crate::protocol::Record;
+use pristine::Setup;
+use pristine::cmdline::{CmdlineError, KernelCmdline};
+use pristine_allocator::{DirtyStrategy, Policy};
+use pristine_records::{AllocationSize, Record, Written};
+
+/// The setups the benchmark compares: no cache, the always-zero cache, and
+/// dirty tracking with each strategy.
+pub const SETUPS: [Setup; 4] = [
+    Setup::new(Policy::NoCache, DirtyStrategy::Hardware),
+    Setup::new(Policy::AlwaysZero, DirtyStrategy::Hardware),
+    Setup::new(Policy::DirtyTracking, DirtyStrategy::Hardware),
+    Setup::new(Policy::DirtyTracking, DirtyStrategy::Software),
+];
 
 /// Sizes crossed with written specs: one kernel boot per setup.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,7 +192,7 @@ impl BenchPlan {
 /// One run per setup and group of `sweep`.
 fn sweep_runs(sweep: &Sweep, icount: bool) -> Vec<BenchRun> {
     let mut runs = Vec::new();
-    for setup in Setup::BENCH {
+    for setup in SETUPS {
         for group in &sweep.groups {
             runs.push(BenchRun {
                 kind: RunKind::Sweep {
@@ -330,7 +339,7 @@ mod tests {
     fn run(written: Written, rounds: u64) -> BenchRun {
         BenchRun {
             kind: RunKind::Sweep {
-                setup: Setup::BENCH[0],
+                setup: SETUPS[0],
                 group: SweepGroup {
                     sizes: vec![AllocationSize::HUNDRED_MIB],
                     written: vec![written],

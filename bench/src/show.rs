@@ -8,8 +8,8 @@
 
 use std::io::Write;
 
-use crate::bench::run::BenchReport;
-use crate::console::Console;
+use crate::run::BenchReport;
+use pristine::console::Console;
 
 /// The summary and the files for people, or JSON objects for scripts: one
 /// `bench-point` per point (with its medians) and one `bench-target` per
@@ -40,7 +40,7 @@ pub fn show(report: &BenchReport, console: Console) {
         .map(|path| format!("  {}", path.display()))
         .collect();
     console.note(&format!(
-        "\npristine: the benchmark took {:.1} s and wrote:\n{}",
+        "\npristine-bench: the benchmark took {:.1} s and wrote:\n{}",
         report.elapsed.as_secs_f64(),
         files.join("\n")
     ));

@@ -94,7 +94,8 @@ pub fn malloc_memset_free(
                 bytes,
             });
         }
-        // SAFETY: `block` points to `bytes` writable bytes from malloc.
+        // SAFETY: `block` points to `bytes` writable bytes from malloc, not
+        // yet freed.
         unsafe { libc::memset(block, 0, bytes) };
         // SAFETY: `block` came from malloc just above and is freed once. The
         // zeroed block escapes through `black_box` before the free, so the

@@ -5,7 +5,7 @@
 //! median and per-round counters; `points.json` with the same points and
 //! every round's ticks; `baselines.json` with the guest's and the host's
 //! baselines; `targets.json` with each target's verdict; and `summary.txt`,
-//! the text the terminal showed. The plots are written by [`crate::bench::plot`].
+//! the text the terminal showed. The plots are written by [`crate::plot`].
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::bench::error::BenchError;
-use crate::bench::results::{BenchResults, MeasuredPoint};
-use crate::bench::targets::TargetResult;
-use crate::experiment::Clock;
+use crate::error::BenchError;
+use crate::results::{BenchResults, MeasuredPoint};
+use crate::targets::TargetResult;
+use pristine::Clock;
 
 /// The header of `points.csv`.
 pub const CSV_HEADER: &str = "clock,setup,policy,dirty,size_bytes,size,pages,written,\
@@ -148,23 +148,19 @@ fn units() -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alloc_size::AllocationSize;
-    use crate::bench::fixtures::{baseline, measured};
-    use crate::bench::host::HostBaseline;
-    use crate::bench::targets::evaluate;
-    use crate::experiment::{Setup, Written};
+    use crate::fixtures::{baseline, measured};
+    use crate::host::HostBaseline;
+    use crate::plan::SETUPS;
+    use crate::targets::evaluate;
+    use pristine_records::AllocationSize;
+    use pristine_records::Written;
 
     fn results() -> BenchResults {
         BenchResults {
             points: vec![
+                measured(SETUPS[2], AllocationSize::kib(128), Written::Nothing, 900),
                 measured(
-                    Setup::BENCH[2],
-                    AllocationSize::kib(128),
-                    Written::Nothing,
-                    900,
-                ),
-                measured(
-                    Setup::BENCH[3],
+                    SETUPS[3],
                     AllocationSize::HUNDRED_MIB,
                     Written::Percent(10),
                     5_000,
@@ -177,6 +173,7 @@ mod tests {
                 iterations: 2,
                 ns_per_pair: 16_000.0,
             }],
+            cache_limits: None,
         }
     }
 

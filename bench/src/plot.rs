@@ -8,7 +8,7 @@
 //!
 //! Both are drawn once per backend from the same code. Text in the PNGs is
 //! rendered by plotters' pure-Rust `ab_glyph` support from a font embedded in
-//! the binary (`assets/fonts/`), so no system font, fontconfig or FreeType is
+//! the binary (`bench/assets/fonts/`), so no system font, fontconfig or FreeType is
 //! needed; the SVGs name the same family and leave rendering to the viewer.
 
 use std::path::{Path, PathBuf};
@@ -18,17 +18,19 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::Ranged;
 use plotters::prelude::*;
 
-use crate::alloc_size::AllocationSize;
-use crate::bench::error::BenchError;
-use crate::bench::output::write_error;
-use crate::bench::results::BenchResults;
-use crate::bench::series::{
+use crate::error::BenchError;
+use crate::output::write_error;
+use crate::results::BenchResults;
+use crate::series::{
     Line, cost_vs_size_lines, cost_vs_written_lines, count_label, size_label, span, written_label,
 };
-use crate::experiment::{CACHE_ENTRY_LIMIT, Clock, DirtyStrategy, Policy, Setup, Written};
+use pristine::{Clock, Setup};
+use pristine_allocator::{DirtyStrategy, Policy};
+use pristine_records::AllocationSize;
+use pristine_records::Written;
 
 /// DejaVu Sans, embedded so the PNGs need no system font (see `assets/fonts/README.md`).
-static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
 
 /// The family name plotters asks for by default.
 const FAMILY: &str = "sans-serif";
@@ -60,6 +62,9 @@ enum Picture {
 /// Writes both plots as SVG and PNG into `dir`; returns the paths.
 pub fn write_plots(dir: &Path, results: &BenchResults) -> Result<Vec<PathBuf>, BenchError> {
     register_font()?;
+    let limit = results
+        .cache_limits
+        .and_then(|limits| AllocationSize::new(limits.max_entry_bytes).ok());
     let pictures = [
         (
             Picture::CostVsSize,
@@ -77,9 +82,11 @@ pub fn write_plots(dir: &Path, results: &BenchResults) -> Result<Vec<PathBuf>, B
         for (picture, name, lines) in &pictures {
             let path = dir.join(format!("{name}.{extension}"));
             let drawn = if extension == "png" {
-                picture.draw(BitMapBackend::new(&path, SIZE).into_drawing_area(), lines)
+                let root = BitMapBackend::new(&path, SIZE).into_drawing_area();
+                picture.draw(root, lines, limit)
             } else {
-                picture.draw(SVGBackend::new(&path, SIZE).into_drawing_area(), lines)
+                let root = SVGBackend::new(&path, SIZE).into_drawing_area();
+                picture.draw(root, lines, limit)
             };
             drawn.map_err(|message| write_error(&path, message))?;
             paths.push(path);
@@ -89,14 +96,16 @@ pub fn write_plots(dir: &Path, results: &BenchResults) -> Result<Vec<PathBuf>, B
 }
 
 impl Picture {
-    /// Draws this picture of `lines` on `root` and writes it out.
+    /// Draws this picture of `lines` on `root` and writes it out; `limit`
+    /// is the cache's entry limit the kernel printed, marked when known.
     fn draw<DB: DrawingBackend>(
         self,
         root: DrawingArea<DB, Shift>,
         lines: &[Line],
+        limit: Option<AllocationSize>,
     ) -> Result<(), String> {
         match self {
-            Picture::CostVsSize => draw_cost_vs_size(root, lines),
+            Picture::CostVsSize => draw_cost_vs_size(root, lines, limit),
             Picture::CostVsWritten => draw_cost_vs_written(root, lines),
         }
     }
@@ -106,6 +115,7 @@ impl Picture {
 fn draw_cost_vs_size<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     lines: &[Line],
+    limit: Option<AllocationSize>,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let (x_range, y_range) = (span(lines, |p| p.0, 1.3), span(lines, |p| p.1, 3.0));
@@ -128,19 +138,21 @@ fn draw_cost_vs_size<DB: DrawingBackend>(
         .label_style((FAMILY, 15))
         .draw()
         .map_err(|e| e.to_string())?;
-    let limit = CACHE_ENTRY_LIMIT.mebibytes();
-    chart
-        .draw_series(DashedLineSeries::new(
-            [(limit, y_range.start), (limit, y_range.end)],
-            8,
-            6,
-            BLACK.stroke_width(2),
-        ))
-        .map_err(|e| e.to_string())?
-        .label(format!(
-            "cache entry limit ({CACHE_ENTRY_LIMIT}: larger blocks bypass the cache)"
-        ))
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(2)));
+    if let Some(limit) = limit {
+        let x = limit.mebibytes();
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x, y_range.start), (x, y_range.end)],
+                8,
+                6,
+                BLACK.stroke_width(2),
+            ))
+            .map_err(|e| e.to_string())?
+            .label(format!(
+                "cache entry limit ({limit}: larger blocks bypass the cache)"
+            ))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(2)));
+    }
     draw_lines(&mut chart, lines)?;
     finish(&root, &mut chart)
 }
@@ -195,7 +207,9 @@ where
         let color = color_of(line.setup);
         let points = line.points.iter().copied();
         // dirty/sw often lies on dirty/hw: dashed, it lets the other show.
-        let drawn = if line.setup.dirty == DirtyStrategy::Sw && line.setup.policy == Policy::Dirty {
+        let drawn = if line.setup.dirty == DirtyStrategy::Software
+            && line.setup.policy == Policy::DirtyTracking
+        {
             chart.draw_series(DashedLineSeries::new(points, 10, 6, color.stroke_width(2)))
         } else {
             chart.draw_series(LineSeries::new(points, color.stroke_width(3)))
@@ -238,18 +252,19 @@ where
 
 /// The colour of a setup's line.
 fn color_of(setup: Setup) -> RGBColor {
-    match setup.to_string().as_str() {
-        "nocache" => RGBColor(31, 119, 180),
-        "alwayszero" => RGBColor(214, 39, 40),
-        "dirty/hw" => RGBColor(44, 160, 44),
-        _ => RGBColor(255, 127, 14),
+    match (setup.policy, setup.dirty) {
+        (Policy::NoCache, _) => RGBColor(31, 119, 180),
+        (Policy::AlwaysZero, _) => RGBColor(214, 39, 40),
+        (Policy::DirtyTracking, DirtyStrategy::Hardware) => RGBColor(44, 160, 44),
+        (Policy::DirtyTracking, DirtyStrategy::Software) => RGBColor(255, 127, 14),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::fixtures::sweep_results;
+    use crate::fixtures::sweep_results;
+    use pristine_allocator::CacheLimits;
 
     fn results() -> BenchResults {
         sweep_results(&[
@@ -262,7 +277,9 @@ mod tests {
     #[test]
     fn writes_svg_and_png_of_both_pictures() {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let paths = write_plots(dir.path(), &results()).expect("plots are drawn");
+        let mut results = results();
+        results.cache_limits = Some(CacheLimits::LIBMALLOC_LARGE_MACHINE);
+        let paths = write_plots(dir.path(), &results).expect("plots are drawn");
         assert_eq!(paths.len(), 4);
         for path in &paths {
             let bytes = std::fs::read(path).expect("the plot exists");
@@ -280,6 +297,9 @@ mod tests {
                     "{}",
                     path.display()
                 );
+                if path.ends_with("cost_vs_size.svg") {
+                    assert!(text.contains("cache entry limit (512 MiB"), "{text}");
+                }
             }
         }
     }

@@ -1,21 +1,21 @@
-//! End-to-end tests of `cargo run -- demo` and `cargo run -- bench`.
+//! End-to-end tests of `cargo run -- demo`.
 //!
-//! These boot the real kernel in QEMU (TCG), in its `mode=demo`,
-//! `mode=bench` and `mode=baseline` (issues 4 and 5), and check what the
-//! host side makes of it: one demo row per policy and size with the counters
-//! that tell the policies apart, the `--json` output, and the benchmark's
-//! files, plots and `--check` verdict. The demo runs through the library;
-//! the JSON and benchmark tests run the `pristine` binary itself, as a user
+//! These boot the real kernel in QEMU (TCG) in its `mode=demo` (issue 4)
+//! and check what the host side makes of it: one demo row per policy and
+//! size with the counters that tell the policies apart, the cache limits the
+//! kernel ran with, and the `--json` output. The first runs through the
+//! library; the JSON test runs the `pristine` binary itself, as a user
 //! would. Every failure message shows what the kernel or the binary said.
+//! (The benchmark's end-to-end test lives with the benchmark, in
+//! `bench/tests/`.)
 
-use std::path::Path;
 use std::process::{Command, Output};
 
 use pristine::console::Console;
 use pristine::demo::{DemoPlan, run_demo};
-use pristine::{
-    AllocationSize, DirtyStrategy, Machine, MemorySize, Policy, RunConfig, build_kernel,
-};
+use pristine::{Machine, MemorySize, RunConfig, build_kernel};
+use pristine_allocator::{CacheLimits, DirtyStrategy, Policy};
+use pristine_records::AllocationSize;
 
 /// Rounds per row: enough for cache hits after the first round.
 const ROUNDS: u64 = 3;
@@ -49,7 +49,7 @@ fn demo_prints_one_row_per_policy_and_size() {
         rounds: ROUNDS,
         sizes: Vec::new(),
         policies: Vec::new(),
-        dirty: DirtyStrategy::Hw,
+        dirty: DirtyStrategy::Hardware,
     };
     let mut machine = Machine::new(kernel);
     machine.memory = MemorySize::TWO_GIB;
@@ -64,6 +64,7 @@ fn demo_prints_one_row_per_policy_and_size() {
     let outcome = run_demo(&config, &plan, Console::new(false))
         .unwrap_or_else(|error| panic!("the demo failed: {error}"));
     assert_eq!(outcome.rows.len(), 6);
+    assert_eq!(outcome.limits, Some(CacheLimits::default()));
     let row = |policy, size| {
         outcome
             .rows
@@ -75,7 +76,7 @@ fn demo_prints_one_row_per_policy_and_size() {
     let always = row(Policy::AlwaysZero, hundred);
     assert_eq!(always.cache_hits, ROUNDS - 1, "{always:?}");
     assert!(always.pages_zeroed >= (ROUNDS - 1) * 25_600, "{always:?}");
-    let dirty = row(Policy::Dirty, hundred);
+    let dirty = row(Policy::DirtyTracking, hundred);
     assert_eq!(
         (dirty.cache_hits, dirty.pages_zeroed),
         (ROUNDS - 1, 0),
@@ -129,56 +130,4 @@ fn demo_json_prints_one_object_per_row() {
     assert!(objects.iter().all(|object| object["kind"] == "demo-row"));
     assert!(objects.iter().all(|object| object["size"] == 131_072));
     assert!(objects.iter().all(|object| object["dirty"] == "sw"));
-}
-
-/// `bench --check` runs the quick sweep, writes every file and both plots,
-/// and fails exactly when a target in `targets.json` did not pass.
-#[test]
-fn bench_check_writes_every_file_and_fails_exactly_when_a_target_misses() {
-    let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("no temporary directory: {error}"));
-    let out = dir.path().to_string_lossy().into_owned();
-    let output = pristine(&["bench", "--check", "--out", &out]);
-    for name in [
-        "points.csv",
-        "points.json",
-        "baselines.json",
-        "targets.json",
-        "summary.txt",
-        "cost_vs_size.svg",
-        "cost_vs_written.svg",
-    ] {
-        assert!(
-            dir.path().join(name).is_file(),
-            "{name} is missing\n{}",
-            shown(&output)
-        );
-    }
-    for name in ["cost_vs_size.png", "cost_vs_written.png"] {
-        assert_png(&dir.path().join(name));
-    }
-    let targets: serde_json::Value = serde_json::from_str(&read(&dir.path().join("targets.json")))
-        .unwrap_or_else(|error| panic!("targets.json: {error}"));
-    let targets = targets.as_array().cloned().unwrap_or_default();
-    assert_eq!(targets.len(), 8, "{targets:?}");
-    let all_pass = targets.iter().all(|target| target["verdict"] == "pass");
-    assert_eq!(output.status.success(), all_pass, "{}", shown(&output));
-    let summary = read(&dir.path().join("summary.txt"));
-    assert!(summary.contains("guest instructions"), "{summary}");
-    let verdicts = summary.matches("PASS").count() + summary.matches("MISS").count();
-    assert_eq!(verdicts, 8, "every target is judged, none n/a:\n{summary}");
-}
-
-/// The text of `path`.
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-}
-
-/// Panics unless `path` is a PNG file.
-fn assert_png(path: &Path) {
-    let bytes = std::fs::read(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    assert!(
-        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-        "{} is not a PNG",
-        path.display()
-    );
 }

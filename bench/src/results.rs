@@ -3,16 +3,17 @@
 //! Each guest boot contributes `bench-point` or `bench-baseline` records;
 //! [`BenchResults`] keeps them together with the clock they were measured on
 //! (guest instructions under `-icount`, plain-TCG ticks otherwise), their
-//! medians, per-round counters, and the host's own baselines. The targets,
-//! the summary, the files and the plots all read from here.
+//! medians, per-round counters, the cache limits the kernel printed, and the
+//! host's own baselines. The targets, the summary, the files and the plots
+//! all read from here.
 
+use pristine::stats::{median, per_round};
+use pristine::{Clock, Setup};
+use pristine_allocator::CacheLimits;
+use pristine_records::{AllocationSize, BenchBaseline, BenchPoint, Written};
 use serde::Serialize;
 
-use crate::alloc_size::AllocationSize;
-use crate::bench::host::HostBaseline;
-use crate::experiment::{Clock, Setup, Written};
-use crate::protocol::{BenchBaseline, BenchPoint};
-use crate::stats::{median, per_round};
+use crate::host::HostBaseline;
 
 /// One benchmark point with the figures derived from it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -57,6 +58,9 @@ pub struct BenchResults {
     pub points: Vec<MeasuredPoint>,
     /// The guest's baselines.
     pub guest_baselines: Vec<GuestBaseline>,
+    /// The cache limits the kernel printed with its sweeps, if it did.
+    #[serde(skip)]
+    pub cache_limits: Option<CacheLimits>,
     /// The host's baselines.
     pub host_baselines: Vec<HostBaseline>,
 }
@@ -72,7 +76,7 @@ impl MeasuredPoint {
         let rounds = point.rounds;
         MeasuredPoint {
             clock,
-            setup: point.setup().to_string(),
+            setup: Setup::from(&point).to_string(),
             median_ticks: median(&point.ticks).unwrap_or(0),
             min_ticks: point.ticks.iter().copied().min().unwrap_or(0),
             max_ticks: point.ticks.iter().copied().max().unwrap_or(0),
@@ -86,7 +90,7 @@ impl MeasuredPoint {
     /// Whether this is the point of `setup` at `size` with `written` on `clock`.
     pub fn is(&self, clock: Clock, setup: Setup, size: AllocationSize, written: Written) -> bool {
         self.clock == clock
-            && self.point.setup().same_as(setup)
+            && Setup::from(&self.point).same_as(setup)
             && self.point.size == size
             && self.point.written == written
     }
@@ -159,7 +163,8 @@ impl BenchResults {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::{DirtyStrategy, Policy};
+    use crate::plan::SETUPS;
+    use pristine_allocator::{DirtyStrategy, Policy};
 
     pub(crate) fn point(
         setup: Setup,
@@ -185,7 +190,7 @@ mod tests {
 
     #[test]
     fn derives_median_spread_and_per_round_counters() {
-        let setup = Setup::new(Policy::Dirty, DirtyStrategy::Hw);
+        let setup = Setup::new(Policy::DirtyTracking, DirtyStrategy::Hardware);
         let measured = MeasuredPoint::new(
             Clock::Instructions,
             point(
@@ -210,7 +215,7 @@ mod tests {
 
     #[test]
     fn finds_points_by_clock_setup_size_and_written() {
-        let nocache_sw = Setup::new(Policy::NoCache, DirtyStrategy::Sw);
+        let nocache_sw = Setup::new(Policy::NoCache, DirtyStrategy::Software);
         let size = AllocationSize::kib(128);
         let results = BenchResults {
             points: vec![
@@ -225,7 +230,7 @@ mod tests {
             ],
             ..BenchResults::default()
         };
-        let nocache = Setup::BENCH[0];
+        let nocache = SETUPS[0];
         assert_eq!(
             results.median(Clock::Instructions, nocache, size, Written::Nothing),
             Some(5)
@@ -239,7 +244,7 @@ mod tests {
             None
         );
         assert_eq!(
-            results.median(Clock::Instructions, Setup::BENCH[2], size, Written::Nothing),
+            results.median(Clock::Instructions, SETUPS[2], size, Written::Nothing),
             None
         );
         assert_eq!(results.sizes(Clock::Instructions), [size]);
@@ -251,7 +256,7 @@ mod tests {
         let measured = MeasuredPoint::new(
             Clock::Instructions,
             point(
-                Setup::BENCH[1],
+                SETUPS[1],
                 AllocationSize::kib(128),
                 Written::Percent(10),
                 &[4],

@@ -3,19 +3,23 @@
 //! The benchmark's logic (planning, collecting, judging, writing files and
 //! plots) does not need QEMU to be tested. [`fake_boot`] plays the kernel's
 //! side of the protocol: it reads the command line the runner built and
-//! prints the `bench-point` or `bench-baseline` records a kernel with a
-//! simple, made-up cost model would print, so a whole `bench` can run in a
-//! unit test in milliseconds.
+//! prints the `cache-limits`, `bench-point` or `bench-baseline` records a
+//! kernel with the allocator's default limits and a simple, made-up cost
+//! model would print, so a whole `bench` can run in a unit test in
+//! milliseconds.
 
 use std::time::Duration;
 
-use crate::alloc_size::AllocationSize;
-use crate::bench::results::{BenchResults, GuestBaseline, MeasuredPoint};
-use crate::exit::GuestExit;
-use crate::experiment::{CACHE_ENTRY_LIMIT, Clock, Policy, Setup, Written};
-use crate::protocol::{BenchBaseline, BenchPoint, SerialLine, parse_line};
-use crate::qemu::QemuCommand;
-use crate::run::{RunConfig, RunError, RunOutcome};
+use pristine::exit::GuestExit;
+use pristine::protocol::{SerialLine, parse_line};
+use pristine::qemu::QemuCommand;
+use pristine::run::{RunConfig, RunError, RunOutcome};
+use pristine::{Clock, Setup};
+use pristine_allocator::{CacheLimits, PageCount, Policy};
+use pristine_records::{AllocationSize, BenchBaseline, BenchPoint, PREFIX, Record, Written};
+
+use crate::plan::SETUPS;
+use crate::results::{BenchResults, GuestBaseline, MeasuredPoint};
 
 /// A measured `-icount` point of `setup` whose every round cost `ticks`.
 pub fn measured(setup: Setup, size: AllocationSize, written: Written, ticks: u64) -> MeasuredPoint {
@@ -42,7 +46,7 @@ pub fn measured(setup: Setup, size: AllocationSize, written: Written, ticks: u64
 /// 100 MiB, for every setup, with made-up costs.
 pub fn sweep_results(sizes: &[AllocationSize]) -> BenchResults {
     let mut points = Vec::new();
-    for (setup, base) in Setup::BENCH.into_iter().zip([400, 20_000, 700, 710]) {
+    for (setup, base) in SETUPS.into_iter().zip([400, 20_000, 700, 710]) {
         for &size in sizes {
             points.push(measured(
                 setup,
@@ -86,31 +90,37 @@ fn word<'a>(cmdline: &'a str, key: &str) -> Option<&'a str> {
         .find_map(|word| word.strip_prefix(key)?.strip_prefix('='))
 }
 
+/// Whether the fake kernel's cache takes a block of `size`.
+fn cached(size: AllocationSize) -> bool {
+    CacheLimits::default().admits(PageCount(size.pages()))
+}
+
 /// A made-up cost of one round, in guest instructions.
 fn round_cost(setup: Setup, size: AllocationSize, written_pages: u64) -> u64 {
-    let cached = size < CACHE_ENTRY_LIMIT;
+    let cached = cached(size);
     match setup.policy {
         Policy::AlwaysZero if cached => 1_000 + size.pages() * 1_000 + written_pages * 300,
-        Policy::Dirty if cached => 1_000 + written_pages * 1_100,
+        Policy::DirtyTracking if cached => 1_000 + written_pages * 1_100,
         _ => 1_000 + size.pages() / 1_000 + written_pages * 4_000,
     }
 }
 
-/// The `bench-point` lines of a `mode=bench` command line.
+/// The `cache-limits` line and the `bench-point` lines of a `mode=bench`
+/// command line.
 fn bench_lines(cmdline: &str, noisy: bool) -> Vec<String> {
     let setup = Setup::new(
-        match word(cmdline, "policy") {
-            Some("alwayszero") => Policy::AlwaysZero,
-            Some("dirty") => Policy::Dirty,
-            _ => Policy::NoCache,
-        },
-        serde_json::from_value(word(cmdline, "dirty").unwrap_or("hw").into()).unwrap_or_default(),
+        word(cmdline, "policy")
+            .and_then(|name| name.parse().ok())
+            .unwrap_or(Policy::DirtyTracking),
+        word(cmdline, "dirty")
+            .and_then(|name| name.parse().ok())
+            .unwrap_or(pristine_allocator::DirtyStrategy::Hardware),
     );
     let rounds: u64 = word(cmdline, "rounds")
         .and_then(|r| r.parse().ok())
         .unwrap_or(1);
     let sizes = word(cmdline, "sizes").unwrap_or_default().split(',');
-    let mut lines = Vec::new();
+    let mut lines = vec![record_line(&Record::CacheLimits(CacheLimits::default()))];
     for size in sizes.filter_map(|s| s.parse::<AllocationSize>().ok()) {
         for written in word(cmdline, "written").unwrap_or("0").split(',') {
             let Ok(written) = written.parse::<Written>() else {
@@ -132,13 +142,13 @@ fn bench_lines(cmdline: &str, noisy: bool) -> Vec<String> {
                 ticks,
                 pages_zeroed: rounds * written_pages,
                 faults: rounds * written_pages,
-                cache_hits: if size < CACHE_ENTRY_LIMIT && setup.policy != Policy::NoCache {
+                cache_hits: if cached(size) && setup.policy != Policy::NoCache {
                     rounds
                 } else {
                     0
                 },
             };
-            lines.push(record_line("bench-point", &point));
+            lines.push(record_line(&Record::BenchPoint(point)));
         }
     }
     lines
@@ -159,18 +169,15 @@ fn baseline_lines() -> Vec<String> {
             ticks: vec![ticks; 5],
             what: name.into(),
         };
-        record_line("bench-baseline", &baseline)
+        record_line(&Record::BenchBaseline(baseline))
     })
     .collect()
 }
 
-/// `@@PRISTINE {"kind":KIND, ...fields of value}`.
-fn record_line(kind: &str, value: &impl serde::Serialize) -> String {
-    let mut json = serde_json::to_value(value).unwrap_or_default();
-    if let Some(object) = json.as_object_mut() {
-        object.insert("kind".into(), kind.into());
-    }
-    format!("@@PRISTINE {json}")
+/// `record` as the kernel prints it: `@@PRISTINE {"kind":...}`.
+fn record_line(record: &Record) -> String {
+    let json = serde_json::to_string(record).unwrap_or_default();
+    format!("{PREFIX}{json}")
 }
 
 /// Plays the kernel for `config`: prints what `mode=bench` or

@@ -9,15 +9,15 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::bench::error::BenchError;
-use crate::bench::execute::{Boot, Executor};
-use crate::bench::plan::BenchPlan;
-use crate::bench::results::BenchResults;
-use crate::bench::summary::summary;
-use crate::bench::targets::{TargetResult, evaluate};
-use crate::bench::{host, output, plot};
-use crate::progress;
-use crate::qemu::{Accel, Machine};
+use crate::error::BenchError;
+use crate::execute::{Boot, Executor};
+use crate::plan::BenchPlan;
+use crate::results::BenchResults;
+use crate::summary::summary;
+use crate::targets::{TargetResult, evaluate};
+use crate::{host, output, plot};
+use pristine::progress;
+use pristine::qemu::{Accel, Machine};
 
 /// How to run a benchmark, beyond the machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,8 +105,8 @@ pub fn run_bench(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::fixtures::fake_boot;
-    use crate::experiment::Clock;
+    use crate::fixtures::fake_boot;
+    use pristine::Clock;
 
     fn settings(out: PathBuf) -> BenchSettings {
         BenchSettings {
@@ -157,7 +157,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let silent: &Boot = &|config, on_line| {
             let mut config = config.clone();
-            config.machine.cmdline = crate::cmdline::KernelCmdline::new();
+            config.machine.cmdline = pristine::cmdline::KernelCmdline::new();
             fake_boot(&config, on_line)
         };
         let error = run_bench(Machine::new("kernel"), &settings(dir.path().into()), silent)

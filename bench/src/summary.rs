@@ -5,13 +5,15 @@
 //! instructions under `-icount` (repeatable) while the reference figures are
 //! plain-TCG TSC ticks (noisy), and the two must never be read as one unit.
 
-use crate::alloc_size::AllocationSize;
-use crate::bench::results::BenchResults;
-use crate::bench::targets::TargetResult;
-use crate::experiment::{Clock, Setup, Written};
-use crate::render::{grouped, number};
-use crate::stats::ratio;
-use crate::table::{Align, Table};
+use crate::plan::SETUPS;
+use crate::results::BenchResults;
+use crate::targets::TargetResult;
+use pristine::render::{grouped, number};
+use pristine::stats::ratio;
+use pristine::table::{Align, Table};
+use pristine::{Clock, Setup};
+use pristine_records::AllocationSize;
+use pristine_records::Written;
 
 /// The whole summary; `sweep` names the sweep (`quick` or `full`).
 pub fn summary(results: &BenchResults, targets: &[TargetResult], sweep: &str) -> String {
@@ -94,21 +96,29 @@ fn ratio_cell(results: &BenchResults, over: Setup, under: Setup, size: Allocatio
     }
 }
 
+/// A table whose first columns are `first`, then one per setup, then `last`.
+fn setup_table(first: &[&str], last: &[String]) -> Table {
+    let setups = SETUPS.map(|setup| setup.to_string());
+    let titles = first
+        .iter()
+        .copied()
+        .chain(setups.iter().map(String::as_str))
+        .chain(last.iter().map(String::as_str));
+    let columns: Vec<(&str, Align)> = titles.map(|title| (title, Align::Right)).collect();
+    Table::new(&columns)
+}
+
 /// Medians per size and setup at written 0, with the cache ratios.
 fn size_table(results: &BenchResults) -> String {
-    let [nocache, always, dirty_hw, _] = Setup::BENCH;
-    let mut table = Table::new(&[
-        ("size", Align::Right),
-        ("nocache", Align::Right),
-        ("alwayszero", Align::Right),
-        ("dirty/hw", Align::Right),
-        ("dirty/sw", Align::Right),
-        ("alwayszero/dirty", Align::Right),
-        ("nocache/dirty", Align::Right),
-    ]);
+    let [nocache, always, dirty_hw, _] = SETUPS;
+    let ratios = [
+        format!("{}/{}", always.policy, dirty_hw.policy),
+        format!("{}/{}", nocache.policy, dirty_hw.policy),
+    ];
+    let mut table = setup_table(&["size"], &ratios);
     for size in results.sizes(Clock::Instructions) {
         let mut cells = vec![size.to_string()];
-        for setup in Setup::BENCH {
+        for setup in SETUPS {
             cells.push(cell(
                 results,
                 Clock::Instructions,
@@ -129,17 +139,10 @@ fn size_table(results: &BenchResults) -> String {
 /// Medians per written spec and setup at 100 MiB.
 fn written_table(results: &BenchResults) -> String {
     let size = AllocationSize::HUNDRED_MIB;
-    let mut table = Table::new(&[
-        ("written", Align::Right),
-        ("pages", Align::Right),
-        ("nocache", Align::Right),
-        ("alwayszero", Align::Right),
-        ("dirty/hw", Align::Right),
-        ("dirty/sw", Align::Right),
-    ]);
+    let mut table = setup_table(&["written", "pages"], &[]);
     for written in Written::SWEEP {
         let mut cells = vec![written.to_string(), grouped(written.pages_of(size.pages()))];
-        for setup in Setup::BENCH {
+        for setup in SETUPS {
             cells.push(cell(results, Clock::Instructions, setup, size, written));
         }
         table.row(cells);
@@ -157,7 +160,7 @@ fn reference_table(results: &BenchResults) -> String {
         ("written 100: TCG ticks", Align::Right),
         ("instructions", Align::Right),
     ]);
-    for setup in Setup::BENCH {
+    for setup in SETUPS {
         let mut cells = vec![setup.to_string()];
         for written in [Written::Nothing, Written::Percent(100)] {
             cells.push(cell(results, Clock::TcgTicks, setup, size, written));
@@ -198,19 +201,20 @@ fn baselines_table(results: &BenchResults) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::fixtures::{baseline, measured};
-    use crate::bench::targets::evaluate;
+    use crate::fixtures::{baseline, measured};
+    use crate::targets::evaluate;
 
     #[test]
     fn summary_names_the_unit_and_every_section() {
         let hundred = AllocationSize::HUNDRED_MIB;
         let results = BenchResults {
             points: vec![
-                measured(Setup::BENCH[1], hundred, Written::Nothing, 30_000_000),
-                measured(Setup::BENCH[2], hundred, Written::Nothing, 2_000),
+                measured(SETUPS[1], hundred, Written::Nothing, 30_000_000),
+                measured(SETUPS[2], hundred, Written::Nothing, 2_000),
             ],
             guest_baselines: vec![baseline("frame_alloc_free", 150)],
             host_baselines: Vec::new(),
+            cache_limits: None,
         };
         let targets = evaluate(&results);
         let text = summary(&results, &targets, "quick");

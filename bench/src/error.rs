@@ -8,11 +8,11 @@
 
 use std::path::PathBuf;
 
-use crate::bench::host::HostBaselineError;
-use crate::cmdline::CmdlineError;
-use crate::exit::GuestExit;
-use crate::run::RunError;
-use crate::transcript::Transcript;
+use crate::host::HostBaselineError;
+use pristine::cmdline::CmdlineError;
+use pristine::exit::GuestExit;
+use pristine::run::RunError;
+use pristine::transcript::Transcript;
 
 /// Why a benchmark stopped.
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +73,9 @@ pub enum BenchError {
         message: String,
     },
     /// The embedded plot font could not be read.
-    #[error("the font embedded for the plots (assets/fonts/DejaVuSans.ttf) could not be loaded")]
+    #[error(
+        "the font embedded for the plots (bench/assets/fonts/DejaVuSans.ttf) could not be loaded"
+    )]
     Font,
     /// The benchmark needs TCG for `-icount`.
     #[error("the benchmark counts guest instructions with -icount, which needs --accel tcg")]

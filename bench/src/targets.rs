@@ -10,10 +10,13 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::alloc_size::AllocationSize;
-use crate::bench::results::{BenchResults, CLEAR_100MIB, FRAME_ALLOC_FREE};
-use crate::experiment::{Clock, DirtyStrategy, Policy, Setup, Written};
-use crate::render::{grouped, number};
+use crate::plan::SETUPS;
+use crate::results::{BenchResults, CLEAR_100MIB, FRAME_ALLOC_FREE};
+use pristine::render::{grouped, number};
+use pristine::{Clock, Setup};
+use pristine_allocator::{DirtyStrategy, Policy};
+use pristine_records::AllocationSize;
+use pristine_records::Written;
 
 /// Which way a target's bound goes.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -57,7 +60,7 @@ pub struct TargetResult {
 /// The clock every target is judged on.
 const CLOCK: Clock = Clock::Instructions;
 /// The setup the targets are about: dirty tracking with the dirty bit.
-const DIRTY_HW: Setup = Setup::new(Policy::Dirty, DirtyStrategy::Hw);
+const DIRTY_HW: Setup = Setup::new(Policy::DirtyTracking, DirtyStrategy::Hardware);
 /// Pages in 100 MiB: one page clear is the 100 MiB clear over this.
 const PAGES_IN_100MIB: f64 = 25_600.0;
 
@@ -204,7 +207,7 @@ fn quotient(numerator: f64, denominator: f64) -> f64 {
 type Measurement = Result<(f64, String), String>;
 
 /// `over / under` with its working: `alwayszero 10 / dirty/hw 2 = 5.00x`.
-fn quotient_of(over: (&str, u64), under: (&str, u64)) -> (f64, String) {
+fn quotient_of(over: (&dyn fmt::Display, u64), under: (&dyn fmt::Display, u64)) -> (f64, String) {
     let value = quotient(over.1 as f64, under.1 as f64);
     let detail = format!(
         "{} {} / {} {} = {}x",
@@ -225,16 +228,19 @@ fn dirty_untouched(results: &BenchResults, size: AllocationSize) -> Result<u64, 
 /// alwayszero over dirty/hw at 100 MiB, untouched.
 fn untouched_reuse(results: &BenchResults) -> Measurement {
     let size = AllocationSize::HUNDRED_MIB;
-    let always = need(results, Setup::BENCH[1], size, Written::Nothing)?;
+    let always = need(results, SETUPS[1], size, Written::Nothing)?;
     let dirty = dirty_untouched(results, size)?;
-    Ok(quotient_of(("alwayszero", always), ("dirty/hw", dirty)))
+    Ok(quotient_of((&SETUPS[1], always), (&DIRTY_HW, dirty)))
 }
 
 /// dirty/hw at 1 GiB over dirty/hw at 128 KiB, untouched.
 fn flat_in_size(results: &BenchResults) -> Measurement {
     let large = dirty_untouched(results, AllocationSize::mib(1024))?;
     let small = dirty_untouched(results, AllocationSize::kib(128))?;
-    Ok(quotient_of(("1 GiB", large), ("128 KiB", small)))
+    Ok(quotient_of(
+        (&AllocationSize::mib(1024), large),
+        (&AllocationSize::kib(128), small),
+    ))
 }
 
 /// (cost − cost at written 0) / (k × one page clear) for dirty/hw at 100 MiB.
@@ -264,9 +270,9 @@ fn cost_per_written_page(results: &BenchResults, written: Written) -> Measuremen
 /// nocache over dirty/hw at 100 MiB, fully written.
 fn fully_written(results: &BenchResults) -> Measurement {
     let size = AllocationSize::HUNDRED_MIB;
-    let nocache = need(results, Setup::BENCH[0], size, Written::Percent(100))?;
+    let nocache = need(results, SETUPS[0], size, Written::Percent(100))?;
     let dirty = need(results, DIRTY_HW, size, Written::Percent(100))?;
-    Ok(quotient_of(("nocache", nocache), ("dirty/hw", dirty)))
+    Ok(quotient_of((&SETUPS[0], nocache), (&DIRTY_HW, dirty)))
 }
 
 /// The median guest instructions of one frame allocation and free.
@@ -279,17 +285,17 @@ fn frame_alloc_free(results: &BenchResults) -> Measurement {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::fixtures::{baseline, measured};
+    use crate::fixtures::{baseline, measured};
 
     /// Results that meet every target.
     fn passing() -> BenchResults {
         let hundred = AllocationSize::HUNDRED_MIB;
         let mut points = vec![
-            measured(Setup::BENCH[1], hundred, Written::Nothing, 30_000_000),
+            measured(SETUPS[1], hundred, Written::Nothing, 30_000_000),
             measured(DIRTY_HW, hundred, Written::Nothing, 2_000),
             measured(DIRTY_HW, AllocationSize::mib(1024), Written::Nothing, 2_100),
             measured(DIRTY_HW, AllocationSize::kib(128), Written::Nothing, 1_900),
-            measured(Setup::BENCH[0], hundred, Written::Percent(100), 90_000_000),
+            measured(SETUPS[0], hundred, Written::Percent(100), 90_000_000),
         ];
         for (written, ticks) in [
             (Written::OnePage, 3_000),
@@ -306,6 +312,7 @@ mod tests {
                 baseline(FRAME_ALLOC_FREE, 150),
             ],
             host_baselines: Vec::new(),
+            cache_limits: None,
         }
     }
 

@@ -1,14 +1,16 @@
 //! The numbers behind the benchmark's plots: lines, ranges and axis labels.
 //!
-//! [`crate::bench::plot`] draws; this module decides what: which medians
+//! [`crate::plot`] draws; this module decides what: which medians
 //! make up each line (guest instructions under `-icount`, one line per
 //! policy setup), how far the log axes reach, and how their ticks read
 //! (`128 KiB`, `12k`, `1 page`). Kept apart from the drawing so it can be
 //! tested without a backend.
 
-use crate::alloc_size::AllocationSize;
-use crate::bench::results::BenchResults;
-use crate::experiment::{Clock, Setup, Written};
+use crate::plan::SETUPS;
+use crate::results::BenchResults;
+use pristine::{Clock, Setup};
+use pristine_records::AllocationSize;
+use pristine_records::Written;
 
 /// One line of a chart: a setup and its (x, median) points.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +65,7 @@ pub fn written_label(x: f64) -> String {
 
 /// One line per bench setup that has points.
 fn lines(points_of: impl Fn(Setup) -> Vec<(f64, f64)>) -> Vec<Line> {
-    Setup::BENCH
+    SETUPS
         .into_iter()
         .map(|setup| Line {
             setup,
@@ -128,7 +130,7 @@ pub fn trim(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::fixtures::sweep_results;
+    use crate::fixtures::sweep_results;
 
     /// Results with untouched points at three sizes and every written spec
     /// at 100 MiB, for every setup.
