@@ -2,9 +2,12 @@
 //!
 //! The runner passes it with QEMU's `-append`. Known keys: `test=NAME` (run
 //! one kernel test and exit), `test=list` (print the test names), `log=LEVEL`,
-//! `policy=nocache|alwayszero|dirty`, `dirty=hw|sw`, `mode=demo|bench|baseline`
-//! and the experiment parameters (`rounds=`, `sizes=`, `written=`, ...).
-//! A word without `=` is a key with an empty value.
+//! `poison=on|off`, `policy=nocache|alwayszero|dirty`, `dirty=hw|sw`,
+//! `mode=demo|bench|baseline` and the experiment parameters (`rounds=`,
+//! `sizes=`, `written=`, ...). A word without `=` is a key with an empty
+//! value. `boot_input.rs` lists every key with the values it accepts and
+//! checks the whole line before the kernel builds anything, so the
+//! accessors here only meet words already known to be good.
 
 use pristine_allocator::{DirtyStrategy, Policy};
 
