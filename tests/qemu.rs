@@ -64,10 +64,9 @@ fn expect_kernel_test_passes(name: &str, memory: &str) {
 
 /// One `#[test]` per kernel test, plus [`HOST_TESTS`], the list of their names.
 ///
-/// Write `name` for a test in the default 128 MiB guest (room for the seed's
-/// 100 MiB block, re-zeroed in full by the always-zero cache, and small
-/// enough that poisoning all free memory costs little under TCG), or
-/// `name with memory "64M"` for one that needs a particular size.
+/// Write `name` for a test in the default 64 MiB guest (small, so poisoning
+/// all free memory costs little under TCG), or
+/// `name with memory "128M"` for one that needs a particular size.
 macro_rules! kernel_tests {
     ($($(#[$attr:meta])* $name:ident $(with memory $memory:literal)?,)*) => {
         /// The kernel tests this file runs, in order.
@@ -80,7 +79,7 @@ macro_rules! kernel_tests {
             }
         )*
     };
-    (@memory) => { "128M" };
+    (@memory) => { "64M" };
     (@memory $memory:literal) => { $memory };
 }
 
@@ -102,8 +101,8 @@ kernel_tests! {
     /// `Box`, `Vec` and `BTreeMap` work on the kernel heap.
     heap_collections_work,
     /// The frame allocator hands out every usable frame exactly once and
-    /// takes them all back; 64 MiB keeps the walk short.
-    frame_allocator_hands_out_every_frame_once with memory "64M",
+    /// takes them all back (in the 64 MiB guest, a short walk).
+    frame_allocator_hands_out_every_frame_once,
     /// Every byte of every `calloc` reads zero across many reuses, on
     /// poisoned memory, through fresh, copy-on-write and reused frames, and
     /// whole-page patterns written through one allocation never show in a
@@ -119,7 +118,8 @@ kernel_tests! {
     seed_experiment_nocache,
     /// The seed's loop: always-zero re-zeroes all 25,600 pages of every
     /// 100 MiB cache hit; 1000 MiB bypasses the cache and costs nothing.
-    seed_experiment_alwayszero,
+    /// The 100 MiB block is backed in full, so the guest has 128 MiB.
+    seed_experiment_alwayszero with memory "128M",
     /// The seed's loop: dirty tracking (D bit) zeroes 0 pages and takes 0
     /// faults after the first round.
     seed_experiment_dirty_hw,
@@ -148,7 +148,7 @@ kernel_tests! {
 /// The kernel's `test=list` names exactly the tests of [`kernel_tests!`].
 #[test]
 fn kernel_test_list_matches_host_tests() {
-    let outcome = boot_kernel("128M", test_cmdline("list"));
+    let outcome = boot_kernel("64M", test_cmdline("list"));
     let lists: Vec<_> = outcome.test_lists().collect();
     let ([list], GuestExit::Success) = (lists.as_slice(), outcome.exit) else {
         panic!(
@@ -177,7 +177,7 @@ fn kernel_test_list_matches_host_tests() {
 #[test]
 fn unknown_test_name_fails_clearly() {
     let name = "no_such_test";
-    let outcome = boot_kernel("128M", test_cmdline(name));
+    let outcome = boot_kernel("64M", test_cmdline(name));
     let results: Vec<_> = outcome.test_results().collect();
     let clear = matches!(
         results.as_slice(),
