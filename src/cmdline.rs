@@ -5,7 +5,12 @@
 //! add `mode=demo`, `mode=bench`, `policy=...`, `dirty=hw|sw` and `rounds=N`.
 //! Building the line through [`KernelCmdline::set`] keeps a stray space from
 //! splitting one value into two words; the user's `--append` text is added
-//! verbatim after the runner's own words.
+//! verbatim after the runner's own words by [`KernelCmdline::append_user`],
+//! which refuses text that would set one of the runner's own keys (the
+//! kernel takes the last word with a key, so it would silently win) or make
+//! the line longer than the kernel can receive ([`KernelCmdline::MAX_LEN`]).
+//! The kernel checks every word itself and refuses what it does not know
+//! (QEMU exit status 37, see [`crate::exit`]).
 
 use std::fmt;
 
@@ -14,6 +19,8 @@ use std::fmt;
 pub struct KernelCmdline {
     /// Words in order: checked `key=value` pairs, then raw user text.
     words: Vec<String>,
+    /// The keys set with [`KernelCmdline::set`]: the runner's own.
+    runner_keys: Vec<String>,
 }
 
 /// Why a `key=value` word could not go on the kernel command line.
@@ -30,6 +37,39 @@ pub enum CmdlineError {
         /// The refused value.
         value: String,
     },
+    /// The whole line is longer than a PVH boot can carry to the kernel.
+    #[error(
+        "the kernel command line would be {len} bytes, but a PVH boot carries at most {max} \
+         (QEMU's loader copies it into a 4 KiB buffer); shorten --append"
+    )]
+    TooLong {
+        /// The length the line would have.
+        len: usize,
+        /// [`KernelCmdline::MAX_LEN`].
+        max: usize,
+    },
+    /// The user's text sets a key the runner sets itself.
+    #[error("--append must not set {key}=; {instead}")]
+    Overrides {
+        /// The key both set.
+        key: String,
+        /// What to use instead.
+        instead: &'static str,
+    },
+}
+
+/// What to use instead of `--append KEY=...` for a key the runner sets.
+fn runner_option_for(key: &str) -> &'static str {
+    match key {
+        "rounds" => "use --rounds",
+        "sizes" => "use --size",
+        "policies" | "policy" => "use --policy",
+        "dirty" => "use --dirty",
+        "test" => "name the test after `test`",
+        "poison" => "the runner poisons free memory for every kernel test",
+        "mode" => "choose the subcommand instead",
+        _ => "the runner sets it",
+    }
 }
 
 impl KernelCmdline {
@@ -38,10 +78,25 @@ impl KernelCmdline {
         Self::default()
     }
 
-    /// The command line that runs the one kernel test `name` (`test=NAME`).
+    /// The longest line the kernel can receive, in bytes: QEMU's PVH
+    /// option ROM copies the line into a 4 KiB buffer with its closing NUL
+    /// and does not check the length (QEMU `pc-bios/optionrom/pvh_main.c`,
+    /// `CMDLINE_BUFSIZE`); a longer line overwrites the boot information
+    /// after the buffer before the kernel runs, and about 70 KB stop the
+    /// boot altogether. The kernel's `MAX_COMMAND_LINE`
+    /// (`kernel/src/boot_info.rs`) is the same number.
+    pub const MAX_LEN: usize = 4095;
+
+    /// The command line that runs the one kernel test `name` (`test=NAME`),
+    /// on poisoned memory (`poison=on`: every free frame is filled with
+    /// 0xa5 first, so the tests can see a byte nobody zeroed). `test=list`
+    /// only lists the tests, so it does not poison.
     pub fn for_test(name: &str) -> Result<Self, CmdlineError> {
         let mut cmdline = Self::new();
         cmdline.set("test", name)?;
+        if name != "list" {
+            cmdline.set("poison", "on")?;
+        }
         Ok(cmdline)
     }
 
@@ -57,7 +112,40 @@ impl KernelCmdline {
             });
         }
         self.words.push(format!("{key}={value}"));
+        self.runner_keys.push(key.to_owned());
         Ok(self)
+    }
+
+    /// Adds the user's `--append` text verbatim, after checking it sets none
+    /// of the keys already set with [`KernelCmdline::set`] and the line
+    /// stays within [`KernelCmdline::MAX_LEN`].
+    pub fn append_user(&mut self, text: &str) -> Result<&mut Self, CmdlineError> {
+        for word in text.split_whitespace() {
+            let key = word.split_once('=').map_or(word, |(key, _)| key);
+            if self.runner_keys.iter().any(|own| own == key) {
+                return Err(CmdlineError::Overrides {
+                    key: key.to_owned(),
+                    instead: runner_option_for(key),
+                });
+            }
+        }
+        let mut extended = self.clone();
+        extended.append_raw(text);
+        extended.check_length()?;
+        *self = extended;
+        Ok(self)
+    }
+
+    /// Checks the line fits what the kernel can receive ([`Self::MAX_LEN`]).
+    pub fn check_length(&self) -> Result<(), CmdlineError> {
+        let len = self.to_string().len();
+        if len > Self::MAX_LEN {
+            return Err(CmdlineError::TooLong {
+                len,
+                max: Self::MAX_LEN,
+            });
+        }
+        Ok(())
     }
 
     /// Adds the user's `--append` text verbatim (blank text adds nothing).
@@ -96,7 +184,59 @@ mod tests {
     fn test_word_comes_first_and_user_text_follows_verbatim() {
         let mut cmdline = KernelCmdline::for_test("boot").expect("valid name");
         cmdline.append_raw("policy=dirty  dirty=sw");
-        assert_eq!(cmdline.to_string(), "test=boot policy=dirty  dirty=sw");
+        assert_eq!(
+            cmdline.to_string(),
+            "test=boot poison=on policy=dirty  dirty=sw"
+        );
+    }
+
+    #[test]
+    fn tests_run_on_poisoned_memory_but_the_list_does_not() {
+        let cmdline = KernelCmdline::for_test("boot").expect("valid name");
+        assert_eq!(cmdline.to_string(), "test=boot poison=on");
+        let list = KernelCmdline::for_test("list").expect("valid name");
+        assert_eq!(list.to_string(), "test=list");
+    }
+
+    #[test]
+    fn user_text_may_not_set_the_runners_keys() {
+        let mut cmdline = KernelCmdline::new();
+        cmdline.set("mode", "demo").expect("valid");
+        cmdline.set("rounds", "20").expect("valid");
+        let error = cmdline
+            .append_user("log=debug rounds=0")
+            .expect_err("rounds= is the runner's");
+        assert_eq!(
+            error.to_string(),
+            "--append must not set rounds=; use --rounds"
+        );
+        assert_eq!(cmdline.to_string(), "mode=demo rounds=20");
+        cmdline
+            .append_user("log=debug policy=dirty")
+            .expect("not the runner's");
+        assert_eq!(
+            cmdline.to_string(),
+            "mode=demo rounds=20 log=debug policy=dirty"
+        );
+    }
+
+    #[test]
+    fn refuses_lines_longer_than_the_kernel_receives() {
+        let mut cmdline = KernelCmdline::for_test("boot").expect("valid name");
+        let room = KernelCmdline::MAX_LEN - cmdline.to_string().len() - 1;
+        cmdline
+            .append_user(&"x".repeat(room))
+            .expect("exactly fits");
+        assert_eq!(cmdline.to_string().len(), KernelCmdline::MAX_LEN);
+        let error = cmdline.append_user("y").expect_err("one byte too many");
+        assert_eq!(
+            error,
+            CmdlineError::TooLong {
+                len: KernelCmdline::MAX_LEN + 2,
+                max: KernelCmdline::MAX_LEN
+            }
+        );
+        assert!(error.to_string().contains("shorten --append"));
     }
 
     #[test]

@@ -222,7 +222,7 @@ fn machine_for(
     console: Console,
 ) -> Result<Machine, CommandError> {
     if let Some(extra) = &options.append {
-        cmdline.append_raw(extra);
+        cmdline.append_user(extra)?;
     }
     let mut machine = Machine::new(PathBuf::new());
     machine.cmdline = cmdline;

@@ -3,8 +3,9 @@
 //! The kernel ends QEMU by writing a value `v` to I/O port `0xf4`, where the
 //! `isa-debug-exit` device sits; QEMU then exits with status `(v << 1) | 1`
 //! (QEMU `hw/misc/debugexit.c`). The kernel writes [`KERNEL_SUCCESS`] when it
-//! is done and [`KERNEL_FAILURE`] when something went wrong (a failed test, a
-//! panic). A CPU that triple-faults resets the machine, and with `-no-reboot`
+//! is done, [`KERNEL_FAILURE`] when something went wrong (a failed test, a
+//! panic) and [`KERNEL_BAD_BOOT_INPUT`] when it refused its command line or
+//! boot information before doing anything (one `[BOOT INPUT]` line says why). A CPU that triple-faults resets the machine, and with `-no-reboot`
 //! QEMU then exits with status 0: that is the one way an odd status cannot
 //! come about, so it is reported as a reset. Any other status is a failure.
 
@@ -16,6 +17,10 @@ pub const KERNEL_SUCCESS: u32 = 0x10;
 
 /// The value the kernel writes to port `0xf4` when it failed.
 pub const KERNEL_FAILURE: u32 = 0x11;
+
+/// The value the kernel writes to port `0xf4` when it refused its boot input
+/// (`kernel/src/boot_input.rs`).
+pub const KERNEL_BAD_BOOT_INPUT: u32 = 0x12;
 
 /// QEMU's exit status after the guest wrote `value` to the debug-exit port.
 pub const fn debug_exit_status(value: u32) -> i32 {
@@ -29,6 +34,9 @@ pub enum GuestExit {
     Success,
     /// The kernel wrote [`KERNEL_FAILURE`] (status 35).
     Failure,
+    /// The kernel wrote [`KERNEL_BAD_BOOT_INPUT`] (status 37): a command-line
+    /// word or the boot information it could not use.
+    BadBootInput,
     /// Status 0: the guest reset, most likely a triple fault.
     Reset,
     /// Any other exit status.
@@ -53,6 +61,9 @@ impl GuestExit {
             (Some(0), _) => GuestExit::Reset,
             (Some(code), _) if code == debug_exit_status(KERNEL_SUCCESS) => GuestExit::Success,
             (Some(code), _) if code == debug_exit_status(KERNEL_FAILURE) => GuestExit::Failure,
+            (Some(code), _) if code == debug_exit_status(KERNEL_BAD_BOOT_INPUT) => {
+                GuestExit::BadBootInput
+            }
             (Some(code), _) => GuestExit::Status(code),
             (None, Some(signal)) => GuestExit::Signal(signal),
             (None, None) => GuestExit::Status(-1),
@@ -70,6 +81,10 @@ impl fmt::Display for GuestExit {
         match *self {
             GuestExit::Success => write!(f, "the kernel reported success (exit status 33)"),
             GuestExit::Failure => write!(f, "the kernel reported failure (exit status 35)"),
+            GuestExit::BadBootInput => write!(
+                f,
+                "the kernel refused its boot input; its [BOOT INPUT] line says why (exit status 37)"
+            ),
             GuestExit::Reset => write!(f, "the guest reset (triple fault?) (exit status 0)"),
             GuestExit::Status(1) => write!(
                 f,
@@ -94,12 +109,17 @@ mod tests {
     fn kernel_codes_map_to_qemu_statuses() {
         assert_eq!(debug_exit_status(KERNEL_SUCCESS), 33);
         assert_eq!(debug_exit_status(KERNEL_FAILURE), 35);
+        assert_eq!(debug_exit_status(KERNEL_BAD_BOOT_INPUT), 37);
     }
 
     #[test]
     fn interprets_every_kind_of_status() {
         assert_eq!(GuestExit::from_parts(Some(33), None), GuestExit::Success);
         assert_eq!(GuestExit::from_parts(Some(35), None), GuestExit::Failure);
+        assert_eq!(
+            GuestExit::from_parts(Some(37), None),
+            GuestExit::BadBootInput
+        );
         assert_eq!(GuestExit::from_parts(Some(0), None), GuestExit::Reset);
         assert_eq!(GuestExit::from_parts(Some(1), None), GuestExit::Status(1));
         assert_eq!(GuestExit::from_parts(Some(7), None), GuestExit::Status(7));
@@ -110,7 +130,12 @@ mod tests {
     #[test]
     fn only_success_is_success() {
         assert!(GuestExit::Success.is_success());
-        for exit in [GuestExit::Failure, GuestExit::Reset, GuestExit::Status(1)] {
+        for exit in [
+            GuestExit::Failure,
+            GuestExit::BadBootInput,
+            GuestExit::Reset,
+            GuestExit::Status(1),
+        ] {
             assert!(!exit.is_success());
         }
     }

@@ -245,7 +245,10 @@ mod tests {
             Some("max,-arch-capabilities")
         );
         assert_eq!(value_after(&args, "-m").as_deref(), Some("3072M"));
-        assert_eq!(value_after(&args, "-append").as_deref(), Some("test=boot"));
+        assert_eq!(
+            value_after(&args, "-append").as_deref(),
+            Some("test=boot poison=on")
+        );
     }
 
     #[test]

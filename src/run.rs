@@ -15,6 +15,7 @@
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use crate::cmdline::CmdlineError;
 use crate::exit::GuestExit;
 use crate::process::QemuProcess;
 use crate::protocol::{SerialLine, parse_line};
@@ -52,6 +53,9 @@ pub enum RunError {
     /// The host cannot run QEMU for this machine.
     #[error(transparent)]
     Qemu(#[from] QemuError),
+    /// The kernel command line cannot reach the kernel whole.
+    #[error(transparent)]
+    Cmdline(#[from] CmdlineError),
     /// QEMU could not be started.
     #[error("could not start QEMU: {message}\n  QEMU command: {command}")]
     Spawn {
@@ -137,6 +141,7 @@ pub fn run_kernel_with(
     config: &RunConfig,
     on_line: impl FnMut(&SerialLine),
 ) -> Result<RunOutcome, RunError> {
+    config.machine.cmdline.check_length()?;
     let program = config.machine.preflight()?;
     let command = QemuCommand::new(program, &config.machine);
     run_command(command, config.timeout, on_line)

@@ -12,13 +12,21 @@
 //! list it records is compared with the kernel's own `test=list` answer, so a
 //! kernel test without a host test here (or the reverse) fails loudly.
 //!
+//! Kernel tests run on poisoned memory (`KernelCmdline::for_test` adds
+//! `poison=on`), so a byte nobody zeroed shows as 0xa5. The boot-input tests
+//! at the end check what the kernel does with command lines it cannot use.
+//!
 //! Every failure message shows the QEMU command and the last serial lines.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
+use pristine::cmdline::CmdlineError;
+use pristine::qemu::QemuCommand;
+use pristine::run::run_command;
 use pristine::{
-    GuestExit, KernelCmdline, Machine, MemorySize, RunConfig, RunOutcome, build_kernel, judge_test,
-    run_kernel,
+    GuestExit, KernelCmdline, Machine, MemorySize, RunConfig, RunError, RunOutcome, build_kernel,
+    judge_test, run_kernel,
 };
 use pristine_records::Outcome;
 
@@ -57,8 +65,9 @@ fn expect_kernel_test_passes(name: &str, memory: &str) {
 
 /// One `#[test]` per kernel test, plus [`HOST_TESTS`], the list of their names.
 ///
-/// Write `name` for a test in the default 512 MiB guest, or
-/// `name with memory "64M"` for one that needs a particular size.
+/// Write `name` for a test in the default 64 MiB guest (small, so poisoning
+/// all free memory costs little under TCG), or
+/// `name with memory "128M"` for one that needs a particular size.
 macro_rules! kernel_tests {
     ($($(#[$attr:meta])* $name:ident $(with memory $memory:literal)?,)*) => {
         /// The kernel tests this file runs, in order.
@@ -71,7 +80,7 @@ macro_rules! kernel_tests {
             }
         )*
     };
-    (@memory) => { "512M" };
+    (@memory) => { "64M" };
     (@memory $memory:literal) => { $memory };
 }
 
@@ -93,10 +102,12 @@ kernel_tests! {
     /// `Box`, `Vec` and `BTreeMap` work on the kernel heap.
     heap_collections_work,
     /// The frame allocator hands out every usable frame exactly once and
-    /// takes them all back; 64 MiB keeps the walk short.
-    frame_allocator_hands_out_every_frame_once with memory "64M",
-    /// Every byte of every `calloc` reads zero across many reuses, and bytes
-    /// written through one allocation never show in a later one: no cache.
+    /// takes them all back (in the 64 MiB guest, a short walk).
+    frame_allocator_hands_out_every_frame_once,
+    /// Every byte of every `calloc` reads zero across many reuses, on
+    /// poisoned memory, through fresh, copy-on-write and reused frames, and
+    /// whole-page patterns written through one allocation never show in a
+    /// later one: no cache.
     calloc_reads_zero_nocache,
     /// The same under the always-zero cache (macOS libmalloc).
     calloc_reads_zero_alwayszero,
@@ -108,7 +119,8 @@ kernel_tests! {
     seed_experiment_nocache,
     /// The seed's loop: always-zero re-zeroes all 25,600 pages of every
     /// 100 MiB cache hit; 1000 MiB bypasses the cache and costs nothing.
-    seed_experiment_alwayszero,
+    /// The 100 MiB block is backed in full, so the guest has 128 MiB.
+    seed_experiment_alwayszero with memory "128M",
     /// The seed's loop: dirty tracking (D bit) zeroes 0 pages and takes 0
     /// faults after the first round.
     seed_experiment_dirty_hw,
@@ -118,6 +130,12 @@ kernel_tests! {
     dirty_zeroes_exactly_written_pages_hw,
     /// The same with software dirty tracking.
     dirty_zeroes_exactly_written_pages_sw,
+    /// A page written in one cycle and left alone in the next is re-zeroed
+    /// on the next cache hit only, not on every later one (D bit): catches
+    /// an MMU that never clears D.
+    dirty_page_left_alone_is_rezeroed_once_hw,
+    /// The same with software dirty tracking (write protection re-armed).
+    dirty_page_left_alone_is_rezeroed_once_sw,
     /// A write to an already-writable page takes no fault, but the D bit
     /// records it and the next reuse re-zeroes exactly that page.
     hardware_dirty_bit_catches_silent_write,
@@ -131,7 +149,7 @@ kernel_tests! {
 /// The kernel's `test=list` names exactly the tests of [`kernel_tests!`].
 #[test]
 fn kernel_test_list_matches_host_tests() {
-    let outcome = boot_kernel("512M", test_cmdline("list"));
+    let outcome = boot_kernel("64M", test_cmdline("list"));
     let lists: Vec<_> = outcome.test_lists().collect();
     let ([list], GuestExit::Success) = (lists.as_slice(), outcome.exit) else {
         panic!(
@@ -160,7 +178,7 @@ fn kernel_test_list_matches_host_tests() {
 #[test]
 fn unknown_test_name_fails_clearly() {
     let name = "no_such_test";
-    let outcome = boot_kernel("512M", test_cmdline(name));
+    let outcome = boot_kernel("64M", test_cmdline(name));
     let results: Vec<_> = outcome.test_results().collect();
     let clear = matches!(
         results.as_slice(),
@@ -220,4 +238,135 @@ usable_ram_tests! {
     usable_ram_matches_memory_512m => "512M",
     usable_ram_matches_memory_3g => "3G",
     usable_ram_matches_memory_8g => "8G",
+}
+
+/// Boots `cmdline` in a 64 MiB guest straight through QEMU, without the
+/// runner's length check, as a user's own QEMU command would.
+fn boot_unchecked(cmdline: KernelCmdline) -> RunOutcome {
+    let kernel = build_kernel().unwrap_or_else(|error| panic!("error: {error}"));
+    let mut machine = Machine::new(kernel);
+    machine.memory = parse_memory("64M");
+    machine.cmdline = cmdline;
+    let program = machine
+        .preflight()
+        .unwrap_or_else(|error| panic!("error: {error}"));
+    let command = QemuCommand::new(program, &machine);
+    run_command(command, Duration::from_secs(60), |_| {})
+        .unwrap_or_else(|error| panic!("error: {error}"))
+}
+
+/// Checks `outcome` ended with the bad-boot-input status after exactly one
+/// `[BOOT INPUT]` line that contains `expected`, and no panic.
+fn expect_refused(outcome: &RunOutcome, expected: &str) {
+    let lines: Vec<&str> = outcome.lines.iter().map(|line| line.text()).collect();
+    let refusals: Vec<&&str> = lines
+        .iter()
+        .filter(|line| line.starts_with("[BOOT INPUT] "))
+        .collect();
+    let panicked = lines.iter().any(|line| line.contains("PANIC"));
+    assert!(
+        outcome.exit == GuestExit::BadBootInput
+            && matches!(refusals.as_slice(), [line] if line.contains(expected))
+            && !panicked,
+        "expected exit status 37 after one [BOOT INPUT] line containing {expected:?}, no panic; \
+         got {} such lines; {}\n{}",
+        refusals.len(),
+        outcome.exit,
+        outcome.transcript()
+    );
+}
+
+/// A command line of exactly 4095 bytes, the most a PVH boot carries,
+/// arrives whole: its last word, `test=boot`, is seen and the test passes.
+#[test]
+fn command_line_of_4095_bytes_arrives_whole() {
+    let last = "test=boot";
+    let mut padding = String::new();
+    while padding.len() + "log=info ".len() + last.len() + " rounds=1".len() <= 4095 {
+        padding.push_str("log=info ");
+    }
+    let ones = 4095 - padding.len() - last.len() - "rounds= ".len();
+    padding.push_str(&format!("rounds={}", "1".repeat(ones)));
+    let mut cmdline = KernelCmdline::new();
+    cmdline.append_raw(&padding);
+    cmdline.set("test", "boot").expect("a valid word");
+    assert_eq!(cmdline.to_string().len(), KernelCmdline::MAX_LEN);
+    let outcome = boot_kernel("64M", cmdline);
+    if let Err(failure) = judge_test(&outcome, "boot") {
+        panic!(
+            "a 4095-byte command line did not arrive whole: {failure}\n{}",
+            outcome.transcript()
+        );
+    }
+}
+
+/// A 60 KB `--append` is refused by the runner with the exact lengths,
+/// before QEMU starts (QEMU's PVH loader would overrun its own memory).
+#[test]
+fn command_line_of_60_kb_is_refused_by_the_runner() {
+    let mut cmdline = KernelCmdline::for_test("boot").expect("a valid name");
+    let long = "log=info ".repeat(60 * 1024 / 9);
+    let error = cmdline
+        .append_user(&long)
+        .expect_err("60 KB cannot reach the kernel");
+    let len = "test=boot poison=on ".len() + long.len();
+    assert_eq!(
+        error,
+        CmdlineError::TooLong {
+            len,
+            max: KernelCmdline::MAX_LEN
+        }
+    );
+    cmdline.append_raw(&long);
+    let mut machine = Machine::new(build_kernel().unwrap_or_else(|error| panic!("{error}")));
+    machine.cmdline = cmdline;
+    match run_kernel(&RunConfig::new(machine)) {
+        Err(RunError::Cmdline(CmdlineError::TooLong { len: seen, .. })) => assert_eq!(seen, len),
+        other => panic!("expected the runner to refuse a {len}-byte line, got {other:?}"),
+    }
+}
+
+/// A line a few bytes longer than the loader's buffer (booted without the
+/// runner's check) is refused by the kernel with one line naming the limit,
+/// not cut silently.
+#[test]
+fn command_line_over_4095_bytes_is_refused_by_the_kernel() {
+    let mut cmdline = KernelCmdline::for_test("boot").expect("a valid name");
+    cmdline.append_raw(&"log=info ".repeat(4100 / 9));
+    let outcome = boot_unchecked(cmdline);
+    expect_refused(&outcome, "longer than 4095 bytes");
+}
+
+/// A line long enough to overwrite the start info (4.5 KB, booted without
+/// the runner's check) is named as the cause, not reported as a panic.
+#[test]
+fn command_line_over_the_start_info_is_named_by_the_kernel() {
+    let mut cmdline = KernelCmdline::for_test("boot").expect("a valid name");
+    cmdline.append_raw(&"log=info ".repeat(4600 / 9));
+    let outcome = boot_unchecked(cmdline);
+    expect_refused(&outcome, "overran QEMU's PVH loader buffer");
+}
+
+/// One `#[test]` per bad kernel word: the kernel refuses it with one line
+/// naming it and exit status 37.
+macro_rules! bad_word_tests {
+    ($($name:ident => $word:literal names $key:literal,)*) => {
+        $(
+            #[doc = concat!("`", $word, "` is refused with one line and exit status 37.")]
+            #[test]
+            fn $name() {
+                let mut cmdline = KernelCmdline::new();
+                cmdline.append_raw($word);
+                expect_refused(&boot_kernel("64M", cmdline), $key);
+            }
+        )*
+    };
+}
+
+bad_word_tests! {
+    bad_word_policy_is_refused => "policy=bogus" names "policy=\"bogus\" is not valid",
+    bad_word_mode_is_refused => "mode=bogus" names "mode=\"bogus\" is not valid",
+    bad_word_sizes_zero_is_refused => "mode=demo sizes=0" names "sizes=\"0\" is not valid",
+    bad_word_negative_rounds_is_refused => "rounds=-1" names "rounds=\"-1\" is not valid",
+    unknown_word_is_refused => "unknownword=1" names "\"unknownword\" is not a kernel command-line key",
 }

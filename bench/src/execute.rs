@@ -99,7 +99,9 @@ impl Executor<'_> {
     fn run_one(&self, run: &BenchRun) -> Result<RunOutcome, BenchError> {
         let mut machine = self.machine.clone();
         let mut cmdline = run.cmdline()?;
-        cmdline.append_raw(&self.machine.cmdline.to_string());
+        // The user's `--append` words come last and may not override the
+        // words the sweep sets for this run.
+        cmdline.append_user(&self.machine.cmdline.to_string())?;
         machine.cmdline = cmdline;
         machine.icount = run.icount;
         let config = RunConfig {

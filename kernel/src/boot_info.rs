@@ -8,10 +8,48 @@
 
 use pristine_allocator::PhysAddr;
 
-/// Longest command line kept; longer ones are cut (and the cut is logged).
-pub const MAX_COMMAND_LINE: usize = 1024;
+/// Longest command line, in bytes, the kernel takes: 4095, the most a PVH
+/// boot under QEMU carries. QEMU's PVH option ROM copies the line into a
+/// 4 KiB buffer, NUL included (`CMDLINE_BUFSIZE` in QEMU's
+/// `pc-bios/optionrom/pvh_main.c`), without checking its length; a longer
+/// line runs over what follows the buffer, the start info itself among it
+/// (QEMU 7.2 puts the line at 0x11c0 and the start info at 0x21e0). The
+/// runner refuses longer `--append` text (`KernelCmdline::MAX_LEN` in
+/// `src/cmdline.rs`, the same number).
+pub const MAX_COMMAND_LINE: usize = 4095;
 /// Most memory-map entries kept; QEMU's maps have well under ten.
 pub const MAX_MEMORY_REGIONS: usize = 64;
+
+/// Why the boot loader's command line cannot be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommandLineError {
+    /// No NUL within the first [`MAX_COMMAND_LINE`] + 1 bytes: the line is
+    /// longer than a PVH boot carries, and the loader has already written
+    /// its tail over whatever followed its buffer.
+    TooLong,
+    /// The bytes are not UTF-8; `valid_up_to` bytes are.
+    NotUtf8 {
+        /// How many leading bytes are valid UTF-8.
+        valid_up_to: usize,
+    },
+}
+
+impl core::fmt::Display for CommandLineError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::TooLong => write!(
+                f,
+                "the command line is longer than {MAX_COMMAND_LINE} bytes, the most a PVH \
+                 boot carries (QEMU's loader buffer is 4 KiB with the closing NUL, and a \
+                 longer line overruns what follows it); none of it was used"
+            ),
+            Self::NotUtf8 { valid_up_to } => write!(
+                f,
+                "the command line is not UTF-8 (byte {valid_up_to} is the first bad one)"
+            ),
+        }
+    }
+}
 
 /// What a range of physical memory may be used for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,12 +105,20 @@ impl BootInfo {
         }
     }
 
-    /// Stores the command line; returns `false` if it had to be cut.
-    pub fn set_command_line(&mut self, bytes: &[u8]) -> bool {
-        let kept = bytes.len().min(MAX_COMMAND_LINE);
-        self.command_line[..kept].copy_from_slice(&bytes[..kept]);
-        self.command_line_len = kept;
-        kept == bytes.len()
+    /// Stores the command line, all of it: text that is longer than
+    /// [`MAX_COMMAND_LINE`] or not UTF-8 is refused and nothing is stored.
+    pub fn set_command_line(&mut self, bytes: &[u8]) -> Result<(), CommandLineError> {
+        let Some(slot) = self.command_line.get_mut(..bytes.len()) else {
+            return Err(CommandLineError::TooLong);
+        };
+        if let Err(error) = core::str::from_utf8(bytes) {
+            return Err(CommandLineError::NotUtf8 {
+                valid_up_to: error.valid_up_to(),
+            });
+        }
+        slot.copy_from_slice(bytes);
+        self.command_line_len = bytes.len();
+        Ok(())
     }
 
     /// Adds a memory region; returns `false` if the table is full.
@@ -85,8 +131,9 @@ impl BootInfo {
         true
     }
 
-    /// The command line (lossy: invalid UTF-8 yields an empty string).
+    /// The command line, exactly as the boot loader passed it.
     pub fn command_line(&self) -> &str {
+        // `set_command_line` stores UTF-8 only, so this never falls back.
         core::str::from_utf8(&self.command_line[..self.command_line_len]).unwrap_or("")
     }
 

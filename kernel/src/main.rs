@@ -3,8 +3,9 @@
 //! It exists to show one idea: memory that was never written never needs
 //! zeroing again. This file is the architecture-neutral top: after the arch
 //! code has brought the CPU up (see `arch/mod.rs` for what an architecture
-//! provides), it calls [`kernel_main`], which brings up memory, reads the
-//! command line and either runs one kernel test or prints the boot summary,
+//! provides), it calls [`kernel_main`], which checks the command line
+//! (`boot_input`), brings up memory, poisons free memory if asked, and
+//! either runs one kernel test, an experiment, or prints the boot summary,
 //! then ends the machine.
 
 #![no_std]
@@ -16,6 +17,7 @@ extern crate alloc;
 
 mod arch;
 mod boot_info;
+mod boot_input;
 mod cmdline;
 mod console;
 mod experiment;
@@ -24,8 +26,10 @@ mod panic;
 mod selftest;
 
 use boot_info::BootInfo;
+use boot_input::Mode;
 use cmdline::CommandLine;
 use console::emit;
+use pristine_allocator::{DirtyStrategy, Policy};
 use pristine_records::{MemorySummary, Record};
 use spin::Once;
 
@@ -43,33 +47,50 @@ pub fn boot_info() -> &'static BootInfo {
 
 /// The architecture-neutral entry, called by the architecture's entry once
 /// the CPU is set up and the boot information is copied.
+///
+/// The command line is checked before anything is built, so a bad word
+/// costs nothing and ends the boot with one line (see `boot_input`).
 pub fn kernel_main(boot_info: &'static BootInfo) -> ! {
     BOOT_INFO.call_once(|| boot_info);
+    let command_line = CommandLine::new(boot_info.command_line());
+    let options = boot_input::check(&command_line).unwrap_or_else(|bad| boot_input::refuse(bad));
+    if let Some(level) = command_line.get("log") {
+        console::set_log_level(level);
+    }
     init_memory(boot_info);
     println!(
         "Pristine {}: memory that was never written never needs zeroing",
         VERSION
     );
-    let command_line = CommandLine::new(boot_info.command_line());
-    if let Some(level) = command_line.get("log")
-        && !console::set_log_level(level)
-    {
-        log::warn!("unknown log level {level:?}; keeping info");
+    if options.poison {
+        poison_free_memory();
     }
-    init_large_allocations(&command_line);
+    init_large_allocations(options.policy, options.dirty);
     match command_line.get("test") {
         Some("list") => selftest::print_list(),
         Some(name) => selftest::run(name),
         None => {}
     }
     memory_summary(boot_info);
-    match command_line.get("mode") {
-        None | Some("boot") => arch::exit_success(),
-        Some("demo") => experiment::demo::run(&command_line),
-        Some("bench") => experiment::bench::run(&command_line),
-        Some("baseline") => experiment::baseline::run(),
-        Some(other) => panic!("unknown mode={other:?}; expected boot, demo, bench or baseline"),
+    match options.mode {
+        Mode::Boot => arch::exit_success(),
+        Mode::Demo => experiment::demo::run(&command_line),
+        Mode::Bench => experiment::bench::run(&command_line),
+        Mode::Baseline => experiment::baseline::run(),
     }
+}
+
+/// Fills every free frame with poison (`poison=on`) and logs what it cost.
+fn poison_free_memory() {
+    let report = memory::poison::poison_free_frames();
+    log::info!(
+        "poison: {} free frames ({} MiB) filled with {:#04x} in {} runs, {} ticks",
+        report.frames,
+        report.frames >> 8,
+        memory::poison::POISON_BYTE,
+        report.runs,
+        report.ticks
+    );
 }
 
 /// Brings up memory, each step using only what the ones before it built:
@@ -87,13 +108,11 @@ fn init_memory(boot_info: &BootInfo) {
 }
 
 /// Starts the large-allocation engine with the command line's policy.
-fn init_large_allocations(command_line: &CommandLine) {
-    let policy = command_line
-        .policy()
-        .unwrap_or_else(|error| panic!("{error}"));
-    let dirty = command_line
-        .dirty()
-        .unwrap_or_else(|error| panic!("{error}"));
+///
+/// # Panics
+/// If the engine cannot be set up over the architecture's range: a bug in
+/// the layout, not something the command line can cause.
+fn init_large_allocations(policy: Policy, dirty: DirtyStrategy) {
     memory::large::init(policy, dirty)
         .unwrap_or_else(|error| panic!("cannot start the large-allocation engine: {error}"));
     log::info!("large allocations: policy {policy}, dirty detection {dirty}");

@@ -30,11 +30,13 @@
 //!   implementation of the allocator crate's MMU trait on the live tables,
 //!   and its count of page-table frames taken.
 //! - **The machine**: [`write_console`] and [`break_console_lock`] (the
-//!   console the runner reads), [`exit_success`] and [`exit_failure`] (end
-//!   the virtual machine with a status the host reads), and
-//!   [`read_timestamp`] (a growing tick counter for measurements).
+//!   console the runner reads), [`exit_success`], [`exit_failure`] and
+//!   [`exit_bad_boot_input`] (end the virtual machine with a status the host
+//!   reads), and [`read_timestamp`] (a growing tick counter for measurements).
 //! - **Clearing memory**: [`clear_page`], the fastest measured way to zero
-//!   a page, and the [`CLEAR_PAGE_CANDIDATES`] it was chosen from.
+//!   a page, the [`CLEAR_PAGE_CANDIDATES`] it was chosen from, and
+//!   [`fill_pages`], its sibling that fills a run of pages with one byte
+//!   value (the poison of `memory::poison`).
 //! - **Tests**: [`KERNEL_TESTS`], the kernel tests that need this
 //!   architecture's hardware behaviour.
 
@@ -61,11 +63,12 @@ pub use implementation::PageTableMmu;
 
 // The machine: console, exit, time.
 pub use implementation::{
-    break_console_lock, exit_failure, exit_success, read_timestamp, write_console,
+    break_console_lock, exit_bad_boot_input, exit_failure, exit_success, read_timestamp,
+    write_console,
 };
 
 // Clearing memory.
-pub use implementation::{CLEAR_PAGE_CANDIDATES, ClearRoutine, clear_page};
+pub use implementation::{CLEAR_PAGE_CANDIDATES, ClearRoutine, clear_page, fill_pages};
 
 // Tests.
 pub use implementation::KERNEL_TESTS;

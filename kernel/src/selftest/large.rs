@@ -5,8 +5,11 @@
 //! engine's exact counters round by round, and ends by checking that every
 //! frame came back: free frames at the end equal those at the start, less
 //! the page-table frames the port created meanwhile (kept for reuse).
+//! Contents are checked byte for byte on poisoned memory (see `bytes.rs`);
+//! the tests of dirty tracking's exact counts are in `dirty.rs`.
 
 use super::TestResult;
+use super::bytes::{expect_pattern, expect_zero, pattern, write_page_checked};
 use crate::arch::{LARGE_ALLOCATION_START, PageTableMmu};
 use crate::memory::kalloc::{self, KernelAllocError};
 use crate::memory::{frames, large};
@@ -14,16 +17,19 @@ use alloc::format;
 use core::ptr::NonNull;
 use pristine_allocator::{AllocError, DirtyStrategy, PAGE_SIZE, Policy, Stats};
 
-const HW: DirtyStrategy = DirtyStrategy::Hardware;
-const SW: DirtyStrategy = DirtyStrategy::Software;
+pub(super) const HW: DirtyStrategy = DirtyStrategy::Hardware;
+pub(super) const SW: DirtyStrategy = DirtyStrategy::Software;
 
 /// Free frames and page-table frames when a test started.
-struct FrameBaseline {
+pub(super) struct FrameBaseline {
     free: u64,
     page_tables: u64,
 }
 
-fn start(policy: Policy, dirty: DirtyStrategy) -> Result<FrameBaseline, alloc::string::String> {
+pub(super) fn start(
+    policy: Policy,
+    dirty: DirtyStrategy,
+) -> Result<FrameBaseline, alloc::string::String> {
     large::switch(policy, dirty).map_err(|e| format!("switching to {policy:?}: {e:?}"))?;
     Ok(FrameBaseline {
         free: frames::stats().free.0,
@@ -32,7 +38,7 @@ fn start(policy: Policy, dirty: DirtyStrategy) -> Result<FrameBaseline, alloc::s
 }
 
 /// Drains the cache and checks every frame came back.
-fn frames_returned(baseline: FrameBaseline) -> TestResult {
+pub(super) fn frames_returned(baseline: FrameBaseline) -> TestResult {
     let (policy, dirty) = large::with_engine(|engine| (engine.policy(), engine.dirty_strategy()));
     large::switch(policy, dirty).map_err(|e| format!("draining the cache: {e:?}"))?;
     let tables = PageTableMmu::page_table_frames() - baseline.page_tables;
@@ -46,56 +52,47 @@ fn frames_returned(baseline: FrameBaseline) -> TestResult {
     Ok(())
 }
 
-fn calloc(size: u64) -> Result<NonNull<u8>, alloc::string::String> {
+pub(super) fn calloc(size: u64) -> Result<NonNull<u8>, alloc::string::String> {
     kalloc::calloc(1, size).map_err(|e| format!("calloc({size}): {e:?}"))
 }
 
-fn free(block: NonNull<u8>) -> TestResult {
+pub(super) fn free(block: NonNull<u8>) -> TestResult {
     // SAFETY: every block in these tests comes from kalloc and is freed once.
     unsafe { kalloc::free(block) }.map_err(|e| format!("free: {e:?}"))
 }
 
-fn write_pages(block: NonNull<u8>, pages: impl Iterator<Item = u64>, value: u8) {
-    for page in pages {
-        // SAFETY: callers pass page numbers inside the block, so the offset
-        // stays inside that one allocation.
-        let byte = unsafe { block.as_ptr().add((page * PAGE_SIZE) as usize) };
-        // SAFETY: `byte` lies inside the live, writable block; untouched
-        // pages are mapped by the fault handler on this write.
-        unsafe { byte.write_volatile(value) };
-    }
-}
-
-/// The offset of the first non-zero byte in the block, if any.
-fn first_nonzero(block: NonNull<u8>, size: u64) -> Option<u64> {
-    // SAFETY: the block is `size` readable bytes; untouched pages read
-    // through the zero page, which the fault handler maps on demand.
-    let bytes = unsafe { core::slice::from_raw_parts(block.as_ptr(), size as usize) };
-    bytes
-        .iter()
-        .position(|&byte| byte != 0)
-        .map(|offset| offset as u64)
-}
-
-/// Rounds of calloc, check every byte is zero, write a round-specific
-/// pattern over a round-specific set of pages, free.
+/// Rounds of calloc and free, each checking every byte it reads:
+/// 1. pages written before anything read them (the write maps a fresh
+///    frame, or reuses a cached one) are written half, checked, then whole;
+/// 2. every other byte of the block must read zero;
+/// 3. pages written after that read (copy-on-write from the zero page) the
+///    same way as in 1;
+/// 4. every written page must still hold its own pattern.
+///
+/// Which pages fall in 1, 3 or neither turns with the round, so a page
+/// written in one round is read, or written after a read, in the next.
 fn calloc_never_shows_old_bytes(policy: Policy, dirty: DirtyStrategy) -> TestResult {
     const SIZES: [u64; 4] = [128 << 10, (1 << 20) + 100, 512 << 10, 2 << 20];
     let baseline = start(policy, dirty)?;
     for round in 0..16u64 {
         let size = SIZES[(round % 4) as usize];
         let block = calloc(size)?;
-        if let Some(offset) = first_nonzero(block, size) {
-            return Err(format!(
-                "round {round}: calloc({size}) byte {offset} is not zero"
-            ));
-        }
         let pages = size / PAGE_SIZE;
-        let value = round as u8 + 1;
-        match round % 3 {
-            0 => write_pages(block, 0..pages, value),
-            1 => write_pages(block, [0, pages - 1].into_iter(), value),
-            _ => write_pages(block, (0..pages).step_by(7), value),
+        let in_step = |page: u64, step: u64| (page + round) % 3 == step;
+        let context = |error| format!("round {round}, calloc({size}): {error}");
+        for page in (0..pages).filter(|&page| in_step(page, 0)) {
+            write_page_checked(block, page, pattern(page, round)).map_err(context)?;
+        }
+        for page in (0..pages).filter(|&page| !in_step(page, 0)) {
+            expect_zero(block, page * PAGE_SIZE, PAGE_SIZE).map_err(context)?;
+        }
+        let tail = pages * PAGE_SIZE;
+        expect_zero(block, tail, size - tail).map_err(context)?;
+        for page in (0..pages).filter(|&page| in_step(page, 1)) {
+            write_page_checked(block, page, pattern(page, round)).map_err(context)?;
+        }
+        for page in (0..pages).filter(|&page| !in_step(page, 2)) {
+            expect_pattern(block, page, pattern(page, round)).map_err(context)?;
         }
         free(block)?;
     }
@@ -183,73 +180,6 @@ pub fn seed_experiment_dirty_hw() -> TestResult {
 /// Dirty tracking (write faults): the same counters as with the D bit.
 pub fn seed_experiment_dirty_sw() -> TestResult {
     seed_experiment(Policy::DirtyTracking, SW)
-}
-
-/// Write `k` of `N` pages, free, calloc again: exactly `k` pages re-zeroed,
-/// for k = 0, 1, N/2, N, twice in a row (the second time after re-arming).
-fn zeroes_exactly_written(dirty: DirtyStrategy) -> TestResult {
-    const PAGES: u64 = 64;
-    let size = PAGES * PAGE_SIZE;
-    let baseline = start(Policy::DirtyTracking, dirty)?;
-    for written in [0, 1, PAGES / 2, PAGES] {
-        large::switch(Policy::DirtyTracking, dirty).map_err(|e| format!("{e:?}"))?;
-        let mut block = calloc(size)?;
-        for cycle in 0..2 {
-            write_pages(block, 0..written, 0xee);
-            free(block)?;
-            large::with_engine(|engine| engine.reset_counters());
-            block = calloc(size)?;
-            let stats = large::with_engine(|engine| engine.stats());
-            if stats.cache_hits != 1 || stats.pages_zeroed_on_reuse != written {
-                return Err(format!(
-                    "k={written} cycle {cycle}: expected {written}: {stats:?}"
-                ));
-            }
-            if let Some(offset) = first_nonzero(block, size) {
-                return Err(format!("k={written} cycle {cycle}: byte {offset} not zero"));
-            }
-        }
-        free(block)?;
-    }
-    frames_returned(baseline)
-}
-
-/// Dirty tracking with the D bit zeroes exactly the written pages.
-pub fn dirty_zeroes_exactly_written_pages_hw() -> TestResult {
-    zeroes_exactly_written(HW)
-}
-
-/// Dirty tracking with write faults zeroes exactly the written pages.
-pub fn dirty_zeroes_exactly_written_pages_sw() -> TestResult {
-    zeroes_exactly_written(SW)
-}
-
-/// A write to a page that is already writable takes no fault, yet the CPU's
-/// dirty bit records it, so the next reuse re-zeroes exactly that page.
-pub fn hardware_dirty_bit_catches_silent_write() -> TestResult {
-    let size = 64 * PAGE_SIZE;
-    let baseline = start(Policy::DirtyTracking, HW)?;
-    let block = calloc(size)?;
-    write_pages(block, [3].into_iter(), 1);
-    free(block)?;
-    let block = calloc(size)?;
-    large::with_engine(|engine| engine.reset_counters());
-    write_pages(block, [3].into_iter(), 2);
-    let silent = large::with_engine(|engine| engine.stats());
-    if silent.faults() != 0 {
-        return Err(format!("the write to a writable page faulted: {silent:?}"));
-    }
-    free(block)?;
-    large::with_engine(|engine| engine.reset_counters());
-    let block = calloc(size)?;
-    let stats = large::with_engine(|engine| engine.stats());
-    if stats.pages_zeroed_on_reuse != 1 || first_nonzero(block, size).is_some() {
-        return Err(format!(
-            "the D bit did not lead to exactly one re-zeroed page: {stats:?}"
-        ));
-    }
-    free(block)?;
-    frames_returned(baseline)
 }
 
 /// Bad calls get errors, not panics: overflow, zero size, double free,

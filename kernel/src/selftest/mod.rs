@@ -13,6 +13,8 @@
 //! exception handler then delivers the verdict through [`finish`].
 
 mod boot;
+mod bytes;
+mod dirty;
 mod frames;
 mod heap;
 mod large;

@@ -1,6 +1,6 @@
 //! The kernel-test registry and runner: find a test by name, run it, report.
 
-use super::{boot, frames, heap, large};
+use super::{boot, dirty, frames, heap, large};
 use crate::arch;
 use crate::console::emit;
 use alloc::string::String;
@@ -64,15 +64,23 @@ const NEUTRAL_TESTS: &[KernelTest] = &[
     },
     KernelTest {
         name: "dirty_zeroes_exactly_written_pages_hw",
-        run: large::dirty_zeroes_exactly_written_pages_hw,
+        run: dirty::dirty_zeroes_exactly_written_pages_hw,
     },
     KernelTest {
         name: "dirty_zeroes_exactly_written_pages_sw",
-        run: large::dirty_zeroes_exactly_written_pages_sw,
+        run: dirty::dirty_zeroes_exactly_written_pages_sw,
+    },
+    KernelTest {
+        name: "dirty_page_left_alone_is_rezeroed_once_hw",
+        run: dirty::dirty_page_left_alone_is_rezeroed_once_hw,
+    },
+    KernelTest {
+        name: "dirty_page_left_alone_is_rezeroed_once_sw",
+        run: dirty::dirty_page_left_alone_is_rezeroed_once_sw,
     },
     KernelTest {
         name: "hardware_dirty_bit_catches_silent_write",
-        run: large::hardware_dirty_bit_catches_silent_write,
+        run: dirty::hardware_dirty_bit_catches_silent_write,
     },
     KernelTest {
         name: "large_allocation_errors_are_values",

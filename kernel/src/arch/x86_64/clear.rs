@@ -5,6 +5,10 @@
 //! guest by `mode=baseline` ([`CLEAR_PAGE_CANDIDATES`]; numbers in `docs/clearing.md`):
 //! `rep stosb`, `rep stosq` and a plain loop of 8-byte stores. The kernel
 //! uses [`clear_page`] everywhere, which is the measured winner.
+//!
+//! Its sibling [`fill_pages`] writes one byte value over a run of pages with
+//! the same instruction: the kernel poisons free memory with it before the
+//! kernel tests run (see `memory::poison`).
 
 use pristine_allocator::PAGE_SIZE;
 
@@ -32,6 +36,28 @@ pub const CLEAR_PAGE_CANDIDATES: [(&str, ClearRoutine); 3] = [
 pub unsafe fn clear_page(page: *mut u8) {
     // SAFETY: forwarded from the caller.
     unsafe { clear_rep_stosq(page) }
+}
+
+/// Fills `pages` whole pages from `start` with `byte`, in one `rep stosq`
+/// (the instruction [`clear_page`] uses): a run of contiguous free frames is
+/// one instruction, however long.
+///
+/// # Safety
+/// `start` must be page aligned and point to `pages` * 4 KiB of writable
+/// memory that no Rust reference currently borrows.
+pub unsafe fn fill_pages(start: *mut u8, pages: u64, byte: u8) {
+    let words = pages as usize * WORDS_PER_PAGE;
+    // SAFETY: rdi/rcx describe exactly the caller's pages (`words`
+    // quadwords); the direction flag is clear, as the ABI requires.
+    unsafe {
+        core::arch::asm!(
+            "rep stosq",
+            inout("rdi") start => _,
+            inout("rcx") words => _,
+            in("rax") u64::from_ne_bytes([byte; 8]),
+            options(nostack, preserves_flags)
+        );
+    }
 }
 
 /// `rep stosb`: one instruction, byte granularity (fast on CPUs with ERMSB).

@@ -4,7 +4,8 @@
 //! where each step only needs what the steps before it built: serial console
 //! (so everything after can report), GDT and TSS, IDT (so faults are
 //! reported, not triple faults), and the PVH start info copied into a
-//! [`BootInfo`]. Then it calls `crate::kernel_main`, which brings up memory
+//! [`BootInfo`] (or, if it cannot be used, one line saying why and the
+//! bad-boot-input exit, through `crate::boot_input::refuse`). Then it calls `crate::kernel_main`, which brings up memory
 //! (frames, the kernel's own page tables, the heap) through the arch
 //! contract.
 
@@ -31,6 +32,6 @@ fn read_boot_info(start_info: u64) -> BootInfo {
     // SAFETY: `start_info` is what the PVH loader passed in ebx, and the boot
     // tables map low memory at the direct-map offset.
     unsafe { pvh::read_start_info(PhysAddr(start_info), &mut boot_info) }
-        .unwrap_or_else(|error| panic!("unusable PVH start info: {error}"));
+        .unwrap_or_else(|error| crate::boot_input::refuse(error));
     boot_info
 }

@@ -3,9 +3,10 @@
 //! QEMU's `isa-debug-exit` device (the runner adds
 //! `-device isa-debug-exit,iobase=0xf4,iosize=0x04`) ends QEMU when the guest
 //! writes a value `v` to port 0xf4, with exit status `(v << 1) | 1`. Pristine
-//! uses 0x10 for success (status 33) and 0x11 for failure (status 35), so
-//! neither can be confused with QEMU's own statuses (0 on a guest reset,
-//! 1 on errors).
+//! uses 0x10 for success (status 33), 0x11 for failure (status 35) and 0x12
+//! for boot input it refused (status 37), so none can be confused with
+//! QEMU's own statuses (0 on a guest reset, 1 on errors). The runner's
+//! `src/exit.rs` names the same three.
 
 use qemu_exit::QEMUExit;
 
@@ -15,6 +16,8 @@ const DEBUG_EXIT_PORT: u16 = 0xf4;
 const SUCCESS_VALUE: u32 = 0x10;
 /// Value written for failure: QEMU exits with 35.
 const FAILURE_VALUE: u32 = 0x11;
+/// Value written when the boot input was refused: QEMU exits with 37.
+const BAD_BOOT_INPUT_VALUE: u32 = 0x12;
 
 fn device() -> qemu_exit::X86 {
     // SAFETY: the runner always attaches isa-debug-exit at this port;
@@ -30,4 +33,10 @@ pub fn exit_success() -> ! {
 /// Ends QEMU with the failure status (35).
 pub fn exit_failure() -> ! {
     device().exit(FAILURE_VALUE)
+}
+
+/// Ends QEMU with the bad-boot-input status (37): the command line or the
+/// boot information could not be used.
+pub fn exit_bad_boot_input() -> ! {
+    device().exit(BAD_BOOT_INPUT_VALUE)
 }

@@ -4,9 +4,20 @@
 //! number, the command line's physical address, and (version 1 and later) a
 //! memory map in E820 form. Everything is copied into a [`BootInfo`] so the
 //! original memory can be reused.
+//!
+//! Where the originals live: QEMU's PVH option ROM (`pvh.bin`) builds them
+//! in its own data in low memory. With QEMU 7.2 the memory map is at
+//! 0x5a8, the command line in a 4 KiB buffer at 0x11c0 and the start info
+//! right after that buffer, at 0x21e0. All of it lies in the first MiB,
+//! which the frame allocator never hands out (`memory::frames`), far below
+//! the kernel image (linked at 2 MiB, its stacks and page tables in its
+//! BSS); and the copy is the first thing the kernel does, before any frame
+//! is allocated. The one way to overwrite the start info is the loader's:
+//! a command line longer than its buffer runs over it before the kernel
+//! starts, so that case is named in [`StartInfoError::BadMagic`].
 
 use super::paging::phys_to_virt;
-use crate::boot_info::{BootInfo, MemoryKind, MemoryRegion};
+use crate::boot_info::{BootInfo, CommandLineError, MAX_COMMAND_LINE, MemoryKind, MemoryRegion};
 use pristine_allocator::PhysAddr;
 
 /// `hvm_start_info.magic`: "xEn3" with the top bit cleared.
@@ -44,22 +55,39 @@ const E820_ACPI: u32 = 3;
 /// Why the start info could not be used.
 #[derive(Debug)]
 pub enum StartInfoError {
-    /// The magic number is wrong: not booted through PVH.
-    BadMagic(u32),
+    /// The magic number is wrong: not booted through PVH, or overwritten.
+    BadMagic {
+        /// Where the start info was said to be.
+        address: PhysAddr,
+        /// What was found there instead of [`START_INFO_MAGIC`].
+        magic: u32,
+    },
     /// Version 0 has no memory map, and Pristine needs one.
     NoMemoryMap,
+    /// The command line cannot be used.
+    CommandLine(CommandLineError),
 }
 
 impl core::fmt::Display for StartInfoError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Self::BadMagic(magic) => {
+            Self::BadMagic { address, magic } => {
                 write!(
                     f,
-                    "magic {magic:#x} is not {START_INFO_MAGIC:#x}: not a PVH boot"
-                )
+                    "the start info at {address} has magic {magic:#x}, not {START_INFO_MAGIC:#x}"
+                )?;
+                if magic.to_le_bytes().iter().all(u8::is_ascii_graphic) {
+                    write!(
+                        f,
+                        ": it holds text, so a command line longer than {MAX_COMMAND_LINE} \
+                         bytes overran QEMU's PVH loader buffer onto it"
+                    )
+                } else {
+                    f.write_str(": not a PVH boot")
+                }
             }
             Self::NoMemoryMap => f.write_str("start info version 0 carries no memory map"),
+            Self::CommandLine(error) => write!(f, "{error}"),
         }
     }
 }
@@ -78,21 +106,23 @@ pub unsafe fn read_start_info(
     // the direct map covers it.
     let start_info = unsafe { &*(phys_to_virt(address) as *const StartInfo) };
     if start_info.magic != START_INFO_MAGIC {
-        return Err(StartInfoError::BadMagic(start_info.magic));
+        return Err(StartInfoError::BadMagic {
+            address,
+            magic: start_info.magic,
+        });
     }
     if start_info.version < 1 || start_info.memory_map == 0 {
         return Err(StartInfoError::NoMemoryMap);
     }
     if start_info.command_line != 0 {
-        // SAFETY: the loader promises a NUL-terminated string at this address;
+        // SAFETY: the loader promises a NUL-terminated string at this
+        // address, in a buffer of at least MAX_COMMAND_LINE + 1 bytes;
         // nothing overwrites boot-loader memory before the copy just below.
-        let command_line = unsafe { c_string_at(PhysAddr(start_info.command_line)) };
-        if !boot_info.set_command_line(command_line) {
-            log::warn!(
-                "command line longer than {} bytes was cut",
-                command_line.len()
-            );
-        }
+        let command_line = unsafe { c_string_at(PhysAddr(start_info.command_line)) }
+            .ok_or(StartInfoError::CommandLine(CommandLineError::TooLong))?;
+        boot_info
+            .set_command_line(command_line)
+            .map_err(StartInfoError::CommandLine)?;
     }
     // SAFETY: the loader promises `memory_map_entries` entries at this address.
     let entries = unsafe {
@@ -124,27 +154,26 @@ fn region_of(entry: &MemoryMapEntry) -> MemoryRegion {
     }
 }
 
-/// The bytes of the NUL-terminated string at `address` (at most 4 KiB).
+/// The bytes of the NUL-terminated string at `address`, or `None` if no NUL
+/// ends it within [`MAX_COMMAND_LINE`] + 1 bytes (the loader's buffer).
 ///
 /// # Safety
-/// A NUL-terminated string, or at least 4 KiB of readable memory, must be
-/// at `address`, reachable through the direct map, and stay unchanged for
-/// as long as the caller keeps the returned slice (`'a`).
-unsafe fn c_string_at<'a>(address: PhysAddr) -> &'a [u8] {
-    const LIMIT: usize = 4096;
+/// A NUL-terminated string, or at least [`MAX_COMMAND_LINE`] + 1 bytes of
+/// readable memory, must be at `address`, reachable through the direct map,
+/// and stay unchanged for as long as the caller keeps the returned slice
+/// (`'a`).
+unsafe fn c_string_at<'a>(address: PhysAddr) -> Option<&'a [u8]> {
     let start = phys_to_virt(address) as *const u8;
-    let mut len = 0;
-    while len < LIMIT {
-        // SAFETY: len < LIMIT: the byte lies within the string, or within the
-        // 4 KiB the caller vouched for.
+    for len in 0..=MAX_COMMAND_LINE {
+        // SAFETY: len <= MAX_COMMAND_LINE: the byte lies within the string,
+        // or within the buffer the caller vouched for.
         let byte = unsafe { start.add(len) };
         // SAFETY: `byte` points to readable memory, as just argued.
         if unsafe { byte.read() } == 0 {
-            break;
+            // SAFETY: the `len` bytes just read are readable, and the
+            // caller promises they stay unchanged for `'a`.
+            return Some(unsafe { core::slice::from_raw_parts(start, len) });
         }
-        len += 1;
     }
-    // SAFETY: the `len` bytes just read are readable, and the caller
-    // promises they stay unchanged for `'a`.
-    unsafe { core::slice::from_raw_parts(start, len) }
+    None
 }
