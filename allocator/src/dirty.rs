@@ -9,7 +9,7 @@
 //!   the bit, then flush the TLB entry": the flush matters, because a
 //!   translation cached with D already set lets later writes through without
 //!   touching the entry again (Intel SDM Vol. 3A, 4.10.2.3). The engine
-//!   reads and clears the bit in one walk ([`crate::port::Port::take_dirty`]),
+//!   reads and clears the bit in one walk ([`crate::Mmu::take_dirty`]),
 //!   zeroes the frame through the direct map (which sets no dirty bit), and
 //!   flushes last.
 //! - [`DirtyStrategy::Software`]: for hardware without a dirty bit. A zeroed
@@ -31,8 +31,8 @@
 //!
 //! Re-zeroing a cached region costs one entry read per page in the region's
 //! *touched span* (the smallest page range holding every page ever mapped,
-//! kept per region: [`crate::port::Port::take_dirty`] with the hardware
-//! strategy, [`crate::port::Port::query`] with the software one), plus one
+//! kept per region: [`crate::Mmu::take_dirty`] with the hardware
+//! strategy, [`crate::Mmu::query`] with the software one), plus one
 //! frame zeroing and one TLB flush per written page (and, for the software
 //! strategy, one write-protect). A region never touched costs O(1); a
 //! region whose writes are contiguous costs O(written); the worst case, two
@@ -45,7 +45,7 @@
 //! strategy could fill from its faults, but which needs memory proportional
 //! to the region and a heap the engine does not assume.
 
-use crate::port::{DirtyDetection, EntryInfo};
+use crate::mmu::{DirtyDetection, EntryInfo};
 
 /// How the engine learns that a page was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

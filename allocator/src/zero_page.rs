@@ -14,7 +14,7 @@
 //! faults and maps the zero page; a first write faults once and maps a fresh
 //! frame directly. Counted on the simulator for one region of `n` pages
 //! (`tests/zero_page_mapping.rs` asserts these numbers; "ops" are
-//! map + unmap + protect + TLB flush calls on the port):
+//! map + unmap + protect + TLB flush calls on the MMU):
 //!
 //! | pattern (`n` pages) | lazy: faults / ops | eager: faults / ops |
 //! | --- | --- | --- |
@@ -33,7 +33,7 @@
 
 use crate::addr::FrameNumber;
 use crate::frame::{FrameError, FrameSource};
-use crate::port::Port;
+use crate::mmu::Mmu;
 
 /// When untouched pages get their zero-page mapping.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -47,26 +47,26 @@ pub enum ZeroPageMapping {
 
 /// The shared zero frame. Only ever mapped read-only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ZeroPage(FrameNumber);
+pub(crate) struct ZeroPage(FrameNumber);
 
 impl ZeroPage {
-    /// Takes one frame from `frames` and zeroes it through `port`.
-    pub fn allocate<P: Port, F: FrameSource>(
-        port: &mut P,
+    /// Takes one frame from `frames` and zeroes it through `mmu`.
+    pub(crate) fn allocate<M: Mmu, F: FrameSource>(
+        mmu: &mut M,
         frames: &mut F,
     ) -> Result<ZeroPage, FrameError> {
         let frame = frames.allocate_frame()?;
-        port.zero_frame(frame);
+        mmu.zero_frame(frame);
         Ok(ZeroPage(frame))
     }
 
     /// The frame holding the zeroes.
-    pub const fn frame(self) -> FrameNumber {
+    pub(crate) const fn frame(self) -> FrameNumber {
         self.0
     }
 
     /// Whether `frame` is the zero page.
-    pub fn is(self, frame: FrameNumber) -> bool {
+    pub(crate) fn is(self, frame: FrameNumber) -> bool {
         self.0 == frame
     }
 }
@@ -75,7 +75,7 @@ impl ZeroPage {
 mod tests {
     use super::*;
     use crate::addr::FrameCount;
-    use crate::port::DirtyDetection;
+    use crate::mmu::DirtyDetection;
     use crate::sim::{SimConfig, machine};
 
     #[test]

@@ -1,33 +1,26 @@
-//! Putting freed regions into the cache, finding them again, evicting them.
+//! The engine's side of the cache: admit a freed region, take one back,
+//! evict, drain.
 //!
-//! The cache is not a separate structure: a cached region is a region in the
-//! table marked [`crate::region::RegionState::Cached`] with an age stamp.
-//! Lookup is libmalloc's: the best fit among cached regions at least as
-//! large as the request, refused if the waste would reach the request's own
-//! size ("limit fragmentation to 50%", libmalloc `large_malloc`); on equal
-//! sizes the most recently freed wins. Admission evicts the oldest entries
-//! until the new one fits the entry and byte limits.
+//! The cached regions stay in the region table ([`crate::cache`]'s store
+//! reads it as a cache); this file moves regions between live and cached
+//! and releases the ones that must go. What a cache hit costs under each
+//! policy is in `reuse.rs`.
 
 use crate::addr::VirtAddr;
-use crate::error::AllocError;
+use crate::cache::store;
+use crate::error::{AllocError, Shortfall};
 use crate::frame::FrameSource;
+use crate::mmu::Mmu;
 use crate::page::{Page, PageCount};
-use crate::port::Port;
 use crate::region::RegionState;
 use crate::stats::CacheUsage;
 
-use crate::engine::LargeAllocator;
+use super::LargeAllocator;
 
-impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
+impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// What the cache holds now.
     pub fn cache_usage(&self) -> CacheUsage {
-        self.regions
-            .iter()
-            .filter(|(_, region)| region.is_cached())
-            .fold(CacheUsage::default(), |usage, (_, region)| CacheUsage {
-                entries: usage.entries + 1,
-                bytes: usage.bytes.saturating_add(region.bytes()),
-            })
+        store::usage(&self.regions)
     }
 
     /// Releases every cached region and its frames (not counted as
@@ -35,7 +28,7 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
     /// reports the first refusal.
     pub fn drain_cache(&mut self) -> Result<(), AllocError> {
         let mut first_error = Ok(());
-        while let Some(index) = self.regions.oldest_cached() {
+        while let Some(index) = store::oldest(&self.regions) {
             let outcome = self.release_region(index).map_err(AllocError::from);
             if first_error.is_ok() {
                 first_error = outcome;
@@ -44,25 +37,20 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
         first_error
     }
 
-    /// Whether the cached region at `ptr` exists (for tests and tools).
+    /// Whether a cached region starts at `ptr` (for tests and tools).
     pub fn is_cached(&self, ptr: VirtAddr) -> bool {
         self.regions
-            .find(ptr)
-            .and_then(|index| self.regions.get(index))
+            .region_at(ptr)
             .is_some_and(|region| region.is_cached() && region.start.start() == ptr)
     }
 
-    /// The cached region that best fits `pages` pages, if any is acceptable.
-    pub(crate) fn best_fit(&self, pages: PageCount) -> Option<usize> {
-        self.regions
-            .iter()
-            .filter_map(|(index, region)| match region.state {
-                RegionState::Cached { stamp } => Some((index, region.pages, stamp)),
-                RegionState::Live { .. } => None,
-            })
-            .filter(|&(_, size, _)| size >= pages && size.0 - pages.0 < pages.0)
-            .min_by_key(|&(_, size, stamp)| (size, u64::MAX - stamp))
-            .map(|(index, _, _)| index)
+    /// Takes the cached region that best fits `pages` pages out of the
+    /// cache, marking it live with `len` bytes; returns its first page.
+    pub(crate) fn take_cached(&mut self, pages: PageCount, len: u64) -> Option<Page> {
+        let index = store::best_fit(&self.regions, pages)?;
+        let region = self.regions.get_mut(index)?;
+        region.state = RegionState::Live { len };
+        Some(region.start)
     }
 
     /// Moves the live region at `start` into the cache, evicting the oldest
@@ -70,28 +58,29 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
     pub(crate) fn cache_region(&mut self, start: Page) -> Result<(), AllocError> {
         let bytes = self
             .regions
-            .find(start.start())
-            .and_then(|index| self.regions.get(index))
+            .region_at(start.start())
             .map_or(0, |region| region.bytes());
-        let limits = self.config.cache;
-        loop {
-            let usage = self.cache_usage();
-            let fits = usage.entries < limits.max_entries
-                && usage.bytes.saturating_add(bytes) <= limits.max_total_bytes;
-            if fits || !self.evict_oldest()? {
+        while !store::has_room(&self.config.cache, self.cache_usage(), bytes) {
+            if !self.evict_oldest()? {
                 break;
             }
         }
         let stamp = self.clock;
         self.clock += 1;
-        if let Some(region) = self
-            .regions
-            .find(start.start())
-            .and_then(|index| self.regions.get_mut(index))
-        {
+        if let Some(region) = self.regions.region_at_mut(start.start()) {
             region.state = RegionState::Cached { stamp };
         }
         Ok(())
+    }
+
+    /// Releases the oldest cached region. Returns whether there was one.
+    pub(crate) fn evict_oldest(&mut self) -> Result<bool, Shortfall> {
+        let Some(index) = store::oldest(&self.regions) else {
+            return Ok(false);
+        };
+        self.stats.cache_evictions += 1;
+        self.release_region(index)?;
+        Ok(true)
     }
 }
 
@@ -99,7 +88,7 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
 mod tests {
     use crate::cache::Policy;
     use crate::error::AllocError;
-    use crate::port::DirtyDetection;
+    use crate::mmu::DirtyDetection;
     use crate::sim::testing::{after, config, engine, engine_with, pages};
     use crate::sim::write_byte;
 

@@ -1,10 +1,7 @@
 //! The fault entry point: zero page on read, fresh frame on first write.
 //!
-//! The kernel routes every page fault inside the engine's range to
-//! [`LargeAllocator::handle_fault`] and acts on the [`FaultOutcome`]: retry
-//! the access, look elsewhere, or report a fatal fault. One page of a live
-//! region moves through these states (lazy zero-page mapping shown; eager
-//! mapping starts in *zero page*):
+//! One page of a live region moves through these states (lazy zero-page
+//! mapping shown; eager mapping starts in *zero page*):
 //!
 //! ```text
 //!              read fault                write fault (COW: fresh zeroed frame,
@@ -19,77 +16,56 @@
 //! ```
 //!
 //! The zero page is never mapped writable: a write to it always takes the
-//! copy-on-write path, which maps a frame zeroed through the port's direct
+//! copy-on-write path, which maps a frame zeroed through the MMU's direct
 //! map in its place.
-
-use core::fmt;
+//!
+//! A fault on an entry that already allows the access is one of two things.
+//! On an MMU that faults instead of setting the accessed or dirty bit
+//! ([`AccessedDirtyUpdates::Software`], RISC-V Svade) it is that bit: the
+//! engine sets it and counts the fault. Otherwise it is a stale translation:
+//! the engine flushes it and counts a spurious fault, and if the very same
+//! access faults again at once, the flush did not help and the fault is
+//! reported as [`FatalFault::Unresolvable`] instead of being retried forever.
 
 use crate::addr::VirtAddr;
 use crate::error::Shortfall;
+use crate::fault::{FatalFault, FaultOutcome, Resolution};
 use crate::frame::{FrameError, FrameSource};
+use crate::mmu::{Access, AccessedDirtyUpdates, DirtyDetection, EntryInfo, Mmu, PageFlags};
 use crate::page::Page;
-use crate::port::{Access, PageFlags, Port, PortError};
 
-use crate::engine::LargeAllocator;
+use super::LargeAllocator;
+use super::mapping::Previous;
 
-/// What the kernel should do after a fault in the engine's range.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[must_use = "a fault that is not retried or reported hangs or corrupts the program"]
-pub enum FaultOutcome {
-    /// The engine fixed the mapping: retry the access.
-    Handled(Resolution),
-    /// The address is outside the engine's range: not this engine's fault.
-    NotOurs,
-    /// The access cannot be allowed: report it (kill the program, or panic
-    /// if the kernel itself faulted).
-    Fatal(FatalFault),
-}
-
-/// How a handled fault was fixed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Resolution {
-    /// A read of an untouched page: the zero page is now mapped read-only.
-    ZeroPageMapped,
-    /// A first write to an untouched page (copy-on-write of the zero page,
-    /// or nothing mapped yet): a freshly zeroed frame is now mapped writable.
-    FreshFrameMapped,
-    /// A write to a zeroed, write-protected page (software dirty strategy):
-    /// the write is recorded and the page is now writable.
-    WriteTracked,
-    /// The entry already allowed the access (a stale TLB entry): flushed.
-    Spurious,
-}
-
-/// Why a fault in the engine's range cannot be allowed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FatalFault {
-    /// An instruction fetch: allocation memory is never executable.
-    Execute(VirtAddr),
-    /// The address is in no region: a guard page or unallocated space.
-    NotAllocated(VirtAddr),
-    /// The address is in a region that was freed and sits in the cache.
-    UseAfterFree(VirtAddr),
-    /// A first write needed a frame and none was left, even after evicting
-    /// the whole cache.
-    OutOfFrames(VirtAddr),
-    /// The frame source refused a frame back while the cache was evicted.
-    FrameSource(FrameError),
-    /// The port refused the page-table change.
-    Port(PortError),
-}
-
-impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
+impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// Handles a fault at `addr` caused by `access`.
     ///
     /// Never panics; every address and access kind gives an outcome.
     pub fn handle_fault(&mut self, addr: VirtAddr, access: Access) -> FaultOutcome {
+        let outcome = self.classify_fault(addr, access);
+        let page = Page::containing(addr);
+        let repeated = self.last_spurious == Some((page, access));
+        self.last_spurious = None;
+        match outcome {
+            FaultOutcome::Handled(Resolution::Spurious) if repeated => {
+                FaultOutcome::Fatal(FatalFault::Unresolvable(addr))
+            }
+            FaultOutcome::Handled(Resolution::Spurious) => {
+                self.last_spurious = Some((page, access));
+                outcome
+            }
+            other => other,
+        }
+    }
+
+    fn classify_fault(&mut self, addr: VirtAddr, access: Access) -> FaultOutcome {
         if !self.owns(addr) {
             return FaultOutcome::NotOurs;
         }
         if access == Access::Execute {
             return FaultOutcome::Fatal(FatalFault::Execute(addr));
         }
-        let Some(region) = self.regions.find(addr).and_then(|i| self.regions.get(i)) else {
+        let Some(region) = self.regions.region_at(addr) else {
             return FaultOutcome::Fatal(FatalFault::NotAllocated(addr));
         };
         if region.is_cached() {
@@ -105,51 +81,54 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
     /// used by the cache to fault pages in before zeroing them.
     pub(crate) fn resolve(&mut self, page: Page, access: Access) -> Result<Resolution, Shortfall> {
         let write = access == Access::Write;
-        match self.port.query(page) {
+        match self.mmu.query(page) {
             None if !write => {
                 self.map_zero_page(page)?;
                 self.stats.read_faults += 1;
                 Ok(Resolution::ZeroPageMapped)
             }
             None => {
-                self.map_fresh_frame(page)?;
+                self.map_fresh_frame(page, Previous::Unmapped)?;
                 self.stats.cow_faults += 1;
                 Ok(Resolution::FreshFrameMapped)
             }
             Some(entry) if write && !entry.writable && self.zero_page.is(entry.frame) => {
-                self.copy_on_write(page)?;
+                self.map_fresh_frame(page, Previous::ZeroPage)?;
                 self.stats.cow_faults += 1;
                 Ok(Resolution::FreshFrameMapped)
             }
             Some(entry) if write && !entry.writable => {
-                self.port.protect(page, PageFlags::WRITABLE)?;
-                self.port.flush_tlb(page);
+                let flags = PageFlags::WRITABLE | self.presets(Access::Write);
+                self.mmu.protect(page, flags)?;
+                self.mmu.flush_tlb(page);
                 self.stats.tracked_write_faults += 1;
                 Ok(Resolution::WriteTracked)
             }
+            Some(entry) if self.lacks_accessed_dirty(&entry, write) => {
+                let mut flags = PageFlags::ACCESSED;
+                flags.set(PageFlags::WRITABLE, entry.writable);
+                flags.set(PageFlags::DIRTY, write);
+                self.mmu.protect(page, flags)?;
+                self.mmu.flush_tlb(page);
+                self.stats.accessed_dirty_faults += 1;
+                Ok(Resolution::AccessedDirtySet)
+            }
             Some(_) => {
-                self.port.flush_tlb(page);
+                self.mmu.flush_tlb(page);
                 self.stats.spurious_faults += 1;
                 Ok(Resolution::Spurious)
             }
         }
     }
 
-    /// Replaces the zero-page mapping at `page` by a freshly zeroed frame.
-    /// The frame is taken first, so running out leaves the zero page mapped.
-    fn copy_on_write(&mut self, page: Page) -> Result<(), Shortfall> {
-        let frame = self.take_frame()?;
-        if self.port.unmap(page).is_some() {
-            self.port.flush_tlb(page);
-        }
-        self.stats.frames_in_use += 1;
-        self.port.zero_frame(frame);
-        self.stats.pages_zeroed_on_fault += 1;
-        if let Err(err) = self.port.map(page, frame, PageFlags::WRITABLE) {
-            self.give_frame(frame)?;
-            return Err(Shortfall::Port(err));
-        }
-        Ok(())
+    /// Whether an entry that allows the access faulted because the MMU
+    /// wants software to set its accessed bit, or for a write its dirty bit.
+    fn lacks_accessed_dirty(&self, entry: &EntryInfo, write: bool) -> bool {
+        self.accessed_dirty == AccessedDirtyUpdates::Software
+            && (!entry.accessed
+                || (write
+                    && !entry.dirty
+                    && self.mmu.dirty_detection() == DirtyDetection::Hardware))
     }
 }
 
@@ -158,33 +137,20 @@ impl FatalFault {
         match failure {
             Shortfall::Frames(FrameError::OutOfFrames) => FatalFault::OutOfFrames(addr),
             Shortfall::Frames(other) => FatalFault::FrameSource(other),
-            Shortfall::Port(err) => FatalFault::Port(err),
+            Shortfall::Mmu(err) => FatalFault::Mmu(err),
         }
     }
 }
-
-impl fmt::Display for FatalFault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FatalFault::Execute(addr) => write!(f, "instruction fetch from data at {addr}"),
-            FatalFault::NotAllocated(addr) => write!(f, "access to unallocated {addr}"),
-            FatalFault::UseAfterFree(addr) => write!(f, "use after free at {addr}"),
-            FatalFault::OutOfFrames(addr) => write!(f, "no frame for a write at {addr}"),
-            FatalFault::FrameSource(err) => write!(f, "frame source refused a frame: {err:?}"),
-            FatalFault::Port(err) => write!(f, "port error: {err}"),
-        }
-    }
-}
-
-impl core::error::Error for FatalFault {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::addr::FrameCount;
     use crate::cache::Policy;
-    use crate::port::DirtyDetection;
-    use crate::sim::testing::{BASE, after, config, engine, engine_with, pages};
-    use crate::sim::{read_byte, write_byte};
+    use crate::sim::testing::{
+        BASE, TestEngine, after, config, engine, engine_with, pages, svade_engine,
+    };
+    use crate::sim::{CpuError, SimConfig, machine, read_byte, write_byte};
 
     #[test]
     fn read_of_untouched_page_maps_the_zero_page() {
@@ -195,7 +161,7 @@ mod tests {
             engine.handle_fault(ptr, Access::Read),
             FaultOutcome::Handled(Resolution::ZeroPageMapped)
         );
-        let entry = engine.port().entry(page).unwrap();
+        let entry = engine.mmu().entry(page).unwrap();
         assert_eq!(entry.frame, engine.zero_page());
         assert!(!entry.writable);
         assert_eq!(read_byte(&mut engine, ptr), Ok(0));
@@ -209,12 +175,12 @@ mod tests {
         let ptr = engine.calloc(1, pages(2)).unwrap();
         assert_eq!(read_byte(&mut engine, ptr), Ok(0));
         write_byte(&mut engine, after(ptr, 0), 9).unwrap();
-        let entry = engine.port().entry(Page::containing(ptr)).unwrap();
+        let entry = engine.mmu().entry(Page::containing(ptr)).unwrap();
         assert_ne!(entry.frame, engine.zero_page());
         assert!(entry.writable);
-        let frame = engine.port().frame_bytes(entry.frame).unwrap();
+        let frame = engine.mmu().frame_bytes(entry.frame).unwrap();
         assert_eq!((frame[0], frame[1]), (9, 0));
-        let zero = engine.port().frame_bytes(engine.zero_page()).unwrap();
+        let zero = engine.mmu().frame_bytes(engine.zero_page()).unwrap();
         assert!(zero.iter().all(|&b| b == 0));
         let stats = engine.stats();
         assert_eq!((stats.cow_faults, stats.pages_zeroed_on_fault), (1, 1));
@@ -228,7 +194,7 @@ mod tests {
         let stats = engine.stats();
         assert_eq!((stats.cow_faults, stats.read_faults), (1, 0));
         assert_eq!(stats.zero_page_mappings, 0);
-        assert_eq!(engine.port().counters().maps, 1);
+        assert_eq!(engine.mmu().counters().maps, 1);
     }
 
     #[test]
@@ -293,7 +259,7 @@ mod tests {
             engine.handle_fault(second, Access::Write),
             FaultOutcome::Fatal(FatalFault::OutOfFrames(second))
         );
-        let entry = engine.port().entry(Page::containing(second)).unwrap();
+        let entry = engine.mmu().entry(Page::containing(second)).unwrap();
         assert_eq!(entry.frame, engine.zero_page());
     }
 
@@ -310,9 +276,77 @@ mod tests {
     }
 
     #[test]
-    fn fatal_faults_describe_themselves() {
-        use std::string::ToString;
-        let text = FatalFault::UseAfterFree(VirtAddr(0x2000)).to_string();
-        assert_eq!(text, "use after free at 0x2000");
+    fn the_same_fault_right_after_a_spurious_one_is_unresolvable() {
+        let mut engine = engine(Policy::NoCache, DirtyDetection::Hardware);
+        let ptr = engine.calloc(1, pages(2)).unwrap();
+        write_byte(&mut engine, ptr, 1).unwrap();
+        let spurious = FaultOutcome::Handled(Resolution::Spurious);
+        assert_eq!(engine.handle_fault(ptr, Access::Write), spurious);
+        assert_eq!(
+            engine.handle_fault(after(ptr, 0), Access::Write),
+            FaultOutcome::Fatal(FatalFault::Unresolvable(ptr))
+        );
+        // Reported once, then forgotten; any other fault in between means
+        // the flush was not the last word, so neither is a repeat.
+        assert_eq!(engine.handle_fault(ptr, Access::Write), spurious);
+        assert_eq!(engine.handle_fault(ptr, Access::Read), spurious);
+        assert_eq!(engine.handle_fault(ptr, Access::Write), spurious);
+        assert_eq!(engine.stats().spurious_faults, 5, "the fatal one too");
+    }
+
+    #[test]
+    fn on_svade_new_entries_have_the_accessed_and_dirty_bits_preset() {
+        let mut engine = svade_engine(Policy::NoCache);
+        let ptr = engine.calloc(1, pages(2)).unwrap();
+        assert_eq!(read_byte(&mut engine, ptr), Ok(0));
+        let zero = engine.mmu().entry(Page::containing(ptr)).unwrap();
+        assert!(zero.accessed && !zero.writable);
+        write_byte(&mut engine, after(ptr, 1), 5).unwrap();
+        let written = engine.mmu().entry(Page::containing(after(ptr, 1))).unwrap();
+        assert!(written.accessed && written.dirty && written.writable);
+        write_byte(&mut engine, ptr, 6).unwrap();
+        let stats = engine.stats();
+        assert_eq!((stats.read_faults, stats.cow_faults), (1, 2));
+        assert_eq!(stats.accessed_dirty_faults, 0, "presets avoid them");
+    }
+
+    #[test]
+    fn on_svade_a_store_to_a_rearmed_page_sets_its_dirty_bit() {
+        let mut engine = svade_engine(Policy::DirtyTracking);
+        assert_eq!(engine.dirty_strategy(), crate::DirtyStrategy::Hardware);
+        let ptr = engine.calloc(1, pages(2)).unwrap();
+        write_byte(&mut engine, ptr, 1).unwrap();
+        engine.free(ptr).unwrap();
+        assert_eq!(engine.calloc(1, pages(2)), Ok(ptr));
+        let page = Page::containing(ptr);
+        assert!(!engine.mmu().entry(page).unwrap().dirty, "re-armed");
+        assert_eq!(
+            engine.handle_fault(ptr, Access::Write),
+            FaultOutcome::Handled(Resolution::AccessedDirtySet)
+        );
+        assert!(engine.mmu().entry(page).unwrap().dirty);
+        write_byte(&mut engine, ptr, 2).unwrap();
+        assert_eq!(engine.stats().accessed_dirty_faults, 1);
+        assert_eq!(engine.mmu().counters().stale_translations, 0);
+    }
+
+    #[test]
+    fn an_mmu_that_hides_svade_gets_a_fatal_fault_not_a_loop() {
+        let svade = SimConfig::new(FrameCount(64), DirtyDetection::Hardware)
+            .with_accessed_dirty_updates(AccessedDirtyUpdates::Software);
+        let (mut mmu, frames) = machine(svade);
+        // The MMU claims hardware A/D updates, wrongly, so the engine
+        // neither presets nor sets the bits: every access faults.
+        mmu.declared_updates = AccessedDirtyUpdates::Hardware;
+        let built: Result<TestEngine, _> =
+            LargeAllocator::new(mmu, frames, config(Policy::DirtyTracking));
+        let mut engine = built.unwrap();
+        let ptr = engine.calloc(1, pages(2)).unwrap();
+        let refused = read_byte(&mut engine, ptr).unwrap_err();
+        let CpuError::Unhandled { outcome, .. } = refused else {
+            panic!("expected an unhandled fault, got {refused}");
+        };
+        assert_eq!(outcome, FaultOutcome::Fatal(FatalFault::Unresolvable(ptr)));
+        assert_eq!(engine.stats().spurious_faults, 2);
     }
 }

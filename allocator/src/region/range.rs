@@ -1,4 +1,4 @@
-//! The virtual address range the port sets aside for large allocations.
+//! The virtual address range the kernel sets aside for large allocations.
 //!
 //! Every region the engine hands out lies inside this range, so a fault
 //! address outside it is simply "not ours" and the kernel can route faults

@@ -1,9 +1,9 @@
 //! The simulated MMU: page table, TLB and RAM, accessed like a CPU would.
 //!
-//! [`SimMmu`] implements [`crate::port::Port`] (in `port_impl.rs`) and adds
-//! what the CPU does on every load and store: translate through the TLB,
-//! walk the page table on a miss, set the accessed and dirty bits, and
-//! report a fault when the entry is missing or read-only. It follows x86:
+//! [`SimMmu`] implements [`crate::Mmu`] (in `mmu_impl.rs`) and adds what
+//! the CPU does on every load and store: translate through the TLB, walk
+//! the page table on a miss, set the accessed and dirty bits, and report a
+//! fault when the entry is missing or read-only. It follows x86:
 //!
 //! - a page walk sets A, and D on a write (Intel SDM Vol. 3A, 4.8);
 //! - a write through a TLB entry cached with D clear re-walks and sets D in
@@ -16,14 +16,20 @@
 //!
 //! With [`DirtyDetection::SoftwareOnly`] the MMU never sets dirty bits, like
 //! an aarch64 core without hardware dirty-bit management.
+//!
+//! With [`AccessedDirtyUpdates::Software`] it models RISC-V Svade instead of
+//! setting A and D: a walk through an entry with A clear faults, and so
+//! does a store through a writable entry with D clear (if entries have a
+//! dirty bit), whether the entry came from the page table or from a TLB
+//! entry cached with D clear. Software must set the bits and flush.
 
 use core::cell::Cell;
 use std::collections::BTreeMap;
 use std::vec::Vec;
 
 use crate::addr::{FrameNumber, VirtAddr};
+use crate::mmu::{Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo};
 use crate::page::Page;
-use crate::port::{Access, AccessFault, DirtyDetection, EntryInfo, FaultCause};
 use crate::sim::SimConfig;
 use crate::sim::counters::SimCounters;
 use crate::sim::memory::{FRAME_BYTES, PhysicalMemory};
@@ -45,6 +51,11 @@ pub struct SimMmu {
     pub(crate) table: BTreeMap<Page, Pte>,
     pub(crate) tlb: Tlb,
     pub(crate) detection: DirtyDetection,
+    /// What the simulated hardware does about A and D.
+    pub(crate) updates: AccessedDirtyUpdates,
+    /// What the MMU declares to the engine: `updates`, unless a test
+    /// models an implementation that declares the wrong thing.
+    pub(crate) declared_updates: AccessedDirtyUpdates,
     pub(crate) counters: SimCounters,
     pub(crate) queries: Cell<u64>,
     pub(crate) zeroed_pages: Vec<Page>,
@@ -59,6 +70,8 @@ impl SimMmu {
             table: BTreeMap::new(),
             tlb: Tlb::new(config.tlb_entries),
             detection: config.dirty,
+            updates: config.accessed_dirty,
+            declared_updates: config.accessed_dirty,
             counters: SimCounters::default(),
             queries: Cell::new(0),
             zeroed_pages: Vec::new(),
@@ -171,21 +184,18 @@ impl SimMmu {
         }
         if write && !cached.writable {
             self.tlb.invalidate(page);
-            return Err(fault(addr, access, FaultCause::ReadOnly));
+            return Err(fault(addr, access));
         }
         if write && !cached.dirty && self.hardware_dirty() {
             // First write through an entry cached with D clear: re-walk and
-            // set D in the page table (Intel SDM Vol. 3A, 4.8).
+            // set D in the page table (Intel SDM Vol. 3A, 4.8), or, under
+            // Svade, fault unless software has set D since.
+            let sets_dirty = self.updates == AccessedDirtyUpdates::Hardware;
             match self.table.get_mut(&page) {
-                Some(entry) if entry.writable => entry.dirty = true,
-                found => {
-                    let cause = if found.is_some() {
-                        FaultCause::ReadOnly
-                    } else {
-                        FaultCause::NotPresent
-                    };
+                Some(entry) if entry.writable && (entry.dirty || sets_dirty) => entry.dirty = true,
+                _ => {
                     self.tlb.invalidate(page);
-                    return Err(fault(addr, access, cause));
+                    return Err(fault(addr, access));
                 }
             }
             self.tlb.mark_dirty(page);
@@ -198,11 +208,17 @@ impl SimMmu {
         let page = Page::containing(addr);
         let write = access == Access::Write;
         let hardware_dirty = self.hardware_dirty();
+        let sets_bits = self.updates == AccessedDirtyUpdates::Hardware;
         let Some(entry) = self.table.get_mut(&page) else {
-            return Err(fault(addr, access, FaultCause::NotPresent));
+            return Err(fault(addr, access));
         };
         if write && !entry.writable {
-            return Err(fault(addr, access, FaultCause::ReadOnly));
+            return Err(fault(addr, access));
+        }
+        if !sets_bits && (!entry.accessed || (write && hardware_dirty && !entry.dirty)) {
+            // Svade: the entry allows the access, but software must set
+            // A (and D for a store) first.
+            return Err(fault(addr, access));
         }
         entry.accessed = true;
         if write && hardware_dirty {
@@ -250,19 +266,15 @@ fn offset(addr: VirtAddr) -> usize {
     usize::try_from(addr.as_u64() % crate::addr::PAGE_SIZE).unwrap_or(0)
 }
 
-fn fault(addr: VirtAddr, access: Access, cause: FaultCause) -> AccessFault {
-    AccessFault {
-        addr,
-        access,
-        cause,
-    }
+fn fault(addr: VirtAddr, access: Access) -> AccessFault {
+    AccessFault { addr, access }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::addr::FrameCount;
-    use crate::port::{PageFlags, Port};
+    use crate::mmu::{Mmu, PageFlags};
 
     fn mmu(dirty: DirtyDetection) -> SimMmu {
         SimMmu::new(SimConfig::new(FrameCount(8), dirty))
@@ -334,11 +346,16 @@ mod tests {
         mmu.map(page(), FrameNumber(1), PageFlags::empty()).unwrap();
         mmu.read(page().start()).unwrap();
         let fault = mmu.write(page().start(), 1).unwrap_err();
-        assert_eq!(fault.cause, FaultCause::ReadOnly);
-        assert_eq!(fault.access, Access::Write);
+        let expected = AccessFault {
+            addr: page().start(),
+            access: Access::Write,
+        };
+        assert_eq!(fault, expected);
+        assert!(!mmu.entry(page()).unwrap().writable, "present, read-only");
         assert!(mmu.tlb.lookup(page()).is_none());
         let missing = mmu.read(VirtAddr(0x99_000)).unwrap_err();
-        assert_eq!(missing.cause, FaultCause::NotPresent);
+        assert_eq!(missing.access, Access::Read);
+        assert!(mmu.entry(Page::containing(missing.addr)).is_none());
     }
 
     #[test]
@@ -350,6 +367,50 @@ mod tests {
         mmu.write(page().start(), 2).unwrap();
         assert!(!mmu.entry(page()).unwrap().dirty);
         assert_eq!(mmu.read(page().start()), Ok(2));
+    }
+
+    fn svade(dirty: DirtyDetection) -> SimMmu {
+        let config = SimConfig::new(FrameCount(8), dirty)
+            .with_accessed_dirty_updates(AccessedDirtyUpdates::Software);
+        SimMmu::new(config)
+    }
+
+    #[test]
+    fn svade_faults_on_a_clear_accessed_bit_until_software_sets_it() {
+        let mut mmu = svade(DirtyDetection::Hardware);
+        mmu.map(page(), FrameNumber(1), PageFlags::empty()).unwrap();
+        let refused = mmu.read(page().start()).unwrap_err();
+        assert_eq!(refused.access, Access::Read);
+        assert!(!mmu.entry(page()).unwrap().accessed, "hardware set nothing");
+        mmu.protect(page(), PageFlags::ACCESSED).unwrap();
+        assert!(mmu.read(page().start()).is_ok());
+    }
+
+    #[test]
+    fn svade_faults_on_a_store_with_dirty_clear_even_through_the_tlb() {
+        let mut mmu = svade(DirtyDetection::Hardware);
+        let flags = PageFlags::WRITABLE | PageFlags::ACCESSED;
+        mmu.map(page(), FrameNumber(1), flags).unwrap();
+        mmu.read(page().start()).unwrap();
+        assert!(mmu.tlb.lookup(page()).is_some(), "cached with D clear");
+        assert!(mmu.write(page().start(), 1).is_err());
+        assert!(!mmu.entry(page()).unwrap().dirty);
+        mmu.protect(page(), flags | PageFlags::DIRTY).unwrap();
+        mmu.flush_tlb(page());
+        mmu.write(page().start(), 2).unwrap();
+        mmu.clear_dirty(page());
+        mmu.flush_tlb(page());
+        assert!(mmu.write(page().start(), 3).is_err(), "re-armed");
+        assert_eq!(mmu.read(page().start()), Ok(2));
+    }
+
+    #[test]
+    fn svade_without_a_dirty_bit_faults_only_on_the_accessed_bit() {
+        let mut mmu = svade(DirtyDetection::SoftwareOnly);
+        let flags = PageFlags::WRITABLE | PageFlags::ACCESSED;
+        mmu.map(page(), FrameNumber(1), flags).unwrap();
+        mmu.write(page().start(), 4).unwrap();
+        assert!(!mmu.entry(page()).unwrap().dirty);
     }
 
     #[test]
