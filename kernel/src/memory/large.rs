@@ -1,9 +1,9 @@
 //! Large allocations: the allocator engine running on the kernel's page tables.
 //!
-//! `pristine_allocator::engine::LargeAllocator` holds all the logic (regions,
+//! `pristine_allocator::LargeAllocator` holds all the logic (regions,
 //! zero page, copy-on-write, the cache and its three policies); this module
 //! gives it what it needs in this kernel and keeps the one instance:
-//! - the architecture's port (real page tables, hardware dirty bits),
+//! - the architecture's MMU (real page tables, hardware dirty bits),
 //! - frames from the kernel's global frame allocator ([`KernelFrames`]),
 //! - a virtual range of its own (`arch::layout::LARGE_ALLOCATION_START`),
 //! - page faults in that range, routed here by the exception handler
@@ -14,21 +14,14 @@
 //! the engine lock is held would be a bug in the engine; [`resolve_fault`]
 //! reports it instead of deadlocking.
 
+use crate::arch;
 use crate::arch::layout::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START};
-use crate::arch::{AllocatorPort, allocator_port};
 use crate::memory::with_frames;
-use pristine_allocator::cache::Policy;
-use pristine_allocator::config::Config;
-use pristine_allocator::dirty::DirtyStrategy;
-use pristine_allocator::engine::LargeAllocator;
-use pristine_allocator::error::{AllocError, SetupError};
-use pristine_allocator::fault::FaultOutcome;
 use pristine_allocator::frame::{FrameError, FrameSource};
-use pristine_allocator::page::PageCount;
-use pristine_allocator::port::Access;
-use pristine_allocator::region::VirtRange;
-use pristine_allocator::stats::Stats;
-use pristine_allocator::{FrameNumber, PAGE_SIZE, VirtAddr};
+use pristine_allocator::{
+    Access, AllocError, Config, DirtyDetection, DirtyStrategy, FaultOutcome, FrameNumber,
+    LargeAllocator, PAGE_SIZE, PageCount, Policy, SetupError, Stats, VirtAddr, VirtRange,
+};
 use spin::Mutex;
 
 /// The kernel's frame allocator, lent to the engine one frame at a time.
@@ -45,7 +38,7 @@ impl FrameSource for KernelFrames {
 }
 
 /// The engine type this kernel runs.
-pub type Engine = LargeAllocator<AllocatorPort, KernelFrames>;
+pub type Engine = LargeAllocator<arch::Mmu, KernelFrames>;
 
 static ENGINE: Mutex<Option<Engine>> = Mutex::new(None);
 
@@ -69,7 +62,13 @@ pub fn init(policy: Policy, dirty: DirtyStrategy) -> Result<(), SetupError> {
     let config = Config::new(range)
         .with_policy(policy)
         .with_dirty_strategy(dirty);
-    let engine: Engine = LargeAllocator::new(allocator_port(), KernelFrames, config)?;
+    // SAFETY: the one MMU the kernel builds, handed straight to the engine
+    // with the large-allocation range (`arch::layout` reserves it for the
+    // engine) and `KernelFrames`, whose frames come from the kernel's frame
+    // allocator and are no one else's until freed. A second `init` drops
+    // this engine, and its MMU, when it stores the new one.
+    let mmu = unsafe { arch::Mmu::new(DirtyDetection::Hardware) };
+    let engine: Engine = LargeAllocator::new(mmu, KernelFrames, config)?;
     *ENGINE.lock() = Some(engine);
     Ok(())
 }

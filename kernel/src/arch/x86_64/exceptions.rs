@@ -20,7 +20,7 @@ use super::gdt::DOUBLE_FAULT_IST_INDEX;
 use super::stacks::StackBounds;
 use crate::memory::large::{self, FaultVerdict};
 use core::sync::atomic::{AtomicU64, Ordering};
-use pristine_allocator::port::Access;
+use pristine_allocator::Access;
 use spin::{Mutex, Once};
 use x86_64::VirtAddr;
 use x86_64::registers::control::Cr2;

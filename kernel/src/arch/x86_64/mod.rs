@@ -15,7 +15,7 @@ pub mod exceptions;
 pub mod exit;
 pub mod gdt;
 pub mod layout;
-pub mod mmu_port;
+pub mod mmu;
 pub mod paging;
 pub mod pvh;
 pub mod selftest;
@@ -23,4 +23,4 @@ pub mod serial;
 pub mod stacks;
 
 pub use entry::kernel_entry;
-pub use mmu_port::{AllocatorPort, allocator_port, page_table_frames};
+pub use mmu::{X86Mmu as Mmu, page_table_frames};
