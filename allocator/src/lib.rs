@@ -80,15 +80,20 @@
 //!
 //! # Unsafe code
 //!
-//! The crate forbids `unsafe` code: built without the simulator it says
-//! `#![forbid(unsafe_code)]`. The engine hands frames and pages to the MMU
-//! only in the ways [`Mmu`]'s safety contract lists, so its calls are safe;
-//! implementing [`Mmu`] is what is `unsafe`, because an implementation on
-//! real hardware must trust those guarantees to write page tables and
-//! memory. The one `unsafe impl` in the crate is the simulator's, which
-//! writes only simulated RAM; so with the `simulator` feature (and in unit
-//! tests) the root says `#![deny(unsafe_code)]` instead, and that impl alone
-//! allows it.
+//! The crate contains no unsafe operation: no `unsafe` block and no
+//! `unsafe fn`. Its root denies the `unsafe_code` lint, and the engine
+//! ([`LargeAllocator`] and everything it does) forbids it outright, so no
+//! later change can allow it back in there. Implementing [`Mmu`] is what is
+//! unsafe: an implementation on real hardware writes page tables and memory
+//! on the engine's word, and the trait's safety contract says what that
+//! word guarantees; the engine's calls are safe because it keeps it.
+//!
+//! The lint also counts two declarations as unsafe code, and these are the
+//! only places that allow it: the declaration of the `unsafe trait Mmu`
+//! itself, and the simulator's `unsafe impl` of it (which writes nothing
+//! but simulated RAM). That is why the root cannot say
+//! `#![forbid(unsafe_code)]`: a forbidden lint cannot be allowed for the
+//! trait's declaration.
 //!
 //! # Example
 //!
@@ -160,7 +165,6 @@
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
-#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(any(test, feature = "std"))]
 extern crate std;
@@ -177,7 +181,6 @@ mod mmu;
 mod page;
 mod region;
 #[cfg(any(test, feature = "simulator"))]
-#[cfg_attr(docsrs, doc(cfg(feature = "simulator")))]
 pub mod sim;
 mod stats;
 mod zero_page;

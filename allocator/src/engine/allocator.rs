@@ -143,7 +143,13 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         Ok(self.regions.get(index).map_or(0, Region::live_len))
     }
 
-    /// Drains the cache, then switches to `policy` (see the module docs).
+    /// Drains the cache, releasing every cached region and its frames, then
+    /// switches to `policy`. Live allocations are not touched and stay
+    /// correct under the new policy: every policy keeps the same page
+    /// invariant (a frame-backed page whose entry does not say "written"
+    /// holds only zeroes). A round of an experiment is therefore
+    /// `set_policy`, [`LargeAllocator::reset_counters`], run,
+    /// [`LargeAllocator::stats`].
     pub fn set_policy(&mut self, policy: Policy) -> Result<(), AllocError> {
         self.drain_cache()?;
         self.config.policy = policy;

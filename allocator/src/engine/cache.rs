@@ -1,8 +1,8 @@
 //! The engine's side of the cache: admit a freed region, take one back,
 //! evict, drain.
 //!
-//! The cached regions stay in the region table ([`crate::cache`]'s store
-//! reads it as a cache); this file moves regions between live and cached
+//! The cached regions stay in the region table (`cache/store.rs` reads it
+//! as a cache); this file moves regions between live and cached
 //! and releases the ones that must go. What a cache hit costs under each
 //! policy is in `reuse.rs`.
 

@@ -3,7 +3,7 @@
 //! A region is either live (handed out, with the byte length the caller
 //! asked for) or cached (freed, waiting for reuse, with an age stamp for
 //! eviction). Its pages move through the states drawn in
-//! [`crate::fault`]; the region itself only remembers which page indices
+//! `engine/fault.rs`; the region itself only remembers which page indices
 //! were ever mapped ([`PageSpan`]), so that releasing or re-zeroing it can
 //! skip everything nobody touched.
 //!

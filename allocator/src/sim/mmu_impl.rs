@@ -21,13 +21,13 @@ use crate::page::Page;
 use crate::sim::memory::FRAME_BYTES;
 use crate::sim::mmu::{Pte, SimMmu};
 
-// The only `unsafe` in the crate, allowed here alone (the crate root denies
-// it everywhere else, and forbids it outright in builds without the
-// simulator). Implementing `Mmu` is unsafe because a real implementation
-// writes page tables and physical memory on the engine's word. This one
-// writes only the simulator's own `BTreeMap` and `Vec`s through safe code:
-// whatever page or frame it is given, it cannot touch memory it does not
-// own, so every method meets the contract for any caller.
+// The crate root denies unsafe code; this impl is one of its two exceptions
+// (the other is the declaration of `Mmu`). Implementing `Mmu` is unsafe
+// because a real implementation writes page tables and physical memory on
+// the engine's word. This one writes only the simulator's own `BTreeMap`
+// and `Vec`s through safe code: whatever page or frame it is given, it
+// cannot touch memory it does not own, so every method meets the contract
+// for any caller.
 #[allow(unsafe_code)]
 // SAFETY: see above; every method is safe code over the simulator's own
 // data and cannot cause undefined behaviour whatever its arguments.
