@@ -45,7 +45,7 @@
 //! strategy could fill from its faults, but which needs memory proportional
 //! to the region and a heap the engine does not assume.
 
-use crate::mmu::{DirtyDetection, EntryInfo};
+use crate::mmu::DirtyDetection;
 
 /// How the engine learns that a page was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -73,41 +73,11 @@ impl DirtyStrategy {
             DirtyDetection::SoftwareOnly => DirtyStrategy::Software,
         }
     }
-
-    /// Whether a frame-backed entry may hold bytes other than zero.
-    pub const fn written_since_zeroed(self, entry: &EntryInfo) -> bool {
-        match self {
-            DirtyStrategy::Hardware => entry.dirty,
-            DirtyStrategy::Software => entry.writable,
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::addr::FrameNumber;
-
-    fn entry(writable: bool, dirty: bool) -> EntryInfo {
-        EntryInfo {
-            frame: FrameNumber(7),
-            writable,
-            dirty,
-            accessed: true,
-        }
-    }
-
-    #[test]
-    fn hardware_reads_the_dirty_bit() {
-        assert!(DirtyStrategy::Hardware.written_since_zeroed(&entry(true, true)));
-        assert!(!DirtyStrategy::Hardware.written_since_zeroed(&entry(true, false)));
-    }
-
-    #[test]
-    fn software_reads_the_writable_bit() {
-        assert!(DirtyStrategy::Software.written_since_zeroed(&entry(true, false)));
-        assert!(!DirtyStrategy::Software.written_since_zeroed(&entry(false, false)));
-    }
 
     #[test]
     fn hardware_strategy_needs_a_hardware_dirty_bit() {

@@ -22,6 +22,7 @@ mod mmu_impl;
 #[cfg(test)]
 pub(crate) mod testing;
 mod tlb;
+mod translate;
 
 pub use counters::SimCounters;
 pub use cpu::{
