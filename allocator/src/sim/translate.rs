@@ -14,14 +14,14 @@
 //!   changed since: that is a stale translation, counted in
 //!   [`crate::sim::SimCounters::stale_translations`] when it matters.
 //!
-//! With [`crate::DirtyDetection::SoftwareOnly`] the MMU never sets dirty bits, like
-//! an aarch64 core without hardware dirty-bit management.
+//! With [`crate::DirtyDetection::SoftwareOnly`] the MMU never sets dirty
+//! bits, like an aarch64 core without hardware dirty-bit management.
 //!
-//! With [`crate::AccessedDirtyUpdates::Software`] it models RISC-V Svade instead of
-//! setting A and D: a walk through an entry with A clear faults, and so
-//! does a store through a writable entry with D clear (if entries have a
-//! dirty bit), whether the entry came from the page table or from a TLB
-//! entry cached with D clear. Software must set the bits and flush.
+//! With [`crate::AccessedDirtyUpdates::Software`] it models RISC-V Svade
+//! instead of setting A and D: a walk through an entry with A clear faults,
+//! and so does a store through a writable entry with D clear (if entries
+//! have a dirty bit), whether the entry came from the page table or from a
+//! TLB entry cached with D clear. Software must set the bits and flush.
 
 use crate::addr::{FrameNumber, VirtAddr};
 use crate::mmu::{Access, AccessFault, AccessedDirtyUpdates};
