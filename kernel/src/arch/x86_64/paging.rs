@@ -260,9 +260,12 @@ pub unsafe fn map_fresh_pages(
 /// Runs `operation` on the live top-level page table, with the kernel's
 /// page-table lock held so no other edit interleaves.
 ///
+/// Private to the architecture: besides this file, only its MMU
+/// (`super::mmu`) uses it, for the tables of the large-allocation range.
+///
 /// # Panics
 /// Before [`init`]: a boot-order bug.
-pub fn with_root_table<R>(operation: impl FnOnce(&mut PageTable) -> R) -> R {
+pub(super) fn with_root_table<R>(operation: impl FnOnce(&mut PageTable) -> R) -> R {
     let mut guard = KERNEL_TABLES.lock();
     let tables = guard
         .as_mut()
