@@ -55,9 +55,10 @@ pub struct LargeAllocator<M, F, const SLOTS: usize = DEFAULT_SLOTS> {
     pub(crate) regions: RegionTable<SLOTS>,
     pub(crate) stats: Stats,
     pub(crate) clock: u64,
-    /// The fault the engine last answered as spurious, if the last fault it
-    /// handled was one: the same fault again at once is unresolvable.
-    pub(crate) last_spurious: Option<(Page, Access)>,
+    /// The last fault the engine handled, if it fixed it in place (a
+    /// flush, or setting the accessed and dirty bits): the same fault again
+    /// at once is unresolvable.
+    pub(crate) last_fixed_in_place: Option<(Page, Access)>,
 }
 
 impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
@@ -84,7 +85,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             regions: RegionTable::new(),
             stats: Stats::ZERO,
             clock: 0,
-            last_spurious: None,
+            last_fixed_in_place: None,
         })
     }
 

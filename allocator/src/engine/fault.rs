@@ -23,9 +23,10 @@
 //! On an MMU that faults instead of setting the accessed or dirty bit
 //! ([`AccessedDirtyUpdates::Software`], RISC-V Svade) it is that bit: the
 //! engine sets it and counts the fault. Otherwise it is a stale translation:
-//! the engine flushes it and counts a spurious fault, and if the very same
-//! access faults again at once, the flush did not help and the fault is
-//! reported as [`FatalFault::Unresolvable`] instead of being retried forever.
+//! the engine flushes it and counts a spurious fault. Either way the entry
+//! is fixed in place; if the very same access faults again at once, the fix
+//! did not take, and the fault is reported as [`FatalFault::Unresolvable`]
+//! instead of being retried forever.
 
 use crate::addr::VirtAddr;
 use crate::error::Shortfall;
@@ -40,18 +41,20 @@ use super::mapping::Previous;
 impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// Handles a fault at `addr` caused by `access`.
     ///
-    /// Never panics; every address and access kind gives an outcome.
+    /// Never panics; every address and access kind gives an outcome, and
+    /// the same access cannot be answered "retry" forever: a fault the
+    /// engine fixed in place (a flush, or setting the accessed and dirty
+    /// bits) that comes straight back is [`FatalFault::Unresolvable`].
     pub fn handle_fault(&mut self, addr: VirtAddr, access: Access) -> FaultOutcome {
         let outcome = self.classify_fault(addr, access);
-        let page = Page::containing(addr);
-        let repeated = self.last_spurious == Some((page, access));
-        self.last_spurious = None;
+        let fault = (Page::containing(addr), access);
+        let repeated = self.last_fixed_in_place.take() == Some(fault);
         match outcome {
-            FaultOutcome::Handled(Resolution::Spurious) if repeated => {
-                FaultOutcome::Fatal(FatalFault::Unresolvable(addr))
-            }
-            FaultOutcome::Handled(Resolution::Spurious) => {
-                self.last_spurious = Some((page, access));
+            FaultOutcome::Handled(resolution) if fixed_in_place(resolution) => {
+                if repeated {
+                    return FaultOutcome::Fatal(FatalFault::Unresolvable(addr));
+                }
+                self.last_fixed_in_place = Some(fault);
                 outcome
             }
             other => other,
@@ -130,6 +133,16 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
                     && !entry.dirty
                     && self.mmu.dirty_detection() == DirtyDetection::Hardware))
     }
+}
+
+/// Whether `resolution` left what the entry allows as it was (it only
+/// flushed the TLB, or set the accessed and dirty bits), so that the same
+/// access faulting again at once means the fix did not take.
+const fn fixed_in_place(resolution: Resolution) -> bool {
+    matches!(
+        resolution,
+        Resolution::Spurious | Resolution::AccessedDirtySet
+    )
 }
 
 impl FatalFault {
@@ -348,5 +361,22 @@ mod tests {
         };
         assert_eq!(outcome, FaultOutcome::Fatal(FatalFault::Unresolvable(ptr)));
         assert_eq!(engine.stats().spurious_faults, 2);
+    }
+
+    #[test]
+    fn an_accessed_dirty_fix_that_does_not_take_is_unresolvable() {
+        let mut engine = svade_engine(Policy::DirtyTracking);
+        let ptr = engine.calloc(1, pages(2)).unwrap();
+        write_byte(&mut engine, ptr, 1).unwrap();
+        engine.free(ptr).unwrap();
+        assert_eq!(engine.calloc(1, pages(2)), Ok(ptr));
+        let fixed = FaultOutcome::Handled(Resolution::AccessedDirtySet);
+        assert_eq!(engine.handle_fault(ptr, Access::Write), fixed);
+        // A broken MMU loses the bit it was asked to set.
+        engine.mmu_mut().clear_dirty(Page::containing(ptr));
+        assert_eq!(
+            engine.handle_fault(ptr, Access::Write),
+            FaultOutcome::Fatal(FatalFault::Unresolvable(ptr))
+        );
     }
 }
