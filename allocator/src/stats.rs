@@ -22,9 +22,9 @@ pub struct Stats {
     /// of setting them ([`crate::AccessedDirtyUpdates::Software`]); the
     /// engine set the bits. Always 0 on an MMU that sets them in hardware.
     pub accessed_dirty_faults: u64,
-    /// Faults on pages that were already fine (a stale TLB entry), flushed;
-    /// one repeated at once is counted too, and reported as
-    /// [`crate::FatalFault::Unresolvable`].
+    /// Faults on pages that were already fine (a stale TLB entry), flushed.
+    /// One that comes straight back is reported as
+    /// [`crate::FatalFault::Unresolvable`] and not counted again.
     pub spurious_faults: u64,
     /// Times the zero page was mapped into a page.
     pub zero_page_mappings: u64,

@@ -22,11 +22,12 @@ use crate::config::Config;
 use crate::dirty::DirtyStrategy;
 use crate::error::{AllocError, SetupError};
 use crate::frame::FrameSource;
-use crate::mmu::{Access, AccessedDirtyUpdates, Mmu};
-use crate::page::Page;
+use crate::mmu::{AccessedDirtyUpdates, Mmu};
 use crate::region::{Region, RegionTable};
 use crate::stats::Stats;
 use crate::zero_page::ZeroPage;
+
+use super::fault::FixedInPlace;
 
 /// The default number of region slots (live plus cached regions).
 pub const DEFAULT_SLOTS: usize = 64;
@@ -57,8 +58,8 @@ pub struct LargeAllocator<M, F, const SLOTS: usize = DEFAULT_SLOTS> {
     pub(crate) clock: u64,
     /// The last fault the engine handled, if it fixed it in place (a
     /// flush, or setting the accessed and dirty bits): the same fault again
-    /// at once is unresolvable.
-    pub(crate) last_fixed_in_place: Option<(Page, Access)>,
+    /// at once, on an entry still as the fix left it, is unresolvable.
+    pub(crate) last_fixed_in_place: Option<FixedInPlace>,
 }
 
 impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
