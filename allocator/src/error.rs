@@ -71,6 +71,10 @@ pub(crate) enum Shortfall {
     Frames(FrameError),
     /// The MMU refused a page-table change.
     Mmu(MmuError),
+    /// The MMU refused an access again although the engine had already
+    /// fixed the entry in place for it, and the entry is still as that fix
+    /// left it (see [`crate::FatalFault::Unresolvable`]).
+    Refused(AccessFault),
 }
 
 /// Why an engine could not be built.
@@ -146,6 +150,7 @@ impl From<Shortfall> for AllocError {
         match failure {
             Shortfall::Frames(err) => AllocError::from(err),
             Shortfall::Mmu(err) => AllocError::Mmu(err),
+            Shortfall::Refused(fault) => AllocError::MmuFault(fault),
         }
     }
 }

@@ -61,14 +61,14 @@ pub enum FatalFault {
     FrameSource(FrameError),
     /// The MMU refused the page-table change.
     Mmu(MmuError),
-    /// The same access faulted again right after the engine had fixed it
-    /// in place ([`Resolution::Spurious`]: the entry allowed it and its
-    /// translation was flushed; [`Resolution::AccessedDirtySet`]: its
-    /// accessed and dirty bits were set). The MMU refuses it for a reason
-    /// the entry does not show (for example, it faults on a clear accessed
-    /// or dirty bit but declares [`crate::AccessedDirtyUpdates::Hardware`]),
-    /// or it did not keep the bits it was asked to set. Retrying would loop
-    /// forever.
+    /// The same access faulted again after the engine had fixed its entry
+    /// in place ([`Resolution::Spurious`]: the entry allowed the access and
+    /// its translation was flushed; [`Resolution::AccessedDirtySet`]: its
+    /// accessed and dirty bits were set), and the entry is still as that fix
+    /// left it. The MMU refuses the access for a reason the entry does not
+    /// show (for example, it faults on a clear accessed or dirty bit but
+    /// declares [`crate::AccessedDirtyUpdates::Hardware`]), or it did not
+    /// keep the bits it was asked to set. Retrying would loop forever.
     ///
     /// The rule assumes one CPU, as Pristine has: on several, two CPUs
     /// that faulted on the same stale translation before a shootdown would

@@ -12,7 +12,7 @@
 use pristine_allocator::sim::{SimConfig, SimFrames, SimMmu, machine, read_byte, write_byte};
 use pristine_allocator::{
     AccessedDirtyUpdates, CacheLimits, Config, DirtyDetection, DirtyStrategy, FrameCount,
-    LargeAllocator, PAGE_SIZE, PageCount, Policy, VirtAddr, VirtRange,
+    LargeAllocator, PAGE_SIZE, Page, PageCount, Policy, VirtAddr, VirtRange,
 };
 
 type Engine = LargeAllocator<SimMmu, SimFrames>;
@@ -92,4 +92,20 @@ fn software_strategy_presets_dirty_when_it_tracks_a_write() {
     assert_eq!(stats.tracked_write_faults, ROUNDS - 1);
     assert_eq!(stats.accessed_dirty_faults, 0);
     assert_eq!(stats.pages_zeroed_on_reuse, ROUNDS - 1);
+}
+
+#[test]
+fn new_entries_have_the_accessed_and_dirty_bits_preset() {
+    let mut engine = svade_engine(Policy::NoCache, DirtyStrategy::Hardware);
+    let block = engine.calloc(2, PAGE_SIZE).unwrap();
+    assert_eq!(read_byte(&mut engine, block), Ok(0));
+    let zero = engine.mmu().entry(Page::containing(block)).unwrap();
+    assert!(zero.accessed && !zero.writable);
+    write_byte(&mut engine, at(block, 1), 5).unwrap();
+    let written = engine.mmu().entry(Page::containing(at(block, 1))).unwrap();
+    assert!(written.accessed && written.dirty && written.writable);
+    write_byte(&mut engine, block, 6).unwrap();
+    let stats = engine.stats();
+    assert_eq!((stats.read_faults, stats.cow_faults), (1, 2));
+    assert_eq!(stats.accessed_dirty_faults, 0, "the presets avoid them");
 }

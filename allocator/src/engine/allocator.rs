@@ -56,9 +56,9 @@ pub struct LargeAllocator<M, F, const SLOTS: usize = DEFAULT_SLOTS> {
     pub(crate) regions: RegionTable<SLOTS>,
     pub(crate) stats: Stats,
     pub(crate) clock: u64,
-    /// The last fault the engine handled, if it fixed it in place (a
-    /// flush, or setting the accessed and dirty bits): the same fault again
-    /// at once, on an entry still as the fix left it, is unresolvable.
+    /// The last fault the engine fixed in place (a flush, or setting the
+    /// accessed and dirty bits): the same fault again, on an entry still as
+    /// the fix left it, is unresolvable.
     pub(crate) last_fixed_in_place: Option<FixedInPlace>,
 }
 

@@ -75,6 +75,12 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// The frame is zeroed through the MMU's direct map, never copied from
     /// the zero page. It is taken first, so running out of frames leaves
     /// the page as it was.
+    ///
+    /// Always inlined: it is the copy-on-write fault's whole body, and as a
+    /// call from its two sites it cost each such fault about 30 more guest
+    /// instructions (1,084 against 1,054 in the kernel's `cow_fault`
+    /// baseline).
+    #[inline(always)]
     pub(crate) fn map_fresh_frame(
         &mut self,
         page: Page,
