@@ -68,7 +68,10 @@ pub fn kernel_main(boot_info: &'static BootInfo) -> ! {
         Some("demo") => experiment::demo::run(&command_line),
         Some("bench") => experiment::bench::run(&command_line),
         Some("baseline") => experiment::baseline::run(),
-        Some(other) => panic!("unknown mode={other:?}; expected boot, demo, bench or baseline"),
+        Some("stress") => experiment::stress::run(&command_line),
+        Some(other) => {
+            panic!("unknown mode={other:?}; expected boot, demo, bench, baseline or stress")
+        }
     }
 }
 

@@ -52,10 +52,12 @@ mod by_name;
 mod measure;
 mod record;
 mod size;
+mod stress;
 mod written;
 
 pub use boot::{MemorySummary, Outcome, TestList, TestResult};
-pub use measure::{BenchBaseline, BenchPoint, DemoRow, Progress};
+pub use measure::{BenchBaseline, BenchPoint, DemoRow, OutOfMemory, Progress};
 pub use record::{PREFIX, Record};
 pub use size::{AllocationSize, Quantity, QuantityError, SizeError, Unit};
+pub use stress::{StressSummary, StressViolation, stress_setups, stress_share};
 pub use written::{ParseWrittenError, Written};
