@@ -60,8 +60,10 @@ pub struct DemoRow {
     /// Allocations too large for the cache.
     pub cache_bypasses: u64,
     /// Why the row stopped early: a round could not get the frames it
-    /// needed. `null` when every round ran; the counters and ticks then
-    /// cover the rounds before the one that failed.
+    /// needed. `null` when every round ran. For a row that stopped, the
+    /// ticks cover the rounds that completed, and the engine's counters
+    /// also include what the failed round did before it ran out (the pages
+    /// it faulted in and zeroed).
     #[serde(default)]
     pub out_of_memory: Option<OutOfMemory>,
 }

@@ -309,8 +309,10 @@ impl Stress {
     }
 
     /// Three times in four, writes fresh patterns: over all or part of a
-    /// heap block; over one to four whole pages of a large block, and
-    /// sometimes its first and last pages too.
+    /// heap block; over one to four pages of a large block, and sometimes
+    /// its first and last pages too. A large block's pages are mostly
+    /// written whole; one in four gets a random part only, so that what a
+    /// fault or a re-zero left in the rest of the page is read back too.
     fn maybe_write(&mut self, block: &mut Block) {
         if !self.random.chance(3, 4) || block.segment_count() > 64 {
             return;
@@ -333,7 +335,14 @@ impl Stress {
             chosen.extend([0, pages - 1]);
         }
         for page in chosen {
-            self.tally.bytes_written += block.write(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+            let start = page * PAGE_SIZE;
+            let (from, to) = if self.random.chance(1, 4) {
+                let from = start + self.random.below(PAGE_SIZE);
+                (from, self.random.between(from + 1, start + PAGE_SIZE + 1))
+            } else {
+                (start, start + PAGE_SIZE)
+            };
+            self.tally.bytes_written += block.write(from, to);
         }
     }
 
