@@ -3,8 +3,9 @@
 //! The runner passes it with QEMU's `-append`. Known keys: `test=NAME` (run
 //! one kernel test and exit), `test=list` (print the test names), `log=LEVEL`,
 //! `policy=` (a [`Policy`] name), `dirty=` (a [`DirtyStrategy`] name),
-//! `mode=demo|bench|baseline` and the experiment parameters (`rounds=`,
-//! `sizes=`, `written=`, ...). A word without `=` is a key with an empty
+//! `mode=demo|bench|baseline|stress` and the experiment parameters
+//! (`rounds=`, `sizes=`, `written=`, ...; the stress test's `seed=`, `ops=`,
+//! `policies=`, `strategies=` and the test-only `stress-inject=`). A word without `=` is a key with an empty
 //! value. Values are read with their type's [`FromStr`], so the names and
 //! the size notation (`100M`, `128K`, or bytes) are the ones the allocator
 //! and the records define, and a refused value says what was expected.
