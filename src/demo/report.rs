@@ -12,9 +12,10 @@
 //! others ran where it could not.
 
 use pristine_allocator::{CacheLimits, Policy};
-use pristine_records::{AllocationSize, DemoRow, OutOfMemory};
+use pristine_records::{AllocationSize, DemoRow};
 
 use crate::demo::run::DemoOutcome;
+use crate::demo::small_guest;
 use crate::experiment::{Clock, Setup};
 use crate::render::grouped;
 use crate::stats::{per_round, ratio};
@@ -49,38 +50,11 @@ pub fn table(rows: &[DemoRow], clock: Clock) -> String {
                 grouped(row.cache_misses),
                 grouped(row.cache_bypasses),
             ],
-            Some(out) => out_of_memory_cells(row, out),
+            Some(out) => small_guest::cells(row, out),
         };
         table.row(cells);
     }
     table.render()
-}
-
-/// The cells of a row that ran out of memory in round `out.round`: what it
-/// needed and had instead of per-round figures, which would mislead.
-fn out_of_memory_cells(row: &DemoRow, out: &OutOfMemory) -> Vec<String> {
-    let completed = out.round.saturating_sub(1);
-    let first_round = if completed > 0 {
-        grouped(row.ticks_first_round)
-    } else {
-        "-".to_owned()
-    };
-    vec![
-        Setup::from(row).to_string(),
-        row.size.to_string(),
-        format!("{} of {}", grouped(completed), grouped(row.rounds)),
-        format!(
-            "out of memory: needs {} frames, {} free",
-            grouped(out.frames_needed),
-            grouped(out.frames_free)
-        ),
-        first_round,
-        "-".to_owned(),
-        "-".to_owned(),
-        grouped(row.cache_hits),
-        grouped(row.cache_misses),
-        grouped(row.cache_bypasses),
-    ]
 }
 
 /// The whole report: table, reading, and the unit and run time.
@@ -131,49 +105,18 @@ pub fn reading(rows: &[DemoRow], limits: Option<&CacheLimits>) -> Vec<String> {
         };
         let always_zero = find(Policy::AlwaysZero)?;
         if always_zero.out_of_memory.is_some() {
-            return contrast(always_zero, rows);
+            return small_guest::contrast(always_zero, rows);
         }
         comparison(always_zero, find(Policy::DirtyTracking)?)
     }));
     sentences
 }
 
-/// Why the other policies ran a size the always-zero cache ran out of
-/// memory on; `None` when none of them ran it to the end.
-fn contrast(always_zero: &DemoRow, rows: &[DemoRow]) -> Option<String> {
-    let ran: Vec<String> = rows
-        .iter()
-        .filter(|row| {
-            row.size == always_zero.size
-                && row.policy != Policy::AlwaysZero
-                && row.out_of_memory.is_none()
-        })
-        .map(|row| Setup::from(row).to_string())
-        .collect();
-    let (last, others) = ran.split_last()?;
-    let names = if others.is_empty() {
-        last.clone()
-    } else {
-        format!("{} and {last}", others.join(", "))
-    };
-    let verb = match others.len() {
-        0 => "ran",
-        1 => "both ran",
-        _ => "all ran",
-    };
-    Some(format!(
-        "At {}, {names} {verb} every round in the same guest: memory nobody touches costs no \
-         frames, and neither has to zero it. The always-zero cache has to back every page of a \
-         cache hit with a frame just to zero it, so it needs the whole block in RAM.",
-        always_zero.size
-    ))
-}
-
 /// What one row's counters say.
 fn row_reading(row: &DemoRow, limits: Option<&CacheLimits>) -> String {
     let who = format!("{} at {}", Setup::from(row), row.size);
     if let Some(out) = &row.out_of_memory {
-        return out_of_memory_reading(&who, row, out);
+        return small_guest::reading(&who, row, out);
     }
     let zeroed = decimal(per_round(row.pages_zeroed, row.rounds));
     let faults = decimal(per_round(row.faults, row.rounds));
@@ -216,23 +159,6 @@ fn row_reading(row: &DemoRow, limits: Option<&CacheLimits>) -> String {
     }
 }
 
-/// What a row that ran out of memory says.
-fn out_of_memory_reading(who: &str, row: &DemoRow, out: &OutOfMemory) -> String {
-    let why = if row.policy == Policy::AlwaysZero {
-        "re-zeroing the cached block backs every one of its pages with a frame"
-    } else {
-        "the block needed more frames than the guest had"
-    };
-    format!(
-        "{who}: out of memory in round {} of {}: {why}: {} frames needed, {} free. The kernel \
-         gave every frame back and went on.",
-        grouped(out.round),
-        grouped(row.rounds),
-        grouped(out.frames_needed),
-        grouped(out.frames_free)
-    )
-}
-
 /// How much more a round of always-zero cost than one of dirty tracking,
 /// where the always-zero cache was used at all.
 fn comparison(always_zero: &DemoRow, dirty: &DemoRow) -> Option<String> {
@@ -261,14 +187,20 @@ pub fn decimal(x: f64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use pristine_allocator::{DirtyStrategy, PageCount};
     use std::time::Duration;
 
-    const LIMITS: CacheLimits = CacheLimits::LIBMALLOC_116;
+    pub(crate) const LIMITS: CacheLimits = CacheLimits::LIBMALLOC_116;
 
-    fn row(policy: Policy, size: AllocationSize, ticks: u64, zeroed: u64, hits: u64) -> DemoRow {
+    pub(crate) fn row(
+        policy: Policy,
+        size: AllocationSize,
+        ticks: u64,
+        zeroed: u64,
+        hits: u64,
+    ) -> DemoRow {
         DemoRow {
             policy,
             dirty: DirtyStrategy::Hardware,
@@ -291,54 +223,7 @@ mod tests {
         }
     }
 
-    /// The seed's rows in a 64 MiB guest: always-zero runs out of frames in
-    /// its second round at 100 MiB.
-    fn small_guest_rows() -> Vec<DemoRow> {
-        let mut rows = seed_rows();
-        rows[1] = DemoRow {
-            ticks_total: 1_000,
-            ticks_first_round: 1_000,
-            pages_zeroed: 0,
-            cache_hits: 1,
-            out_of_memory: Some(OutOfMemory {
-                round: 2,
-                frames_needed: 25_600,
-                frames_free: 14_321,
-            }),
-            ..rows[1].clone()
-        };
-        rows
-    }
-
-    #[test]
-    fn an_out_of_memory_row_says_so_with_what_it_needed_and_had() {
-        let text = table(&small_guest_rows(), Clock::Instructions);
-        let line = text
-            .lines()
-            .find(|line| line.starts_with("alwayszero") && line.contains("100 MiB"))
-            .expect("the always-zero row");
-        assert!(line.contains("1 of 10"), "{line}");
-        assert!(
-            line.contains("out of memory: needs 25,600 frames, 14,321 free"),
-            "{line}"
-        );
-        let sentences = reading(&small_guest_rows(), Some(&LIMITS));
-        assert!(
-            sentences[1].starts_with("alwayszero at 100 MiB: out of memory in round 2 of 10"),
-            "{}",
-            sentences[1]
-        );
-        assert!(sentences[1].contains("25,600 frames needed, 14,321 free"));
-        assert!(
-            sentences[5].starts_with("At 100 MiB, nocache and dirty/hw both ran every round"),
-            "{}",
-            sentences[5]
-        );
-        assert!(sentences[5].contains("memory nobody touches costs no frames"));
-        assert!(!sentences.iter().any(|s| s.contains("times a round")));
-    }
-
-    fn seed_rows() -> Vec<DemoRow> {
+    pub(crate) fn seed_rows() -> Vec<DemoRow> {
         let hundred = AllocationSize::HUNDRED_MIB;
         let thousand = AllocationSize::THOUSAND_MIB;
         vec![
