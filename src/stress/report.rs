@@ -11,8 +11,20 @@ use pristine_records::{StressSummary, StressViolation};
 
 use crate::experiment::{Clock, Setup};
 use crate::render::{grouped, mebibytes};
+
+/// Bytes in one GiB.
+const GIB: u64 = 1 << 30;
 use crate::stress::run::StressOutcome;
 use crate::table::{Align, Table};
+
+/// `bytes` in MiB with one decimal, or in GiB from 1 GiB on.
+fn amount(bytes: u64) -> String {
+    if bytes >= GIB {
+        format!("{:.1} GiB", bytes as f64 / GIB as f64)
+    } else {
+        mebibytes(bytes)
+    }
+}
 
 /// A violation in a few lines: where, what, and the wrong byte.
 pub fn violation_text(violation: &StressViolation) -> String {
@@ -38,7 +50,7 @@ pub fn summary_line(summary: &StressSummary) -> String {
         Setup::new(summary.policy, summary.dirty),
         grouped(summary.ops),
         grouped(summary.first_op),
-        mebibytes(summary.bytes_checked),
+        amount(summary.bytes_checked),
         grouped(summary.pages_zeroed),
         grouped(summary.faults),
         grouped(summary.cache_hits),
@@ -78,7 +90,7 @@ pub fn table(summaries: &[StressSummary], clock: Clock) -> String {
                 grouped(summary.cached_blocks),
                 grouped(summary.bypass_blocks)
             ),
-            mebibytes(summary.bytes_checked),
+            amount(summary.bytes_checked),
             grouped(summary.pages_zeroed),
             grouped(summary.faults),
             grouped(summary.cache_hits),
@@ -109,8 +121,8 @@ pub fn report(outcome: &StressOutcome) -> String {
         grouped(ops),
         outcome.plan.seed,
         summaries.len(),
-        mebibytes(written),
-        mebibytes(checked),
+        amount(written),
+        amount(checked),
         grouped(ticks),
         outcome.clock.unit(),
     )
@@ -199,5 +211,10 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("(500 operations per second)"), "{text}");
+        assert!(
+            text.contains("2.0 MiB written and 6.0 MiB read back"),
+            "{text}"
+        );
+        assert_eq!(amount(10 * GIB + GIB / 4), "10.2 GiB");
     }
 }
