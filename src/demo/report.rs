@@ -3,15 +3,19 @@
 //! Every count in a `demo-row` is a total over its rounds; the table divides
 //! by the rounds so rows with different round counts compare, and keeps the
 //! first round apart in its own column (the cache is empty then, so every
-//! policy pays for a fresh mapping once). Below the table, [`reading`] puts
-//! the counters into sentences: which policy re-zeroed what, where the cache
-//! was bypassed (against the cache limits the kernel printed), and how far
-//! apart always-zero and dirty tracking ended up.
+//! policy pays for a fresh mapping once). A row that ran out of memory shows
+//! "out of memory" with the frames it needed and had instead of figures.
+//! Below the table, [`reading`] puts the counters into sentences: which
+//! policy re-zeroed what, where the cache was bypassed (against the cache
+//! limits the kernel printed), how far apart always-zero and dirty tracking
+//! ended up, and, in a guest too small for the always-zero cache, why the
+//! others ran where it could not.
 
 use pristine_allocator::{CacheLimits, Policy};
 use pristine_records::{AllocationSize, DemoRow};
 
 use crate::demo::run::DemoOutcome;
+use crate::demo::small_guest;
 use crate::experiment::{Clock, Setup};
 use crate::render::grouped;
 use crate::stats::{per_round, ratio};
@@ -33,18 +37,22 @@ pub fn table(rows: &[DemoRow], clock: Clock) -> String {
         ("bypasses", Align::Right),
     ]);
     for row in rows {
-        table.row(vec![
-            Setup::from(row).to_string(),
-            row.size.to_string(),
-            grouped(row.rounds),
-            decimal(per_round(row.ticks_total, row.rounds)),
-            grouped(row.ticks_first_round),
-            decimal(per_round(row.pages_zeroed, row.rounds)),
-            decimal(per_round(row.faults, row.rounds)),
-            grouped(row.cache_hits),
-            grouped(row.cache_misses),
-            grouped(row.cache_bypasses),
-        ]);
+        let cells = match &row.out_of_memory {
+            None => vec![
+                Setup::from(row).to_string(),
+                row.size.to_string(),
+                grouped(row.rounds),
+                decimal(per_round(row.ticks_total, row.rounds)),
+                grouped(row.ticks_first_round),
+                decimal(per_round(row.pages_zeroed, row.rounds)),
+                decimal(per_round(row.faults, row.rounds)),
+                grouped(row.cache_hits),
+                grouped(row.cache_misses),
+                grouped(row.cache_bypasses),
+            ],
+            Some(out) => small_guest::cells(row, out),
+        };
+        table.row(cells);
     }
     table.render()
 }
@@ -95,7 +103,11 @@ pub fn reading(rows: &[DemoRow], limits: Option<&CacheLimits>) -> Vec<String> {
             rows.iter()
                 .find(|row| row.policy == policy && row.size == size)
         };
-        comparison(find(Policy::AlwaysZero)?, find(Policy::DirtyTracking)?)
+        let always_zero = find(Policy::AlwaysZero)?;
+        if always_zero.out_of_memory.is_some() {
+            return small_guest::contrast(always_zero, rows);
+        }
+        comparison(always_zero, find(Policy::DirtyTracking)?)
     }));
     sentences
 }
@@ -103,6 +115,9 @@ pub fn reading(rows: &[DemoRow], limits: Option<&CacheLimits>) -> Vec<String> {
 /// What one row's counters say.
 fn row_reading(row: &DemoRow, limits: Option<&CacheLimits>) -> String {
     let who = format!("{} at {}", Setup::from(row), row.size);
+    if let Some(out) = &row.out_of_memory {
+        return small_guest::reading(&who, row, out);
+    }
     let zeroed = decimal(per_round(row.pages_zeroed, row.rounds));
     let faults = decimal(per_round(row.faults, row.rounds));
     if row.rounds > 0 && row.cache_bypasses == row.rounds {
@@ -172,14 +187,20 @@ pub fn decimal(x: f64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use pristine_allocator::{DirtyStrategy, PageCount};
     use std::time::Duration;
 
-    const LIMITS: CacheLimits = CacheLimits::LIBMALLOC_116;
+    pub(crate) const LIMITS: CacheLimits = CacheLimits::LIBMALLOC_116;
 
-    fn row(policy: Policy, size: AllocationSize, ticks: u64, zeroed: u64, hits: u64) -> DemoRow {
+    pub(crate) fn row(
+        policy: Policy,
+        size: AllocationSize,
+        ticks: u64,
+        zeroed: u64,
+        hits: u64,
+    ) -> DemoRow {
         DemoRow {
             policy,
             dirty: DirtyStrategy::Hardware,
@@ -198,10 +219,11 @@ mod tests {
             } else {
                 10
             },
+            out_of_memory: None,
         }
     }
 
-    fn seed_rows() -> Vec<DemoRow> {
+    pub(crate) fn seed_rows() -> Vec<DemoRow> {
         let hundred = AllocationSize::HUNDRED_MIB;
         let thousand = AllocationSize::THOUSAND_MIB;
         vec![
