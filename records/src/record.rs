@@ -105,6 +105,7 @@ mod tests {
                 faults: 0,
                 cow_faults: 0,
                 read_faults: 0,
+                zero_page_mappings: 0,
                 cache_hits: 19,
                 cache_misses: 1,
                 cache_bypasses: 0,
