@@ -73,7 +73,7 @@ pub fn check(quote: &Quote, doc_dir: &str, tree: &Tree) -> Option<Result<Kind, S
     if quote.source == Source::Link {
         return Some(check_link(text, doc_dir, tree));
     }
-    if text == "cargo" || text.starts_with("cargo ") {
+    if text.starts_with("cargo ") {
         return Some(check_command(text, doc_dir, tree).map(|kind| match kind {
             CommandKind::Runner => Kind::RunnerCommand,
             CommandKind::Example => Kind::Example,

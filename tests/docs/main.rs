@@ -128,6 +128,34 @@ fn every_reference_in_the_docs_exists() {
     }
 }
 
+/// The book (`docs/book.toml`, mdBook) shows the chapters `docs/SUMMARY.md`
+/// lists: every Markdown page of `docs/` must be one of them, or it would
+/// be left out of the book.
+#[test]
+fn every_page_of_docs_is_in_the_book() {
+    let tree = Tree::scan(root());
+    assert!(
+        tree.files.contains("docs/book.toml"),
+        "docs/book.toml is missing"
+    );
+    let summary = fs::read_to_string(root().join("docs/SUMMARY.md"))
+        .unwrap_or_else(|error| panic!("cannot read docs/SUMMARY.md: {error}"));
+    let listed: Vec<String> = quotes(&summary)
+        .into_iter()
+        .filter(|quote| quote.source == markdown::Source::Link)
+        .map(|quote| format!("docs/{}", quote.text))
+        .collect();
+    let missing: Vec<String> = pages(&tree)
+        .into_iter()
+        .filter(|page| page.starts_with("docs/") && page != "docs/SUMMARY.md")
+        .filter(|page| !listed.contains(page))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "pages of docs/ that docs/SUMMARY.md does not list: {missing:?}"
+    );
+}
+
 /// A page full of stale quotes of every kind: each must be reported, and the
 /// good ones beside them must pass. (The stale identifiers are written with
 /// an `@` that is removed before the check: spelled whole in this file, they
