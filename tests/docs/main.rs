@@ -2,8 +2,9 @@
 //! runner command the docs quote must still exist.
 //!
 //! The pages checked are [`PAGES`]: the README, every Markdown page in
-//! `docs/` (the book), and the allocator's README. Each quote (inline code,
-//! link targets, `cargo` lines in code blocks; see `markdown.rs`) is
+//! `docs/` (the book), and the allocator's README, and the words of every
+//! diagram under `docs/` (`svg.rs`). Each quote (inline code, link targets,
+//! `cargo` lines in code blocks; see `markdown.rs`) is
 //! sorted and checked by `classify.rs` against an index of the working
 //! tree (`tree.rs`): paths against the files, `file:line` against their
 //! length, test names against the `#[test]` functions and the kernel's test
@@ -18,6 +19,7 @@
 mod classify;
 mod command;
 mod markdown;
+mod svg;
 mod tree;
 
 use std::collections::BTreeMap;
@@ -51,7 +53,12 @@ impl Report {
             .parent()
             .map_or_else(String::new, |dir| dir.to_string_lossy().into_owned());
         let verbose = std::env::var_os("DOCS_CHECK_VERBOSE").is_some();
-        for quote in quotes(text) {
+        let found = if page.ends_with(".svg") {
+            svg::quotes(text)
+        } else {
+            quotes(text)
+        };
+        for quote in found {
             let verdict = check(&quote, &dir, tree);
             if verbose {
                 eprintln!("{page}:{}: {:?} {:?}", quote.line, quote.text, verdict);
@@ -84,6 +91,15 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The diagrams: every `.svg` under `docs/`.
+fn diagrams(tree: &Tree) -> Vec<String> {
+    tree.files
+        .iter()
+        .filter(|path| path.starts_with("docs/") && path.ends_with(".svg"))
+        .cloned()
+        .collect()
+}
+
 /// README.md, allocator/README.md and every `docs/*.md`, sorted.
 fn pages(tree: &Tree) -> Vec<String> {
     let mut pages: Vec<String> = PAGES.iter().map(|page| (*page).to_owned()).collect();
@@ -101,13 +117,18 @@ fn pages(tree: &Tree) -> Vec<String> {
 fn every_reference_in_the_docs_exists() {
     let tree = Tree::scan(root());
     let mut report = Report::default();
-    let pages = pages(&tree);
+    let mut pages = pages(&tree);
+    pages.extend(diagrams(&tree));
     for page in &pages {
         let text = fs::read_to_string(root().join(page))
             .unwrap_or_else(|error| panic!("cannot read {page}: {error}"));
         report.check_page(page, &text, &tree);
     }
-    eprintln!("docs check: {} pages; {}", pages.len(), report.summary());
+    eprintln!(
+        "docs check: {} pages and diagrams; {}",
+        pages.len(),
+        report.summary()
+    );
     let problems: Vec<String> = report
         .problems
         .iter()
