@@ -1,16 +1,15 @@
 //! Docs that cannot rot: every path, `file:line`, test name, identifier and
 //! runner command the docs quote must still exist.
 //!
-//! The pages checked are [`PAGES`]: the README, every Markdown page in
-//! `docs/` (the book), and the allocator's README, and the words of every
+//! The pages checked are [`PAGES`] (the README and the allocator's README)
+//! and every Markdown page in `docs/` (the book), plus the words of every
 //! diagram under `docs/` (`svg.rs`). Each quote (inline code, link targets,
-//! `cargo` lines in code blocks; see `markdown.rs`) is
-//! sorted and checked by `classify.rs` against an index of the working
-//! tree (`tree.rs`): paths against the files, `file:line` against their
-//! length, test names against the `#[test]` functions and the kernel's test
-//! list, identifiers against the code, and `cargo run -- ...` against the
-//! runner's own command-line parser (`command.rs`). Host-only and fast:
-//! no QEMU, no kernel build.
+//! `cargo` lines in code blocks; see `markdown.rs`) is sorted and checked
+//! by `classify.rs` against an index of the working tree (`tree.rs`): paths
+//! against the files, `file:line` against their length, test names against
+//! the `#[test]` functions and the kernel's test list, identifiers against
+//! the code, and `cargo run -- ...` against the runner's own command-line
+//! parser (`command.rs`). Host only and fast: no QEMU, no kernel build.
 //!
 //! When this fails, the message lists each stale quote as `page:line` with
 //! the reason: fix the page, or the code it describes. To see how every
