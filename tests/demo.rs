@@ -93,6 +93,13 @@ fn demo_prints_one_row_per_policy_and_size() {
         (0, 0),
         "{nocache:?}"
     );
+    // Lazy zero-page mapping: memory that is never touched never gets even
+    // the zero page.
+    assert!(
+        outcome.rows.iter().all(|row| row.zero_page_mappings == 0),
+        "{:?}",
+        outcome.rows
+    );
     let cliff = row(Policy::AlwaysZero, AllocationSize::THOUSAND_MIB);
     assert_eq!(
         (cliff.cache_bypasses, cliff.pages_zeroed),
@@ -131,6 +138,13 @@ fn demo_json_prints_one_object_per_row() {
     assert!(objects.iter().all(|object| object["kind"] == "demo-row"));
     assert!(objects.iter().all(|object| object["size"] == 131_072));
     assert!(objects.iter().all(|object| object["dirty"] == "sw"));
+    assert!(
+        objects
+            .iter()
+            .all(|object| object["zero_page_mappings"] == 0),
+        "{}",
+        shown(&output)
+    );
 }
 
 /// `demo --json` in a guest of `memory`: exits 0, and the rows at 100 MiB

@@ -51,8 +51,13 @@ pub struct DemoRow {
     pub faults: u64,
     /// Copy-on-write faults among them.
     pub cow_faults: u64,
-    /// Faults on reads among them.
+    /// Faults on reads among them (each maps the zero page, lazily).
     pub read_faults: u64,
+    /// Times the zero page was mapped into a page: on read faults (lazy
+    /// mapping) or for every page of a fresh region (eager mapping). Older
+    /// lines without it read as 0.
+    #[serde(default)]
+    pub zero_page_mappings: u64,
     /// Allocations served from the cache.
     pub cache_hits: u64,
     /// Allocations that looked in the cache and found nothing.

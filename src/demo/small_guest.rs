@@ -35,6 +35,7 @@ pub fn cells(row: &DemoRow, out: &OutOfMemory) -> Vec<String> {
         first_round,
         "-".to_owned(),
         "-".to_owned(),
+        "-".to_owned(),
         grouped(row.cache_hits),
         grouped(row.cache_misses),
         grouped(row.cache_bypasses),

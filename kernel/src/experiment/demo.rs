@@ -89,6 +89,7 @@ fn run_row(command_line: &CommandLine, policy: Policy, size: AllocationSize, rou
         faults: stats.faults(),
         cow_faults: stats.cow_faults,
         read_faults: stats.read_faults,
+        zero_page_mappings: stats.zero_page_mappings,
         cache_hits: stats.cache_hits,
         cache_misses: stats.cache_misses,
         cache_bypasses: stats.cache_bypasses,
