@@ -49,8 +49,9 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         if self.config.policy.caches() {
             if self.config.cache.admits(pages) {
                 if let Some(start) = self.take_cached(pages, bytes) {
-                    self.stats.cache_hits += 1;
-                    return self.reuse(start, pages, fill);
+                    let served = self.reuse(start, pages, fill);
+                    self.stats.cache_hits += u64::from(served.is_ok());
+                    return served;
                 }
                 self.stats.cache_misses += 1;
             } else {
