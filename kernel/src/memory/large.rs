@@ -12,6 +12,11 @@
 //!
 //! Everything else is the engine's own API, reached through [`with_engine`].
 //!
+//! Under memory pressure the engine gives back cached blocks before it gives
+//! up; a fault that still finds no frame is reported as
+//! [`UnfixableFault::OutOfMemory`], with the numbers the kernel prints
+//! before it stops (see `out_of_memory.rs`).
+//!
 //! Locks: the engine lock is taken first, then (inside the MMU) the
 //! page-table lock, then the frame-allocator lock. A page fault taken while
 //! the engine lock is held would be a bug in the engine; [`resolve_fault`]
@@ -19,20 +24,26 @@
 //! verdict is a value, formatted only if the kernel dies of it.
 
 use crate::arch::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START, PageTableMmu};
-use crate::memory::with_frames;
+use crate::memory::out_of_memory::OutOfMemory;
+use crate::memory::{frames, injection, with_frames};
 use core::fmt;
 use pristine_allocator::frame::{FrameError, FrameSource};
 use pristine_allocator::{
     Access, AllocError, Config, DirtyDetection, DirtyStrategy, FatalFault, FaultOutcome,
-    FrameNumber, LargeAllocator, PAGE_SIZE, PageCount, Policy, SetupError, VirtAddr, VirtRange,
+    FrameNumber, LargeAllocator, MmuError, PAGE_SIZE, PageCount, Policy, SetupError, VirtAddr,
+    VirtRange,
 };
 use spin::Mutex;
 
 /// The kernel's frame allocator, lent to the engine one frame at a time.
+/// A kernel test can make one request fail ([`injection`]).
 pub struct KernelFrames;
 
 impl FrameSource for KernelFrames {
     fn allocate_frame(&mut self) -> Result<FrameNumber, FrameError> {
+        if injection::refuse_this_request() {
+            return Err(FrameError::OutOfFrames);
+        }
         with_frames(|frames| frames.allocate())
     }
 
@@ -65,6 +76,9 @@ pub enum UnfixableFault {
     InsideEngine,
     /// The fault came before [`init`] built the engine.
     BeforeInit,
+    /// No frame was left for the page, or for a page table to map it, even
+    /// after the engine reclaimed its whole cache.
+    OutOfMemory(OutOfMemory),
     /// The engine refused the access (unallocated, freed, execute) or could
     /// not fix it.
     Refused(FatalFault),
@@ -77,6 +91,7 @@ impl fmt::Display for UnfixableFault {
             Self::BeforeInit => {
                 f.write_str("page fault in the large range before the engine exists")
             }
+            Self::OutOfMemory(report) => write!(f, "out of memory: {report}"),
             Self::Refused(reason) => write!(f, "{reason}"),
         }
     }
@@ -133,8 +148,38 @@ pub fn resolve_fault(address: u64, access: Access) -> FaultVerdict {
     match engine.handle_fault(VirtAddr(address), access) {
         FaultOutcome::Handled(_) => FaultVerdict::Retry,
         FaultOutcome::NotOurs => FaultVerdict::NotOurs,
+        FaultOutcome::Fatal(FatalFault::OutOfFrames(_)) => {
+            FaultVerdict::Fatal(out_of_memory(engine, address, access, false))
+        }
+        FaultOutcome::Fatal(FatalFault::Mmu(MmuError::OutOfPageTableFrames)) => {
+            FaultVerdict::Fatal(out_of_memory(engine, address, access, true))
+        }
         FaultOutcome::Fatal(reason) => FaultVerdict::Fatal(UnfixableFault::Refused(reason)),
     }
+}
+
+/// The out-of-memory verdict for a fault at `address`, with what memory
+/// looks like now (read with the engine locked; frames are locked after).
+fn out_of_memory(
+    engine: &Engine,
+    address: u64,
+    access: Access,
+    for_page_table: bool,
+) -> UnfixableFault {
+    let frame_stats = frames::stats();
+    let stats = engine.stats();
+    UnfixableFault::OutOfMemory(OutOfMemory {
+        address,
+        access,
+        for_page_table,
+        free_frames: frame_stats.free.0,
+        usable_frames: frame_stats.usable.0,
+        engine_frames: stats.frames_in_use,
+        page_table_frames: PageTableMmu::page_table_frames(),
+        cache: engine.cache_usage(),
+        frames_reclaimed: stats.frames_reclaimed,
+        policy: engine.policy(),
+    })
 }
 
 /// Drains the cache and switches policy and dirty strategy, for the next
