@@ -148,24 +148,24 @@ pub fn resolve_fault(address: u64, access: Access) -> FaultVerdict {
     match engine.handle_fault(VirtAddr(address), access) {
         FaultOutcome::Handled(_) => FaultVerdict::Retry,
         FaultOutcome::NotOurs => FaultVerdict::NotOurs,
-        FaultOutcome::Fatal(FatalFault::OutOfFrames(_)) => {
-            FaultVerdict::Fatal(out_of_memory(engine, address, access, false))
+        FaultOutcome::Fatal(reason) => {
+            FaultVerdict::Fatal(unfixable(engine, reason, address, access))
         }
-        FaultOutcome::Fatal(FatalFault::Mmu(MmuError::OutOfPageTableFrames)) => {
-            FaultVerdict::Fatal(out_of_memory(engine, address, access, true))
-        }
-        FaultOutcome::Fatal(reason) => FaultVerdict::Fatal(UnfixableFault::Refused(reason)),
     }
 }
 
-/// The out-of-memory verdict for a fault at `address`, with what memory
-/// looks like now (read with the engine locked; frames are locked after).
-fn out_of_memory(
-    engine: &Engine,
-    address: u64,
-    access: Access,
-    for_page_table: bool,
-) -> UnfixableFault {
+/// Why the fault at `address` that the engine refused for `reason` cannot
+/// be fixed: out of memory, with what memory looks like now (read with the
+/// engine locked; frames are locked after), or the engine's own reason.
+/// Out of line: the fault path that succeeds pays nothing for it.
+#[cold]
+#[inline(never)]
+fn unfixable(engine: &Engine, reason: FatalFault, address: u64, access: Access) -> UnfixableFault {
+    let for_page_table = match reason {
+        FatalFault::OutOfFrames(_) => false,
+        FatalFault::Mmu(MmuError::OutOfPageTableFrames) => true,
+        other => return UnfixableFault::Refused(other),
+    };
     let frame_stats = frames::stats();
     let stats = engine.stats();
     UnfixableFault::OutOfMemory(OutOfMemory {
