@@ -14,8 +14,8 @@
 //!
 //! Under memory pressure the engine gives back cached blocks before it gives
 //! up; a fault that still finds no frame is reported as
-//! [`UnfixableFault::OutOfMemory`], with the numbers the kernel prints
-//! before it stops (see `out_of_memory.rs`).
+//! [`UnfixableFault::OutOfMemory`], and the kernel stops with a report of
+//! what memory held (see `out_of_memory.rs`).
 //!
 //! Locks: the engine lock is taken first, then (inside the MMU) the
 //! page-table lock, then the frame-allocator lock. A page fault taken while
@@ -25,7 +25,7 @@
 
 use crate::arch::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START, PageTableMmu};
 use crate::memory::out_of_memory::OutOfMemory;
-use crate::memory::{frames, injection, with_frames};
+use crate::memory::{injection, with_frames};
 use core::fmt;
 use pristine_allocator::frame::{FrameError, FrameSource};
 use pristine_allocator::{
@@ -91,7 +91,11 @@ impl fmt::Display for UnfixableFault {
             Self::BeforeInit => {
                 f.write_str("page fault in the large range before the engine exists")
             }
-            Self::OutOfMemory(report) => write!(f, "out of memory: {report}"),
+            Self::OutOfMemory(fault) => write!(
+                f,
+                "out of memory: a {:?} fault at {:#x} found no frame",
+                fault.access, fault.address
+            ),
             Self::Refused(reason) => write!(f, "{reason}"),
         }
     }
@@ -129,6 +133,12 @@ pub fn with_engine<R>(operation: impl FnOnce(&mut Engine) -> R) -> R {
     )
 }
 
+/// Runs `operation` with the engine locked, unless the lock is held (or
+/// the engine not built yet): for reports made from a fault handler.
+pub fn try_with_engine<R>(operation: impl FnOnce(&mut Engine) -> R) -> Option<R> {
+    ENGINE.try_lock()?.as_mut().map(operation)
+}
+
 /// Whether `address` lies in the large-allocation range.
 pub fn owns(address: u64) -> bool {
     (LARGE_ALLOCATION_START..LARGE_ALLOCATION_START + LARGE_ALLOCATION_SIZE).contains(&address)
@@ -148,37 +158,25 @@ pub fn resolve_fault(address: u64, access: Access) -> FaultVerdict {
     match engine.handle_fault(VirtAddr(address), access) {
         FaultOutcome::Handled(_) => FaultVerdict::Retry,
         FaultOutcome::NotOurs => FaultVerdict::NotOurs,
-        FaultOutcome::Fatal(reason) => {
-            FaultVerdict::Fatal(unfixable(engine, reason, address, access))
-        }
+        FaultOutcome::Fatal(reason) => FaultVerdict::Fatal(unfixable(reason, address, access)),
     }
 }
 
 /// Why the fault at `address` that the engine refused for `reason` cannot
-/// be fixed: out of memory, with what memory looks like now (read with the
-/// engine locked; frames are locked after), or the engine's own reason.
-/// Out of line: the fault path that succeeds pays nothing for it.
+/// be fixed: out of memory, or the engine's own reason. Out of line: the
+/// fault path that succeeds pays nothing for it.
 #[cold]
 #[inline(never)]
-fn unfixable(engine: &Engine, reason: FatalFault, address: u64, access: Access) -> UnfixableFault {
+fn unfixable(reason: FatalFault, address: u64, access: Access) -> UnfixableFault {
     let for_page_table = match reason {
         FatalFault::OutOfFrames(_) => false,
         FatalFault::Mmu(MmuError::OutOfPageTableFrames) => true,
         other => return UnfixableFault::Refused(other),
     };
-    let frame_stats = frames::stats();
-    let stats = engine.stats();
     UnfixableFault::OutOfMemory(OutOfMemory {
         address,
         access,
         for_page_table,
-        free_frames: frame_stats.free.0,
-        usable_frames: frame_stats.usable.0,
-        engine_frames: stats.frames_in_use,
-        page_table_frames: PageTableMmu::page_table_frames(),
-        cache: engine.cache_usage(),
-        frames_reclaimed: stats.frames_reclaimed,
-        policy: engine.policy(),
     })
 }
 
