@@ -93,6 +93,13 @@ fn leaf_flags(flags: PageFlags) -> F {
     bits
 }
 
+// `with_leaf` checks the range once per 2 MiB block, which is only sound if
+// no block straddles the range's ends.
+const _: () = assert!(
+    LARGE_ALLOCATION_START.is_multiple_of(2 << 20) && LARGE_ALLOCATION_SIZE.is_multiple_of(2 << 20),
+    "the large-allocation range must be 2 MiB aligned"
+);
+
 /// Whether `page` lies in the large-allocation range, the only pages this
 /// MMU touches.
 fn in_range(page: Page) -> bool {
@@ -190,15 +197,18 @@ impl PageTableMmu {
         create: bool,
         operation: impl FnOnce(&mut PageTableEntry) -> R,
     ) -> Result<Option<R>, MmuError> {
-        if !in_range(page) {
-            return Ok(None);
-        }
-        let page = x86_page(page);
-        let block = page.start_address().as_u64() >> 21;
+        let block = page.start().0 >> 21;
         let table = match self.leaf_table.get() {
+            // The remembered block passed the range check below, and the
+            // range is 2 MiB aligned (a compile-time check next to
+            // `in_range`), so every page of it is in the range too: the
+            // per-page loops pay no range check.
             Some((cached_block, table)) if cached_block == block => table,
             _ => {
-                let Some(table) = walk_to_leaf_table(page, create)? else {
+                if !in_range(page) {
+                    return Ok(None);
+                }
+                let Some(table) = walk_to_leaf_table(x86_page(page), create)? else {
                     return Ok(None);
                 };
                 self.leaf_table.set(Some((block, table)));
@@ -209,7 +219,7 @@ impl PageTableMmu {
         // Tables of the large-allocation range are never freed, and only this
         // MMU (owned by the engine, behind the engine lock) edits them.
         let table = unsafe { &mut *(table as *mut PageTable) };
-        Ok(Some(operation(&mut table[page.p1_index()])))
+        Ok(Some(operation(&mut table[x86_page(page).p1_index()])))
     }
 }
 
@@ -297,7 +307,18 @@ unsafe impl Mmu for PageTableMmu {
 
     #[inline]
     fn flush_tlb(&mut self, page: Page) {
-        x86_64::instructions::tlb::flush(VirtAddr::new_truncate(page.start().0));
+        // `invlpg` on the page's address as it is: pages of the range are
+        // canonical already, so the sign extension `VirtAddr::new_truncate`
+        // would redo costs instructions on every re-armed page for nothing.
+        // SAFETY: `invlpg` only drops a cached translation (Intel SDM
+        // Vol. 3A, 4.10.4.1); it reads and writes no memory.
+        unsafe {
+            core::arch::asm!(
+                "invlpg [{address}]",
+                address = in(reg) page.start().0,
+                options(nostack, preserves_flags),
+            );
+        }
     }
 
     #[inline]
