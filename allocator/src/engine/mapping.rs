@@ -86,6 +86,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         page: Page,
         previous: Previous,
     ) -> Result<(), Shortfall> {
+        // LAB(zero-page): begin
         let frame = self.take_frame()?;
         self.mmu.zero_frame(frame);
         self.stats.pages_zeroed_on_fault += 1;
@@ -101,6 +102,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         }
         self.note_touched(page);
         Ok(())
+        // LAB(zero-page): end
     }
 
     /// Records that `page` is mapped, growing its region's touched span.

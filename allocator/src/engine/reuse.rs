@@ -109,6 +109,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// next write through unseen (Intel SDM Vol. 3A, 4.8 and 4.10.2.3).
     #[inline]
     fn zero_if_dirty(&mut self, page: Page) {
+        // LAB(dirty-hw): begin
         let Some(entry) = self.mmu.take_dirty(page) else {
             return;
         };
@@ -116,6 +117,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             self.zero_cached_frame(entry.frame);
             self.mmu.flush_tlb(page);
         }
+        // LAB(dirty-hw): end
     }
 
     /// Software strategy, one page: if it is writable (written since
@@ -123,6 +125,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// entry (a cached writable translation would let the next write
     /// through unseen).
     fn zero_if_writable(&mut self, page: Page) -> Result<(), AllocError> {
+        // LAB(dirty-sw): begin
         let Some(entry) = self.mmu.query(page) else {
             return Ok(());
         };
@@ -132,6 +135,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             self.mmu.flush_tlb(page);
         }
         Ok(())
+        // LAB(dirty-sw): end
     }
 
     /// Zeroes the frame of a written cached page through the direct map.
