@@ -19,7 +19,8 @@ use std::time::Instant;
 
 use super::catalogue::Lab;
 use super::error::LabError;
-use super::grade::{GradeSettings, run_tests};
+use super::grade::{GradeSettings, Results, run_tests};
+use super::libtest::failure_report;
 use super::score::{Outcome, ScoreCard};
 use super::scratch::Scratch;
 use super::start::start;
@@ -34,7 +35,7 @@ pub fn check(root: &Path, labs: &[&'static Lab], console: Console) -> Result<(),
     let settings = GradeSettings {
         root: scratch.root.clone(),
         target_dir: Some(root.join("target")),
-        quiet: true,
+        capture_stderr: true,
     };
     let mut problems = Vec::new();
 
@@ -51,11 +52,12 @@ pub fn check(root: &Path, labs: &[&'static Lab], console: Console) -> Result<(),
         } else {
             let missing = card.tests_not(Outcome::Passed);
             problems.push(format!(
-                "{}: the full tree earns {}/{}; not passing: {}",
+                "{}: the full tree earns {}/{}; not passing: {}{}",
                 lab.name,
                 card.scored(),
                 card.possible(),
-                describe(&missing)
+                describe(&missing),
+                evidence(&results, &missing)
             ));
             "BELOW FULL MARKS".to_owned()
         };
@@ -80,9 +82,10 @@ pub fn check(root: &Path, labs: &[&'static Lab], console: Console) -> Result<(),
             format!("all {} graded tests fail", card.rows.len())
         } else {
             problems.push(format!(
-                "{}: on the stub, graded tests must fail, but: {}",
+                "{}: on the stub, graded tests must fail, but: {}{}",
                 lab.name,
-                describe(&not_failing)
+                describe(&not_failing),
+                evidence(&results, &not_failing)
             ));
             format!("{} graded tests do not fail", not_failing.len())
         };
@@ -110,6 +113,24 @@ pub fn check(root: &Path, labs: &[&'static Lab], console: Console) -> Result<(),
     } else {
         Err(LabError::CheckFailed(problems.join("\n")))
     }
+}
+
+/// What explains `tests`' outcomes: libtest's failure reports if one
+/// failed, cargo's stderr if one did not run.
+fn evidence(results: &Results, tests: &[(&str, Outcome)]) -> String {
+    let any = |wanted: Outcome| tests.iter().any(|(_, outcome)| *outcome == wanted);
+    let mut out = String::new();
+    for run in results.suites.values() {
+        if any(Outcome::Failed)
+            && let Some(report) = failure_report(&run.stdout)
+        {
+            out.push_str(&format!("\n{report}"));
+        }
+        if any(Outcome::NotRun) && !run.stderr.trim().is_empty() {
+            out.push_str(&format!("\ncargo said:\n{}", run.stderr.trim()));
+        }
+    }
+    out
 }
 
 /// `name (outcome), ...` for a problem report.

@@ -80,7 +80,7 @@ fn grade(labs: &[&'static Lab], console: Console) -> Result<(), LabError> {
     let settings = GradeSettings {
         root: workspace_root().to_path_buf(),
         target_dir: None,
-        quiet: false,
+        capture_stderr: false,
     };
     let results = run_tests(&settings, labs.iter().flat_map(|lab| lab.tests))?;
     for (suite, run) in &results.suites {

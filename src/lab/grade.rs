@@ -27,8 +27,11 @@ pub struct GradeSettings {
     pub root: PathBuf,
     /// Build into this target directory instead of the workspace's own.
     pub target_dir: Option<PathBuf>,
-    /// Pass `--quiet` to cargo (no compile progress; errors still show).
-    pub quiet: bool,
+    /// Keep cargo's stderr (compile progress, warnings, errors) in the
+    /// results instead of showing it: `lab check`, which expects the
+    /// stubbed trees to warn about unused helpers, shows it only when a
+    /// suite did not run.
+    pub capture_stderr: bool,
 }
 
 /// What one suite's run produced.
@@ -38,6 +41,8 @@ pub struct SuiteRun {
     pub verdicts: BTreeMap<String, Verdict>,
     /// libtest's stdout, for the failure report.
     pub stdout: String,
+    /// Cargo's stderr, if [`GradeSettings::capture_stderr`].
+    pub stderr: String,
 }
 
 /// The verdicts of every suite run.
@@ -69,34 +74,43 @@ pub fn run_tests<'a>(
     }
     let mut results = Results::default();
     for (suite, names) in by_suite {
-        let stdout = run_suite(settings, suite, &names)?;
+        let (stdout, stderr) = run_suite(settings, suite, &names)?;
         let run = SuiteRun {
             verdicts: verdicts(&stdout),
             stdout,
+            stderr,
         };
         results.suites.insert(suite, run);
     }
     Ok(results)
 }
 
-/// Runs the tests `names` of `suite` and returns libtest's stdout. A
-/// failing test, or code that does not compile, is not an error here: it
-/// shows as missing or failed verdicts.
+/// Runs the tests `names` of `suite` and returns libtest's stdout and, if
+/// captured, cargo's stderr. A failing test, or code that does not
+/// compile, is not an error here: it shows as missing or failed verdicts.
 fn run_suite(
     settings: &GradeSettings,
     suite: Suite,
     names: &BTreeSet<&str>,
-) -> Result<String, LabError> {
+) -> Result<(String, String), LabError> {
     let mut command = cargo_command(settings, suite, names);
+    let stderr = if settings.capture_stderr {
+        Stdio::piped()
+    } else {
+        Stdio::inherit()
+    };
     let output = command
         .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .output()
         .map_err(|source| LabError::CargoSpawn {
             program: cargo_program(),
             source,
         })?;
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    Ok((
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    ))
 }
 
 /// The cargo the runner was started by (`CARGO`), or `cargo`.
@@ -112,7 +126,7 @@ fn cargo_command(settings: &GradeSettings, suite: Suite, names: &BTreeSet<&str>)
         .args(suite.cargo_args())
         .arg("--manifest-path")
         .arg(settings.root.join("Cargo.toml"));
-    if settings.quiet {
+    if settings.capture_stderr {
         command.arg("--quiet");
     }
     if let Some(target) = &settings.target_dir {
@@ -139,7 +153,7 @@ mod tests {
         let settings = GradeSettings {
             root: PathBuf::from("/work/tree"),
             target_dir: Some(PathBuf::from("/work/target")),
-            quiet: true,
+            capture_stderr: true,
         };
         let names = BTreeSet::from(["b_test", "a_test"]);
         let command = cargo_command(&settings, Suite::AllocatorIntegration("svade"), &names);

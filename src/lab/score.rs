@@ -189,6 +189,7 @@ mod tests {
             SuiteRun {
                 verdicts: verdicts.into_iter().collect(),
                 stdout: String::new(),
+                stderr: String::new(),
             },
         );
         results
