@@ -4,10 +4,11 @@
 //! suite runs once, as `cargo test ARGS -- --exact --format pretty NAMES`
 //! in the workspace being graded. Cargo's own messages (compiling, and
 //! any compile error in the student's code) go straight to the terminal;
-//! libtest's stdout is captured and read by [`verdicts`]. Proptest is told
-//! not to write regression files (they would dirty a student's tree) and
-//! to stop shrinking after [`MAX_SHRINK_MILLISECONDS`], so a failing
-//! property costs seconds, not minutes.
+//! libtest's stdout is captured and read by [`verdicts`]. Backtraces are
+//! off (they would show the test harness, not the student's code), and
+//! proptest is told not to write regression files (they would dirty a
+//! student's tree) and to stop shrinking after [`MAX_SHRINK_MILLISECONDS`],
+//! so a failing property costs seconds, not minutes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -135,6 +136,7 @@ fn cargo_command(settings: &GradeSettings, suite: Suite, names: &BTreeSet<&str>)
     command
         .args(["--", "--exact", "--format", "pretty"])
         .args(names)
+        .env("RUST_BACKTRACE", "0")
         .env("PROPTEST_DISABLE_FAILURE_PERSISTENCE", "1")
         .env(
             "PROPTEST_MAX_SHRINK_TIME",
