@@ -9,10 +9,10 @@
 //!    must still build and *every* graded test must fail: a test that
 //!    passes on the stub would give points for nothing.
 //!
-//! Builds go to the tree's own `target/` (the copy's crates have their own
-//! paths, so nothing collides), so dependencies are compiled once. CI runs
-//! this (`cargo run -- lab check`); `cargo test` runs the quick structural
-//! checks in `lab/tests.rs` instead.
+//! The copy builds into `target/lab-check/`, never into the tree's own
+//! `target/` (see [`super::scratch`] for why), so its dependencies are
+//! compiled once per machine. CI runs this (`cargo run -- lab check`);
+//! `cargo test` runs the quick structural checks in `tests/labs.rs`.
 
 use std::path::Path;
 use std::time::Instant;
@@ -22,10 +22,9 @@ use super::error::LabError;
 use super::grade::{GradeSettings, Results, run_tests};
 use super::libtest::failure_report;
 use super::score::{Outcome, ScoreCard};
-use super::scratch::Scratch;
+use super::scratch::{Scratch, scratch_target};
 use super::start::start;
 use crate::console::Console;
-use crate::kernel_build::build_kernel_at;
 
 /// Checks `labs` against the tree at `root`; `Ok` only if the full tree
 /// earns full marks and every graded test fails on every lab's stub.
@@ -34,7 +33,7 @@ pub fn check(root: &Path, labs: &[&'static Lab], console: Console) -> Result<(),
     let scratch = Scratch::create(root)?;
     let settings = GradeSettings {
         root: scratch.root.clone(),
-        target_dir: Some(root.join("target")),
+        target_dir: Some(scratch_target(root)),
         capture_stderr: true,
     };
     let mut problems = Vec::new();
@@ -98,11 +97,6 @@ pub fn check(root: &Path, labs: &[&'static Lab], console: Console) -> Result<(),
         ));
     }
     scratch.reset()?;
-    // The copy's last kernel sits at the tree's ELF path; build the tree's
-    // own again (quick: its objects are still there).
-    if let Err(error) = build_kernel_at(root) {
-        problems.push(format!("rebuilding the tree's own kernel failed: {error}"));
-    }
     console.message(&format!(
         "lab check: {} lab(s) in {:.0} s",
         labs.len(),

@@ -4,9 +4,16 @@
 //! it works on a copy: the tracked files as they are in the work tree
 //! (uncommitted edits included), committed into a fresh repository so that
 //! `lab start` finds a clean tree and `git reset --hard` restores it
-//! between labs. The copy lives at one fixed place under `target/`, and
-//! its kernel builds share the tree's own `target/kernel`, so dependencies
-//! are compiled once and each lab recompiles only what it changed.
+//! between labs. The copy lives at one fixed place under `target/`, with
+//! build directories of its own beside it ([`scratch_target`] and, for the
+//! kernel, [`scratch_kernel_target`]) that outlive each copy: dependencies
+//! are compiled once, and each lab recompiles only what it changed.
+//!
+//! The copy never builds into the tree's own `target/`. Cargo names a
+//! workspace member's artifacts by a hash of its path *relative to the
+//! workspace root*, so the copy's crates would take the very file names of
+//! the tree's, and a later build of the tree could take the copy's
+//! (stubbed) objects for fresh ones of its own.
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +23,17 @@ use super::git::{git, uncommitted_changes};
 /// Where the scratch copy of the tree at `root` lives.
 pub fn scratch_root(root: &Path) -> PathBuf {
     root.join("target/lab-check/tree")
+}
+
+/// The target directory of the copy's host builds.
+pub fn scratch_target(root: &Path) -> PathBuf {
+    root.join("target/lab-check/target")
+}
+
+/// Where the copy's kernel builds go (the copy's `target/kernel` points
+/// there).
+pub fn scratch_kernel_target(root: &Path) -> PathBuf {
+    root.join("target/lab-check/kernel")
 }
 
 /// A scratch copy of a tree, committed in a repository of its own.
@@ -47,7 +65,7 @@ impl Scratch {
             }
             std::fs::copy(&from, &to).map_err(|error| file_error(&from, error))?;
         }
-        share_kernel_target(source, &root)?;
+        keep_kernel_target(source, &root)?;
         git(&root, &["init", "-q"])?;
         git(&root, &["add", "-A"])?;
         git(
@@ -83,22 +101,21 @@ impl Scratch {
     }
 }
 
-/// Points the copy's `target/kernel` (where the runner builds the kernel)
-/// at the source tree's, so the kernel's dependencies are built once. The
-/// copy's kernel replaces the tree's ELF there until the tree's next
-/// kernel build, which every boot through the runner starts with.
+/// Points the copy's `target/kernel` (where the runner builds the kernel,
+/// inside the copy) at [`scratch_kernel_target`], which outlives the copy,
+/// so the kernel's dependencies are not rebuilt on every check.
 #[cfg(unix)]
-fn share_kernel_target(source: &Path, root: &Path) -> Result<(), LabError> {
-    let shared = source.join("target/kernel");
+fn keep_kernel_target(source: &Path, root: &Path) -> Result<(), LabError> {
+    let kept = scratch_kernel_target(source);
     let link = root.join("target/kernel");
-    std::fs::create_dir_all(&shared).map_err(|error| file_error(&shared, error))?;
+    std::fs::create_dir_all(&kept).map_err(|error| file_error(&kept, error))?;
     std::fs::create_dir_all(root.join("target")).map_err(|error| file_error(root, error))?;
-    std::os::unix::fs::symlink(&shared, &link).map_err(|error| file_error(&link, error))
+    std::os::unix::fs::symlink(&kept, &link).map_err(|error| file_error(&link, error))
 }
 
-/// Elsewhere the copy builds its kernel in its own target directory.
+/// Elsewhere the copy builds its kernel from scratch on every check.
 #[cfg(not(unix))]
-fn share_kernel_target(_source: &Path, _root: &Path) -> Result<(), LabError> {
+fn keep_kernel_target(_source: &Path, _root: &Path) -> Result<(), LabError> {
     Ok(())
 }
 
