@@ -46,19 +46,11 @@ pub fn check(root: &Path, labs: &[&'static Lab], console: Console) -> Result<(),
     let results = run_tests(&settings, labs.iter().flat_map(|lab| lab.tests))?;
     for lab in labs {
         let card = ScoreCard::new(lab, &results);
-        let verdict = if card.is_full() {
-            "full marks".to_owned()
+        let problem = full_tree_problem(&card, &results);
+        let verdict = if problem.is_some() {
+            "BELOW FULL MARKS"
         } else {
-            let missing = card.tests_not(Outcome::Passed);
-            problems.push(format!(
-                "{}: the full tree earns {}/{}; not passing: {}{}",
-                lab.name,
-                card.scored(),
-                card.possible(),
-                describe(&missing),
-                evidence(&results, &missing)
-            ));
-            "BELOW FULL MARKS".to_owned()
+            "full marks"
         };
         console.message(&format!(
             "  {:<16} full tree  {:>3}/{:<3}  {verdict}",
@@ -66,6 +58,7 @@ pub fn check(root: &Path, labs: &[&'static Lab], console: Console) -> Result<(),
             card.scored(),
             card.possible()
         ));
+        problems.extend(problem);
     }
     console.note(&format!("  ({:.0} s)", step.elapsed().as_secs_f64()));
 
@@ -76,17 +69,13 @@ pub fn check(root: &Path, labs: &[&'static Lab], console: Console) -> Result<(),
         start(&scratch.root, lab, false)?;
         let results = run_tests(&settings, lab.tests)?;
         let card = ScoreCard::new(lab, &results);
-        let not_failing = card.tests_not(Outcome::Failed);
-        let verdict = if not_failing.is_empty() {
-            format!("all {} graded tests fail", card.rows.len())
-        } else {
-            problems.push(format!(
-                "{}: on the stub, graded tests must fail, but: {}{}",
-                lab.name,
-                describe(&not_failing),
-                evidence(&results, &not_failing)
-            ));
-            format!("{} graded tests do not fail", not_failing.len())
+        let problem = stub_problem(&card, &results);
+        let verdict = match problem {
+            None => format!("all {} graded tests fail", card.rows.len()),
+            Some(_) => format!(
+                "{} graded tests do not fail",
+                card.tests_not(Outcome::Failed).len()
+            ),
         };
         console.message(&format!(
             "  {:<16} stubbed    {:>3}/{:<3}  {verdict} ({:.0} s)",
@@ -95,6 +84,7 @@ pub fn check(root: &Path, labs: &[&'static Lab], console: Console) -> Result<(),
             card.possible(),
             step.elapsed().as_secs_f64()
         ));
+        problems.extend(problem);
     }
     scratch.reset()?;
     console.message(&format!(
@@ -107,6 +97,36 @@ pub fn check(root: &Path, labs: &[&'static Lab], console: Console) -> Result<(),
     } else {
         Err(LabError::CheckFailed(problems.join("\n")))
     }
+}
+
+/// On the full tree every graded test must pass; otherwise, what is wrong.
+fn full_tree_problem(card: &ScoreCard, results: &Results) -> Option<String> {
+    let missing = card.tests_not(Outcome::Passed);
+    (!missing.is_empty()).then(|| {
+        format!(
+            "{}: the full tree earns {}/{}; not passing: {}{}",
+            card.lab.name,
+            card.scored(),
+            card.possible(),
+            describe(&missing),
+            evidence(results, &missing)
+        )
+    })
+}
+
+/// On a lab's stub every graded test must run and fail (a pass would give
+/// points for nothing; a test that does not run means the stub does not
+/// build); otherwise, what is wrong.
+fn stub_problem(card: &ScoreCard, results: &Results) -> Option<String> {
+    let not_failing = card.tests_not(Outcome::Failed);
+    (!not_failing.is_empty()).then(|| {
+        format!(
+            "{}: on the stub, graded tests must fail, but: {}{}",
+            card.lab.name,
+            describe(&not_failing),
+            evidence(results, &not_failing)
+        )
+    })
 }
 
 /// What explains `tests`' outcomes: libtest's failure reports if one
@@ -134,4 +154,107 @@ fn describe(tests: &[(&str, Outcome)]) -> String {
         .map(|(name, outcome)| format!("{name} ({})", outcome.word()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::catalogue::{GradedTest, Region, Suite};
+    use crate::lab::grade::SuiteRun;
+    use crate::lab::libtest::Verdict;
+
+    const LAB: Lab = Lab {
+        name: "demo",
+        title: "",
+        teaches: "",
+        regions: &[Region {
+            path: "x.rs",
+            stub: "",
+        }],
+        tests: &[
+            GradedTest {
+                suite: Suite::AllocatorUnit,
+                name: "one",
+                points: 40,
+            },
+            GradedTest {
+                suite: Suite::AllocatorUnit,
+                name: "two",
+                points: 60,
+            },
+        ],
+    };
+
+    fn results(verdicts: &[(&str, Verdict)], stdout: &str, stderr: &str) -> Results {
+        let mut results = Results::default();
+        let run = SuiteRun {
+            verdicts: verdicts
+                .iter()
+                .map(|&(name, verdict)| (name.to_owned(), verdict))
+                .collect(),
+            stdout: stdout.to_owned(),
+            stderr: stderr.to_owned(),
+        };
+        results.suites.insert(Suite::AllocatorUnit, run);
+        results
+    }
+
+    #[test]
+    fn the_full_tree_needs_every_test_passing() {
+        let passing = results(
+            &[("one", Verdict::Passed), ("two", Verdict::Passed)],
+            "",
+            "",
+        );
+        assert_eq!(
+            full_tree_problem(&ScoreCard::new(&LAB, &passing), &passing),
+            None
+        );
+        let stdout = "\nfailures:\n\n---- two stdout ----\nboom\n\ntest result: FAILED.";
+        let failing = results(
+            &[("one", Verdict::Passed), ("two", Verdict::Failed)],
+            stdout,
+            "",
+        );
+        let problem = full_tree_problem(&ScoreCard::new(&LAB, &failing), &failing);
+        assert_eq!(
+            problem.as_deref(),
+            Some(
+                "demo: the full tree earns 40/100; not passing: two (FAIL)\nfailures:\n\n---- two stdout ----\nboom"
+            )
+        );
+    }
+
+    #[test]
+    fn a_stub_needs_every_test_running_and_failing() {
+        let failing = results(
+            &[("one", Verdict::Failed), ("two", Verdict::Failed)],
+            "",
+            "",
+        );
+        assert_eq!(
+            stub_problem(&ScoreCard::new(&LAB, &failing), &failing),
+            None
+        );
+        let vacuous = results(
+            &[("one", Verdict::Passed), ("two", Verdict::Failed)],
+            "",
+            "",
+        );
+        let problem = stub_problem(&ScoreCard::new(&LAB, &vacuous), &vacuous);
+        assert_eq!(
+            problem.as_deref(),
+            Some("demo: on the stub, graded tests must fail, but: one (pass)")
+        );
+        let broken = results(&[], "", "error[E0308]: mismatched types");
+        let problem = stub_problem(&ScoreCard::new(&LAB, &broken), &broken).unwrap_or_default();
+        assert!(
+            problem.contains("one (not run (build failed?))"),
+            "{problem}"
+        );
+        assert!(
+            problem.ends_with("cargo said:\nerror[E0308]: mismatched types"),
+            "{problem}"
+        );
+    }
 }
