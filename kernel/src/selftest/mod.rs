@@ -17,7 +17,9 @@ mod bytes;
 mod dirty;
 mod frames;
 mod heap;
+mod injection;
 mod large;
+mod pressure;
 mod runner;
 
 pub use runner::{KernelTest, TestResult, finish, print_list, run};

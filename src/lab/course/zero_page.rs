@@ -47,10 +47,11 @@ Some(entry) if self.zero_page.is(entry.frame) => Err(Shortfall::Refused(AccessFa
 // page as it was; zero it through the direct map (`self.mmu.zero_frame`),
 // never by copying the zero page; count `self.stats.pages_zeroed_on_fault`
 // and `self.stats.frames_in_use`. If `previous` is `Previous::ZeroPage`,
-// unmap the zero page and flush its TLB entry. Then map the frame with
-// `PageFlags::WRITABLE | self.presets(Access::Write)` (if that fails, the
-// frame is yours alone: `self.give_frame` it back) and record
-// `self.note_touched(page)`. Until then every such write is refused.
+// unmap the zero page and flush its TLB entry. Then map the frame
+// (`self.map_entry(page, frame, PageFlags::WRITABLE |
+// self.presets(Access::Write))`; if that fails, the frame is yours alone:
+// `self.give_frame` it back) and record `self.note_touched(page)`. Until
+// then every such write is refused.
 let _ = previous;
 Err(Shortfall::Refused(crate::mmu::AccessFault {
     addr: page.start(),
