@@ -40,6 +40,7 @@ use crate::stress::StressPlan;
     cargo run -- test --list           list the kernel's tests\n  \
     cargo run -- test page_fault_reports_cr2_and_error_code\n  \
     cargo run --release -- stress --seed 1 --ops 20000\n  \
+    cargo run -- lab list              the course: graded labs (docs/labs.md)\n  \
     cargo run -- --json                machine-readable lines only, as JSON")]
 pub struct Cli {
     /// Options every boot shares.
@@ -104,6 +105,8 @@ pub enum Command {
     /// A seeded random mix of calloc, malloc, realloc and free in the guest,
     /// every byte read checked, under every policy and strategy
     Stress(StressArgs),
+    /// The course: list the labs, start one, grade it (docs/labs.md)
+    Lab(LabArgs),
 }
 
 /// Arguments of `pristine stress`.
@@ -187,6 +190,42 @@ fn dirty_parser() -> impl TypedValueParser<Value = DirtyStrategy> {
         .try_map(|name| name.parse::<DirtyStrategy>())
 }
 
+/// Arguments of `pristine lab`.
+#[derive(Debug, Clone, Args)]
+pub struct LabArgs {
+    /// What to do with the labs.
+    #[command(subcommand)]
+    pub command: LabCommand,
+}
+
+/// The `lab` subcommands (run by [`crate::lab::execute`]).
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum LabCommand {
+    /// List the labs in course order, with what each teaches and its points
+    List,
+    /// Take a lab's solution out of the tree, leaving stubs that say what to
+    /// write (refuses while tracked files have uncommitted changes)
+    Start {
+        /// The lab, as `lab list` names it
+        name: String,
+        /// Overwrite even if tracked files have uncommitted changes
+        #[arg(long)]
+        force: bool,
+    },
+    /// Run a lab's graded tests (all labs without NAME) and print the score
+    /// table; fails below full marks
+    Grade {
+        /// The lab [default: every lab]
+        name: Option<String>,
+    },
+    /// For maintainers and CI: on a scratch copy, the full tree must earn
+    /// full marks and every graded test must fail on every lab's stub
+    Check {
+        /// The lab [default: every lab]
+        name: Option<String>,
+    },
+}
+
 /// Arguments of `pristine test`.
 #[derive(Debug, Clone, Args)]
 pub struct TestArgs {
@@ -252,7 +291,9 @@ impl Command {
         match self {
             Command::Demo(args) => args.plan().default_timeout(),
             Command::Stress(args) => args.plan().default_timeout(),
-            Command::Boot | Command::Test(_) | Command::Bench(_) => RunConfig::DEFAULT_TIMEOUT,
+            Command::Boot | Command::Test(_) | Command::Bench(_) | Command::Lab(_) => {
+                RunConfig::DEFAULT_TIMEOUT
+            }
         }
     }
 
@@ -261,7 +302,9 @@ impl Command {
         match self {
             Command::Demo(_) => DemoPlan::DEFAULT_MEMORY,
             Command::Stress(_) => StressPlan::DEFAULT_MEMORY,
-            Command::Boot | Command::Test(_) | Command::Bench(_) => MemorySize::DEFAULT,
+            Command::Boot | Command::Test(_) | Command::Bench(_) | Command::Lab(_) => {
+                MemorySize::DEFAULT
+            }
         }
     }
 }
@@ -412,6 +455,41 @@ mod tests {
         assert!(parse(&["--memory", "8M"]).is_err());
         assert!(parse(&["--accel", "hvf"]).is_err());
         assert!(parse(&["--timeout", "0"]).is_err());
+    }
+
+    #[test]
+    fn lab_takes_list_start_grade_and_check() {
+        let lab = |args: &[&str]| match parse(args).map(|cli| cli.command_or_default()) {
+            Ok(Command::Lab(LabArgs { command })) => Some(command),
+            _ => None,
+        };
+        assert_eq!(lab(&["lab", "list"]), Some(LabCommand::List));
+        assert_eq!(
+            lab(&["lab", "start", "zero-page"]),
+            Some(LabCommand::Start {
+                name: "zero-page".into(),
+                force: false
+            })
+        );
+        assert_eq!(
+            lab(&["lab", "start", "--force", "zero-page"]),
+            Some(LabCommand::Start {
+                name: "zero-page".into(),
+                force: true
+            })
+        );
+        assert_eq!(
+            lab(&["lab", "grade"]),
+            Some(LabCommand::Grade { name: None })
+        );
+        assert_eq!(
+            lab(&["lab", "check", "dirty-hw"]),
+            Some(LabCommand::Check {
+                name: Some("dirty-hw".into())
+            })
+        );
+        assert_eq!(lab(&["lab", "start"]), None);
+        assert_eq!(lab(&["lab"]), None);
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! else is a [`CommandError`] that `main` prints as one `error:` message.
 //! The demo does its work in [`crate::demo`]; here it only gets its machine
 //! and shows the result. The benchmark lives in the `pristine-bench` crate
-//! (`cargo bench -p pristine-bench`); `pristine bench` only says so.
+//! (`cargo bench -p pristine-bench`); `pristine bench` only says so. The
+//! course's `lab` subcommands are [`crate::lab`]'s.
 
 use std::path::PathBuf;
 
@@ -17,6 +18,7 @@ use crate::console::Console;
 use crate::demo::{DemoError, run_demo};
 use crate::exit::GuestExit;
 use crate::kernel_build::{BuildError, build_kernel, kernel_elf_path, workspace_root};
+use crate::lab::LabError;
 use crate::protocol::SerialLine;
 use crate::qemu::{Machine, QemuError};
 use crate::run::{RunConfig, RunError, run_kernel, run_kernel_with};
@@ -67,6 +69,9 @@ pub enum CommandError {
     /// The stress run found a problem or did not finish.
     #[error(transparent)]
     Stress(#[from] StressError),
+    /// A `lab` subcommand failed, or a grade is below full marks.
+    #[error(transparent)]
+    Lab(#[from] LabError),
     /// `pristine bench` was asked for; the benchmark is its own crate now.
     #[error("{BENCH_MOVED}")]
     BenchMoved,
@@ -98,6 +103,7 @@ pub fn execute(cli: &Cli) -> Result<(), CommandError> {
         }) if name != "list" => run_test(&cli.options, &command, name, console),
         Command::Test(_) => list_tests(&cli.options, &command, console),
         Command::Stress(args) => stress(&cli.options, &command, args, console),
+        Command::Lab(args) => Ok(crate::lab::execute(&args.command, console)?),
     }
 }
 

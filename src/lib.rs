@@ -18,7 +18,8 @@
 //!   vocabulary beyond the records (setups, clocks), [`stats`], [`table`]
 //!   and [`progress`] their tools;
 //! - [`cli`], [`commands`], [`console`] and [`render`] make up the binary;
-//! - [`size`] reads guest memory sizes the way QEMU writes them.
+//! - [`size`] reads guest memory sizes the way QEMU writes them;
+//! - [`lab`] is the course: graded labs (`cargo run -- lab list`).
 //!
 //! The records the kernel prints are defined once, in the `pristine-records`
 //! crate the kernel serialises them from; policies and dirty strategies are
@@ -51,6 +52,7 @@ pub mod demo;
 pub mod exit;
 pub mod experiment;
 pub mod kernel_build;
+pub mod lab;
 pub mod process;
 pub mod progress;
 pub mod protocol;

@@ -144,6 +144,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         page: Page,
         previous: Previous,
     ) -> Result<(), Shortfall> {
+        // LAB(zero-page): begin
         let frame = self.take_frame()?;
         self.mmu.zero_frame(frame);
         self.stats.pages_zeroed_on_fault += 1;
@@ -159,6 +160,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         }
         self.note_touched(page);
         Ok(())
+        // LAB(zero-page): end
     }
 
     /// Records that `page` is mapped, growing its region's touched span.

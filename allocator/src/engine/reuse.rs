@@ -114,6 +114,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// next write through unseen (Intel SDM Vol. 3A, 4.8 and 4.10.2.3).
     #[inline]
     fn zero_if_dirty(&mut self, page: Page) {
+        // LAB(dirty-hw): begin
         let Some(entry) = self.mmu.take_dirty(page) else {
             return;
         };
@@ -126,6 +127,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             self.stats.pages_zeroed_on_reuse += 1;
             self.mmu.flush_tlb(page);
         }
+        // LAB(dirty-hw): end
     }
 
     /// Software strategy, one page: if it is writable (written since
@@ -133,6 +135,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// entry (a cached writable translation would let the next write
     /// through unseen).
     fn zero_if_writable(&mut self, page: Page) -> Result<(), AllocError> {
+        // LAB(dirty-sw): begin
         let Some(entry) = self.mmu.query(page) else {
             return Ok(());
         };
@@ -142,6 +145,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             self.mmu.flush_tlb(page);
         }
         Ok(())
+        // LAB(dirty-sw): end
     }
 
     /// Zeroes the frame of a written cached page through the direct map.

@@ -154,6 +154,7 @@ fn install_table(entry: &mut PageTableEntry) -> Result<(), MmuError> {
 #[cold]
 #[inline(never)]
 fn walk_to_leaf_table(page: X86Page, create: bool) -> Result<Option<u64>, MmuError> {
+    // LAB(page-table-walk): begin
     let walk = |root: &mut PageTable| {
         let mut table = root;
         for index in [page.p4_index(), page.p3_index(), page.p2_index()] {
@@ -173,6 +174,7 @@ fn walk_to_leaf_table(page: X86Page, create: bool) -> Result<Option<u64>, MmuErr
         }
         Ok(Some(table as *mut PageTable as u64))
     };
+    // LAB(page-table-walk): end
     // SAFETY: `walk` only follows, or fills while empty, the entries on the
     // way to `page`, an engine page of the large-allocation range that
     // nothing but this MMU maps; new tables come zeroed from
@@ -295,6 +297,7 @@ unsafe impl Mmu for PageTableMmu {
     /// re-zeroing loop, which calls it once per page.
     #[inline]
     fn take_dirty(&mut self, page: Page) -> Option<EntryInfo> {
+        // LAB(dirty-hw): begin
         let result = self.with_leaf(page, false, |entry| {
             let info = info_of(entry)?;
             if info.dirty {
@@ -303,6 +306,7 @@ unsafe impl Mmu for PageTableMmu {
             Some(info)
         });
         result.ok().flatten().flatten()
+        // LAB(dirty-hw): end
     }
 
     #[inline]
