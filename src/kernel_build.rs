@@ -190,7 +190,10 @@ fn check_target_installed(root: &Path, arch: Arch) -> Result<(), BuildError> {
 
 /// Whether the sysroot holds the standard library for `arch`'s target.
 fn has_target(sysroot: &Path, arch: Arch) -> bool {
-    sysroot.join("lib/rustlib").join(arch.rust_target()).is_dir()
+    sysroot
+        .join("lib/rustlib")
+        .join(arch.rust_target())
+        .is_dir()
 }
 
 #[cfg(test)]
@@ -210,7 +213,10 @@ mod tests {
         assert_eq!(command.get_current_dir(), Some(root));
         let riscv = cargo_command(OsStr::new("cargo"), root, Arch::Riscv64, std::iter::empty());
         let args: Vec<_> = riscv.get_args().map(|a| a.to_string_lossy()).collect();
-        assert!(args.join(" ").contains("--target riscv64gc-unknown-none-elf "));
+        assert!(
+            args.join(" ")
+                .contains("--target riscv64gc-unknown-none-elf ")
+        );
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! End-to-end tests of `cargo run -- demo`.
 //!
-//! These boot the real kernel in QEMU (TCG) in its `mode=demo` (issue 4)
-//! and check what the host side makes of it: one demo row per policy and
-//! size with the counters that tell the policies apart, the cache limits the
-//! kernel ran with, and the `--json` output. The first runs through the
-//! library; the JSON test runs the `pristine` binary itself, as a user
-//! would. Every failure message shows what the kernel or the binary said.
+//! These boot the real kernel in QEMU (TCG) in its `mode=demo` (issue 4),
+//! on each architecture (x86_64 and riscv64), and check what the host side
+//! makes of it: one demo row per policy and size with the counters that
+//! tell the policies apart, the cache limits the kernel ran with, and the
+//! `--json` output. The first runs through the library; the JSON tests run
+//! the `pristine` binary itself, as a user would. Every failure message shows what the kernel or the binary said.
 //! (The benchmark's end-to-end test lives with the benchmark, in
 //! `bench/tests/`.)
 
@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 
 use pristine::console::Console;
 use pristine::demo::{DemoPlan, run_demo};
-use pristine::{Machine, MemorySize, RunConfig, build_kernel};
+use pristine::{Arch, Machine, MemorySize, RunConfig, build_kernel_for};
 use pristine_allocator::{CacheLimits, DirtyStrategy, Policy};
 use pristine_records::AllocationSize;
 
@@ -38,13 +38,24 @@ fn shown(output: &Output) -> String {
     )
 }
 
+/// The seed's loop with few rounds on x86_64: see [`expect_demo_rows`].
+#[test]
+fn demo_prints_one_row_per_policy_and_size() {
+    expect_demo_rows(Arch::X86_64);
+}
+
+/// The same on riscv64.
+#[test]
+fn demo_prints_one_row_per_policy_and_size_riscv64() {
+    expect_demo_rows(Arch::Riscv64);
+}
+
 /// The seed's loop with few rounds shows each policy's behaviour in the
 /// counters: always-zero re-zeroes all 25,600 pages of every reuse at
 /// 100 MiB and bypasses the cache at 1000 MiB; dirty tracking reuses without
 /// zeroing; no cache never hits.
-#[test]
-fn demo_prints_one_row_per_policy_and_size() {
-    let kernel = build_kernel().unwrap_or_else(|error| panic!("error: {error}"));
+fn expect_demo_rows(arch: Arch) {
+    let kernel = build_kernel_for(arch).unwrap_or_else(|error| panic!("error: {error}"));
     let plan = DemoPlan {
         rounds: ROUNDS,
         sizes: Vec::new(),
@@ -52,6 +63,7 @@ fn demo_prints_one_row_per_policy_and_size() {
         dirty: DirtyStrategy::Hardware,
     };
     let mut machine = Machine::new(kernel);
+    machine.arch = arch;
     machine.memory = MemorySize::TWO_GIB;
     machine.icount = true;
     machine.cmdline = plan
@@ -62,7 +74,7 @@ fn demo_prints_one_row_per_policy_and_size() {
         timeout: plan.default_timeout(),
     };
     let outcome = run_demo(&config, &plan, Console::new(false))
-        .unwrap_or_else(|error| panic!("the demo failed: {error}"));
+        .unwrap_or_else(|error| panic!("the {arch} demo failed: {error}"));
     assert_eq!(outcome.rows.len(), 6);
     assert_eq!(outcome.limits, Some(CacheLimits::default()));
     let row = |policy, size| {
@@ -105,8 +117,28 @@ fn demo_prints_one_row_per_policy_and_size() {
 /// `demo --json` prints exactly one JSON object per row on stdout.
 #[test]
 fn demo_json_prints_one_object_per_row() {
+    expect_json_rows(Arch::X86_64);
+}
+
+/// The same with `--arch riscv64`.
+#[test]
+fn demo_json_prints_one_object_per_row_riscv64() {
+    expect_json_rows(Arch::Riscv64);
+}
+
+/// `demo --json --arch ARCH` prints exactly one JSON object per row on stdout.
+fn expect_json_rows(arch: Arch) {
     let output = pristine(&[
-        "demo", "--json", "--rounds", "2", "--size", "128K", "--dirty", "sw",
+        "demo",
+        "--json",
+        "--arch",
+        arch.name(),
+        "--rounds",
+        "2",
+        "--size",
+        "128K",
+        "--dirty",
+        "sw",
     ]);
     assert!(output.status.success(), "{}", shown(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -39,9 +39,10 @@ impl core::fmt::Display for CommandLineError {
         match self {
             Self::TooLong => write!(
                 f,
-                "the command line is longer than {MAX_COMMAND_LINE} bytes, the most a PVH \
-                 boot carries (QEMU's loader buffer is 4 KiB with the closing NUL, and a \
-                 longer line overruns what follows it); none of it was used"
+                "the command line is longer than {MAX_COMMAND_LINE} bytes, the most the \
+                 kernel takes and a PVH boot carries (QEMU's loader buffer is 4 KiB with \
+                 the closing NUL, and a longer line overruns what follows it); none of it \
+                 was used"
             ),
             Self::NotUtf8 { valid_up_to } => write!(
                 f,

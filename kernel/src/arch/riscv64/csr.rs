@@ -27,21 +27,6 @@ macro_rules! read_csr {
 }
 
 read_csr!(
-    /// `scause`: why the last trap was taken (bit 63: interrupt).
-    scause,
-    "scause"
-);
-read_csr!(
-    /// `stval`: the faulting address of a page fault, or other trap detail.
-    stval,
-    "stval"
-);
-read_csr!(
-    /// `satp`: the root page table and translation mode.
-    satp,
-    "satp"
-);
-read_csr!(
     /// `cycle`: the cycle counter (QEMU: host ticks, or the executed
     /// instruction count under `-icount`).
     cycle,
@@ -57,9 +42,7 @@ read_csr!(
 pub unsafe fn write_satp(value: u64) {
     // SAFETY: the caller guarantees the new tables keep the kernel running;
     // the sfence.vma after the write drops every stale translation.
-    unsafe {
-        core::arch::asm!("csrw satp, {}", "sfence.vma", in(reg) value, options(nostack))
-    };
+    unsafe { core::arch::asm!("csrw satp, {}", "sfence.vma", in(reg) value, options(nostack)) };
 }
 
 /// Writes `stvec`: where traps go (direct mode: the low two bits zero).

@@ -46,65 +46,89 @@ impl core::fmt::Display for DeviceTreeError {
                 write!(f, "no device tree at {address} (a1): {reason}")
             }
             Self::NoMemory => f.write_str("the device tree lists no RAM in /memory"),
-            Self::TooManyRegions => f.write_str("the device tree lists more memory regions than kept"),
+            Self::TooManyRegions => {
+                f.write_str("the device tree lists more memory regions than kept")
+            }
             Self::CommandLine(error) => write!(f, "{error}"),
         }
     }
 }
 
-/// Copies memory map, reservations and command line out of the device tree
-/// at `address` into `boot_info`, and returns the devices it names.
-///
-/// # Safety
-/// `address` must be the physical address OpenSBI passed in `a1`, the boot
-/// page table must still map it at the direct-map offset, and nothing may
-/// have overwritten the tree yet.
-pub unsafe fn read(address: PhysAddr, boot_info: &mut BootInfo) -> Result<Devices, DeviceTreeError> {
-    // SAFETY: per the contract a device tree lives at `address`, readable
-    // through the direct map; `from_ptr` reads its header, then its
-    // `totalsize` bytes, which stay unchanged while `tree` lives.
-    let tree = unsafe { Fdt::from_ptr(phys_to_virt(address)) }
-        .map_err(|reason| DeviceTreeError::Unreadable { address, reason })?;
-    if let Some(bootargs) = command_line(&tree) {
-        boot_info
-            .set_command_line(bootargs)
-            .map_err(DeviceTreeError::CommandLine)?;
+/// The device tree OpenSBI handed over, opened.
+pub struct DeviceTree<'a> {
+    tree: Fdt<'a>,
+}
+
+impl DeviceTree<'static> {
+    /// Opens the device tree at physical `address`.
+    ///
+    /// # Safety
+    /// `address` must be the physical address OpenSBI passed in `a1`, the
+    /// boot page table must map it at the direct-map offset, and the tree
+    /// must stay unchanged while the result lives (nothing writes to RAM
+    /// outside the kernel image before the kernel has copied what it needs).
+    pub unsafe fn at(address: PhysAddr) -> Result<Self, DeviceTreeError> {
+        // SAFETY: per the contract a device tree lives at `address`,
+        // readable through the direct map; `from_ptr` reads its header, then
+        // its `totalsize` bytes, which stay unchanged while the tree lives.
+        let tree = unsafe { Fdt::from_ptr(phys_to_virt(address)) }
+            .map_err(|reason| DeviceTreeError::Unreadable { address, reason })?;
+        Ok(DeviceTree { tree })
     }
-    for memory in tree.find_all_nodes("/memory") {
-        for (start, size) in regions(memory) {
-            let region = MemoryRegion {
-                start: PhysAddr(start),
-                end: PhysAddr(start.saturating_add(size)),
-                kind: MemoryKind::Usable,
-            };
-            if !boot_info.push_region(region) {
+}
+
+impl DeviceTree<'_> {
+    /// The devices the tree names: the console UART and the test device.
+    pub fn devices(&self) -> Devices {
+        let tree = &self.tree;
+        Devices {
+            uart: uart(tree),
+            test_device: tree
+                .find_compatible(TEST_DEVICE_COMPATIBLE)
+                .and_then(|node| regions(node).next())
+                .map(|(start, _)| PhysAddr(start)),
+        }
+    }
+
+    /// Copies the command line, the memory map and the reservations into
+    /// `boot_info`.
+    pub fn copy_into(&self, boot_info: &mut BootInfo) -> Result<(), DeviceTreeError> {
+        let tree = &self.tree;
+        if let Some(bootargs) = command_line(tree) {
+            boot_info
+                .set_command_line(bootargs)
+                .map_err(DeviceTreeError::CommandLine)?;
+        }
+        for memory in tree.find_all_nodes("/memory") {
+            for (start, size) in regions(memory) {
+                let region = MemoryRegion {
+                    start: PhysAddr(start),
+                    end: PhysAddr(start.saturating_add(size)),
+                    kind: MemoryKind::Usable,
+                };
+                if !boot_info.push_region(region) {
+                    return Err(DeviceTreeError::TooManyRegions);
+                }
+            }
+        }
+        if boot_info.usable_bytes() == 0 {
+            return Err(DeviceTreeError::NoMemory);
+        }
+        let header_reservations = tree
+            .memory_reservations()
+            .map(|reservation| (reservation.address() as u64, reservation.size() as u64));
+        let firmware = tree
+            .find_node("/reserved-memory")
+            .into_iter()
+            .flat_map(|node| node.children())
+            .flat_map(regions);
+        for (start, size) in header_reservations.chain(firmware) {
+            if !boot_info.reserve(PhysAddr(start), PhysAddr(start.saturating_add(size))) {
                 return Err(DeviceTreeError::TooManyRegions);
             }
         }
+        Ok(())
     }
-    if boot_info.usable_bytes() == 0 {
-        return Err(DeviceTreeError::NoMemory);
-    }
-    let header_reservations = tree
-        .memory_reservations()
-        .map(|reservation| (reservation.address() as u64, reservation.size() as u64));
-    let firmware = tree
-        .find_node("/reserved-memory")
-        .into_iter()
-        .flat_map(|node| node.children())
-        .flat_map(regions);
-    for (start, size) in header_reservations.chain(firmware) {
-        if !boot_info.reserve(PhysAddr(start), PhysAddr(start.saturating_add(size))) {
-            return Err(DeviceTreeError::TooManyRegions);
-        }
-    }
-    Ok(Devices {
-        uart: uart(&tree),
-        test_device: tree
-            .find_compatible(TEST_DEVICE_COMPATIBLE)
-            .and_then(|node| regions(node).next())
-            .map(|(start, _)| PhysAddr(start)),
-    })
 }
 
 /// `/chosen/bootargs` without its closing NUL, if present.

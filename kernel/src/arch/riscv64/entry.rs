@@ -3,14 +3,16 @@
 //! [`kernel_entry`] does what only the architecture can do, in an order
 //! where each step only needs what the steps before it built: the trap
 //! vector (so faults are reported, through OpenSBI's console until the
-//! UART is up), the logger, the device tree copied into a [`BootInfo`] and
-//! the devices it names (or, if it cannot be used, one line saying why and
-//! the bad-boot-input exit, through `crate::boot_input::refuse`), then the
-//! UART. Then it calls `crate::kernel_main`, which brings up memory
+//! UART is up), the logger, the devices the device tree names (so even a
+//! refusal can end QEMU with its status), the tree's command line and
+//! memory copied into a [`BootInfo`] (or, if they cannot be used, one line
+//! saying why and the bad-boot-input exit, through
+//! `crate::boot_input::refuse`), then the UART. Then it calls `crate::kernel_main`, which brings up memory
 //! (frames, the kernel's own page tables, the heap) through the arch
 //! contract.
 
-use super::{devices, device_tree, serial, trap_entry};
+use super::device_tree::DeviceTree;
+use super::{devices, serial, trap_entry};
 use crate::boot_info::BootInfo;
 use pristine_allocator::PhysAddr;
 use spin::Once;
@@ -32,12 +34,14 @@ pub extern "C" fn kernel_entry(hart: u64, device_tree: u64) -> ! {
 }
 
 fn read_boot_info(device_tree: u64) -> BootInfo {
-    let mut boot_info = BootInfo::new();
     // SAFETY: `device_tree` is what OpenSBI passed in a1; the boot table maps
-    // low physical memory at the direct-map offset, and nothing has written
-    // to RAM outside the kernel image yet.
-    let found = unsafe { device_tree::read(PhysAddr(device_tree), &mut boot_info) }
+    // low physical memory at the direct-map offset, and nothing writes to
+    // RAM outside the kernel image before the copy below.
+    let tree = unsafe { DeviceTree::at(PhysAddr(device_tree)) }
         .unwrap_or_else(|error| crate::boot_input::refuse(error));
-    devices::set(found);
+    devices::set(tree.devices());
+    let mut boot_info = BootInfo::new();
+    tree.copy_into(&mut boot_info)
+        .unwrap_or_else(|error| crate::boot_input::refuse(error));
     boot_info
 }

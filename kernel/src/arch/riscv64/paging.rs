@@ -30,7 +30,7 @@ use super::stacks;
 use super::sv39::{EntryFlags, PageTable, PageTableEntry, index, level_size};
 use crate::boot_info::BootInfo;
 use crate::memory::with_frames;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, Ordering};
 use pristine_allocator::frame::FrameAllocator;
 use pristine_allocator::{PAGE_SIZE, PhysAddr};
 use spin::Mutex;
@@ -42,9 +42,6 @@ static KERNEL_ROOT: Mutex<Option<PhysAddr>> = Mutex::new(None);
 /// Set by the first call of [`init_page_tables`]: the boot table is live
 /// only until then.
 static TABLES_STARTED: AtomicBool = AtomicBool::new(false);
-
-/// Frames taken for kernel page tables (direct map, image, heap).
-static KERNEL_TABLE_FRAMES: AtomicU64 = AtomicU64::new(0);
 
 unsafe extern "C" {
     static __text_start: u8;
@@ -121,7 +118,6 @@ fn table_frame(frames: &mut FrameAllocator) -> Result<PhysAddr, PagingError> {
     let address = frame.start_address();
     // SAFETY: a fresh frame (unused), reachable through the direct map.
     unsafe { phys_to_virt(address).write_bytes(0, PAGE_SIZE as usize) };
-    KERNEL_TABLE_FRAMES.fetch_add(1, Ordering::Relaxed);
     Ok(address)
 }
 
@@ -162,11 +158,8 @@ fn map_at(
     if entry.is_valid() {
         return Err(PagingError::AlreadyMapped(address));
     }
-    let flags = rights
-        | EntryFlags::VALID
-        | EntryFlags::GLOBAL
-        | EntryFlags::ACCESSED
-        | EntryFlags::DIRTY;
+    let flags =
+        rights | EntryFlags::VALID | EntryFlags::GLOBAL | EntryFlags::ACCESSED | EntryFlags::DIRTY;
     *entry = PageTableEntry::new(PhysAddr(physical), flags);
     Ok(())
 }
@@ -296,11 +289,6 @@ pub unsafe fn map_fresh_pages(start: u64, count: u64) -> Result<(), PagingError>
         super::csr::flush_page(address);
     }
     Ok(())
-}
-
-/// How many frames the kernel's own tables (not the engine's) have taken.
-pub fn kernel_table_frames() -> u64 {
-    KERNEL_TABLE_FRAMES.load(Ordering::Relaxed)
 }
 
 /// Runs `operation` on the live root table, with the kernel's page-table

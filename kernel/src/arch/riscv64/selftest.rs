@@ -115,10 +115,9 @@ fn kernel_text_is_not_writable() -> TestResult {
     ))
 }
 
-/// A `ret` (`jalr x0, 0(ra)`) placed in writable data; aligned as code.
-#[repr(align(4))]
-struct Code([u32; 1]);
-static mut RETURN_INSTRUCTION: Code = Code([0x0000_8067]);
+/// A `ret` (`jalr x0, 0(ra)`) placed in writable data; a `u32` is 4-byte
+/// aligned, as an uncompressed instruction must be.
+static mut RETURN_INSTRUCTION: u32 = 0x0000_8067;
 
 /// Jumping into data faults as an instruction page fault (X is clear).
 fn kernel_data_is_not_executable() -> TestResult {

@@ -95,11 +95,6 @@ impl PageTableEntry {
         self.is_valid() && self.flags().intersects(EntryFlags::LEAF_RIGHTS)
     }
 
-    /// Whether the entry is valid and points to a next-level table.
-    pub const fn is_table(self) -> bool {
-        self.is_valid() && !self.flags().intersects(EntryFlags::LEAF_RIGHTS)
-    }
-
     /// The same entry with `flags` in place of its flags.
     pub const fn with_flags(self, flags: EntryFlags) -> Self {
         PageTableEntry((self.0 & !FLAGS_MASK) | flags.bits())

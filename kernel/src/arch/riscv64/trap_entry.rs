@@ -57,7 +57,7 @@ pub const SP: usize = 2;
 
 /// Size of [`TrapFrame`], as the assembly allocates it.
 const FRAME_SIZE: usize = core::mem::size_of::<TrapFrame>();
-const _: () = assert!(FRAME_SIZE == 304 && FRAME_SIZE % 16 == 0);
+const _: () = assert!(FRAME_SIZE == 304 && FRAME_SIZE.is_multiple_of(16));
 
 /// Installs the trap vector and the trap stack: from here on, faults are
 /// reported.

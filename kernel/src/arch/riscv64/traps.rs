@@ -60,16 +60,14 @@ pub extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         }
         code @ (cause::INSTRUCTION_PAGE_FAULT
         | cause::LOAD_PAGE_FAULT
-        | cause::STORE_PAGE_FAULT) => {
-            match large::resolve_fault(frame.stval, access_of(code)) {
-                FaultVerdict::Retry => {}
-                FaultVerdict::NotOurs => fatal(frame),
-                FaultVerdict::Fatal(reason) => panic!(
-                    "page fault at {:#x} (sepc {:#x}): {reason}",
-                    frame.stval, frame.sepc
-                ),
-            }
-        }
+        | cause::STORE_PAGE_FAULT) => match large::resolve_fault(frame.stval, access_of(code)) {
+            FaultVerdict::Retry => {}
+            FaultVerdict::NotOurs => fatal(frame),
+            FaultVerdict::Fatal(reason) => panic!(
+                "page fault at {:#x} (sepc {:#x}): {reason}",
+                frame.stval, frame.sepc
+            ),
+        },
         _ => fatal(frame),
     }
 }

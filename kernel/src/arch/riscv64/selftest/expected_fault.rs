@@ -50,8 +50,6 @@ struct ObservedFault {
     scause: u64,
     /// `stval`.
     stval: u64,
-    /// `sepc`.
-    sepc: u64,
     /// Where the handler's stack was when it ran.
     handler_stack_pointer: u64,
 }
@@ -87,7 +85,6 @@ impl ExpectedFault {
         let observed = ObservedFault {
             scause: frame.scause,
             stval: frame.stval,
-            sepc: frame.sepc,
             handler_stack_pointer: frame as *const TrapFrame as u64,
         };
         finish(self.test, self.judge(&observed))
