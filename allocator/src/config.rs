@@ -2,7 +2,7 @@
 //!
 //! [`Config::new`] gives Pristine's defaults (glibc's 128 KiB threshold,
 //! libmalloc-116 cache limits, lazy zero page, dirty tracking with the best
-//! dirty detection the port offers); the `with_*` methods change one thing
+//! dirty detection the MMU offers); the `with_*` methods change one thing
 //! at a time, so a kernel experiment reads as a list of its differences.
 
 use crate::cache::{CacheLimits, Policy};
@@ -13,14 +13,14 @@ use crate::zero_page::ZeroPageMapping;
 /// glibc's default mmap threshold: 128 KiB.
 pub const DEFAULT_THRESHOLD: u64 = 128 << 10;
 
-/// Everything an engine needs to know besides its port and frames.
+/// Everything an engine needs to know besides its MMU and frames.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Config {
     /// The virtual range all regions live in.
     pub range: VirtRange,
     /// What `free` and a cached `calloc` do.
     pub policy: Policy,
-    /// How written pages are detected; `None` picks the best the port
+    /// How written pages are detected; `None` picks the best the MMU
     /// declares (hardware if it has a dirty bit, else software).
     pub dirty: Option<DirtyStrategy>,
     /// When untouched pages get their zero-page mapping.

@@ -9,7 +9,7 @@
 //!   the bit, then flush the TLB entry": the flush matters, because a
 //!   translation cached with D already set lets later writes through without
 //!   touching the entry again (Intel SDM Vol. 3A, 4.10.2.3). The engine
-//!   reads and clears the bit in one walk ([`crate::port::Port::take_dirty`]),
+//!   reads and clears the bit in one walk ([`crate::Mmu::take_dirty`]),
 //!   zeroes the frame through the direct map (which sets no dirty bit), and
 //!   flushes last.
 //! - [`DirtyStrategy::Software`]: for hardware without a dirty bit. A zeroed
@@ -31,8 +31,8 @@
 //!
 //! Re-zeroing a cached region costs one entry read per page in the region's
 //! *touched span* (the smallest page range holding every page ever mapped,
-//! kept per region: [`crate::port::Port::take_dirty`] with the hardware
-//! strategy, [`crate::port::Port::query`] with the software one), plus one
+//! kept per region: [`crate::Mmu::take_dirty`] with the hardware
+//! strategy, [`crate::Mmu::query`] with the software one), plus one
 //! frame zeroing and one TLB flush per written page (and, for the software
 //! strategy, one write-protect). A region never touched costs O(1); a
 //! region whose writes are contiguous costs O(written); the worst case, two
@@ -55,7 +55,7 @@
 use core::fmt;
 use core::str::FromStr;
 
-use crate::port::{DirtyDetection, EntryInfo};
+use crate::mmu::DirtyDetection;
 
 /// How the engine learns that a page was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -97,14 +97,6 @@ impl DirtyStrategy {
             DirtyDetection::SoftwareOnly => DirtyStrategy::Software,
         }
     }
-
-    /// Whether a frame-backed entry may hold bytes other than zero.
-    pub const fn written_since_zeroed(self, entry: &EntryInfo) -> bool {
-        match self {
-            DirtyStrategy::Hardware => entry.dirty,
-            DirtyStrategy::Software => entry.writable,
-        }
-    }
 }
 
 impl fmt::Display for DirtyStrategy {
@@ -143,28 +135,6 @@ impl FromStr for DirtyStrategy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::addr::FrameNumber;
-
-    fn entry(writable: bool, dirty: bool) -> EntryInfo {
-        EntryInfo {
-            frame: FrameNumber(7),
-            writable,
-            dirty,
-            accessed: true,
-        }
-    }
-
-    #[test]
-    fn hardware_reads_the_dirty_bit() {
-        assert!(DirtyStrategy::Hardware.written_since_zeroed(&entry(true, true)));
-        assert!(!DirtyStrategy::Hardware.written_since_zeroed(&entry(true, false)));
-    }
-
-    #[test]
-    fn software_reads_the_writable_bit() {
-        assert!(DirtyStrategy::Software.written_since_zeroed(&entry(true, false)));
-        assert!(!DirtyStrategy::Software.written_since_zeroed(&entry(false, false)));
-    }
 
     #[test]
     fn hardware_strategy_needs_a_hardware_dirty_bit() {

@@ -2,15 +2,15 @@
 //!
 //! [`AllocError`] covers the allocation API (`calloc`, `malloc`, `realloc`,
 //! `free` and the cache controls); [`SetupError`] covers building an engine.
-//! Faults have their own outcome type in [`crate::fault`], because a fault
-//! is not a call that failed but an event the kernel must act on. Nothing a
+//! Faults have their own outcome type, [`crate::FaultOutcome`], because a
+//! fault is not a call that failed but an event the kernel must act on. Nothing a
 //! caller can reach panics: every cause below is returned instead.
 
 use core::fmt;
 
 use crate::addr::VirtAddr;
 use crate::frame::FrameError;
-use crate::port::{AccessFault, PortError};
+use crate::mmu::{AccessFault, MmuError};
 
 /// Why an allocation call failed. The engine's state is unchanged unless the
 /// variant says otherwise.
@@ -46,30 +46,35 @@ pub enum AllocError {
     DoubleFree(VirtAddr),
     /// The pointer lies inside a live region but not at its first byte.
     NotRegionStart(VirtAddr),
-    /// Hardware dirty detection was asked for, but the port declares
-    /// [`crate::port::DirtyDetection::SoftwareOnly`].
+    /// Hardware dirty detection was asked for, but the MMU declares
+    /// [`crate::DirtyDetection::SoftwareOnly`].
     HardwareDirtyUnsupported,
     /// The frame source refused to take a frame back. The engine has still
     /// released everything else it was releasing.
     FrameSource(FrameError),
-    /// The port refused a page-table change (for example, it ran out of
+    /// The MMU refused a page-table change (for example, it ran out of
     /// page-table frames). The allocation involved is left as it was.
-    Port(PortError),
-    /// The port refused to write zeroes through a mapping the engine had
-    /// just made present and writable: the port and its page tables
-    /// disagree (a port bug).
-    PortFault(AccessFault),
+    Mmu(MmuError),
+    /// The MMU refused to write zeroes through a mapping the engine had
+    /// just made present and writable (and, where the MMU wants it, set
+    /// the accessed and dirty bits of): the MMU and its page tables
+    /// disagree (a bug in the MMU implementation).
+    MmuFault(AccessFault),
 }
 
 /// A failure inside the engine while mapping or releasing pages, before it
 /// is reported to a caller as an [`AllocError`] or to the kernel as a
-/// [`crate::fault::FatalFault`].
+/// [`crate::FatalFault`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Shortfall {
     /// The frame source failed (out of frames, or refused a frame back).
     Frames(FrameError),
-    /// The port refused a page-table change.
-    Port(PortError),
+    /// The MMU refused a page-table change.
+    Mmu(MmuError),
+    /// The MMU refused an access again although the engine had already
+    /// fixed the entry in place for it, and the entry is still as that fix
+    /// left it (see [`crate::FatalFault::Unresolvable`]).
+    Refused(AccessFault),
 }
 
 /// Why an engine could not be built.
@@ -81,8 +86,8 @@ pub enum SetupError {
     EmptyRange,
     /// The virtual range runs past the end of the 64-bit address space.
     RangeOverflow,
-    /// The configuration asks for hardware dirty detection, but the port
-    /// declares [`crate::port::DirtyDetection::SoftwareOnly`].
+    /// The configuration asks for hardware dirty detection, but the MMU
+    /// declares [`crate::DirtyDetection::SoftwareOnly`].
     HardwareDirtyUnsupported,
     /// The frame source could not provide the zero page.
     NoFrameForZeroPage(FrameError),
@@ -102,12 +107,10 @@ impl fmt::Display for AllocError {
             AllocError::UnknownPointer(addr) => write!(f, "{addr} is not an allocation"),
             AllocError::DoubleFree(addr) => write!(f, "{addr} was already freed"),
             AllocError::NotRegionStart(addr) => write!(f, "{addr} is inside an allocation"),
-            AllocError::HardwareDirtyUnsupported => {
-                f.write_str("the port has no hardware dirty bit")
-            }
-            AllocError::FrameSource(err) => write!(f, "frame source refused a frame: {err:?}"),
-            AllocError::Port(err) => write!(f, "port error: {err}"),
-            AllocError::PortFault(fault) => write!(f, "port refused a write at {}", fault.addr),
+            AllocError::HardwareDirtyUnsupported => f.write_str("the MMU has no dirty bit"),
+            AllocError::FrameSource(err) => write!(f, "frame source refused a frame: {err}"),
+            AllocError::Mmu(err) => write!(f, "MMU error: {err}"),
+            AllocError::MmuFault(fault) => write!(f, "MMU refused a write at {}", fault.addr),
         }
     }
 }
@@ -118,9 +121,7 @@ impl fmt::Display for SetupError {
             SetupError::MisalignedRange(addr) => write!(f, "range start {addr} is not aligned"),
             SetupError::EmptyRange => f.write_str("empty virtual range"),
             SetupError::RangeOverflow => f.write_str("virtual range overflows"),
-            SetupError::HardwareDirtyUnsupported => {
-                f.write_str("the port has no hardware dirty bit")
-            }
+            SetupError::HardwareDirtyUnsupported => f.write_str("the MMU has no dirty bit"),
             SetupError::NoFrameForZeroPage(err) => write!(f, "no frame for the zero page: {err:?}"),
         }
     }
@@ -129,9 +130,9 @@ impl fmt::Display for SetupError {
 impl core::error::Error for AllocError {}
 impl core::error::Error for SetupError {}
 
-impl From<PortError> for AllocError {
-    fn from(err: PortError) -> AllocError {
-        AllocError::Port(err)
+impl From<MmuError> for AllocError {
+    fn from(err: MmuError) -> AllocError {
+        AllocError::Mmu(err)
     }
 }
 
@@ -148,14 +149,15 @@ impl From<Shortfall> for AllocError {
     fn from(failure: Shortfall) -> AllocError {
         match failure {
             Shortfall::Frames(err) => AllocError::from(err),
-            Shortfall::Port(err) => AllocError::Port(err),
+            Shortfall::Mmu(err) => AllocError::Mmu(err),
+            Shortfall::Refused(fault) => AllocError::MmuFault(fault),
         }
     }
 }
 
-impl From<PortError> for Shortfall {
-    fn from(err: PortError) -> Shortfall {
-        Shortfall::Port(err)
+impl From<MmuError> for Shortfall {
+    fn from(err: MmuError) -> Shortfall {
+        Shortfall::Mmu(err)
     }
 }
 

@@ -56,21 +56,44 @@
 //!
 //! # Map of the crate
 //!
-//! - [`addr`], [`page`]: address, frame and page newtypes.
-//! - [`frame`]: the physical frame allocator and the [`frame::FrameSource`]
-//!   trait the engine takes frames through.
-//! - [`port`]: the one trait an architecture implements ([`Port`]).
-//! - [`engine`]: [`LargeAllocator`], with `calloc`, `malloc`, `realloc`,
-//!   `free`, statistics and policy switching.
-//! - [`zero_page`] and [`fault`]: the shared zero page, the eager-versus-lazy
-//!   decision with its numbers, and the fault entry point.
-//! - [`cache`]: the policies, the libmalloc limits and what a cache hit costs.
-//! - [`dirty`]: hardware and software dirty detection, and how close the
-//!   re-zero gets to O(written).
-//! - [`region`]: virtual regions with guard pages; [`config`], [`stats`],
-//!   [`error`]: set-up, counters and errors.
+//! Every item of the engine is at the crate root; the frame allocator and
+//! the simulator keep their own namespaces.
+//!
+//! - [`VirtAddr`], [`PhysAddr`], [`FrameNumber`], [`FrameCount`], [`Page`],
+//!   [`PageCount`], [`PageIndex`]: address, frame and page newtypes.
+//! - [`frame`]: the physical frame allocator, and [`frame::FrameSource`],
+//!   the trait the engine takes frames through.
+//! - [`Mmu`]: the one trait an architecture implements, an `unsafe` trait
+//!   whose safety contract says which pages and frames the engine hands
+//!   over; with [`PageFlags`], [`EntryInfo`], [`DirtyDetection`] and
+//!   [`AccessedDirtyUpdates`].
+//! - [`LargeAllocator`]: the engine, with `calloc`, `malloc`, `realloc`,
+//!   `free`, statistics ([`Stats`]) and policy switching, built from a
+//!   [`Config`] over a [`VirtRange`].
+//! - [`LargeAllocator::handle_fault`] and [`FaultOutcome`]: the fault entry
+//!   point; [`ZeroPageMapping`]: eager or lazy zero page.
+//! - [`Policy`], [`CacheLimits`]: the three policies and the libmalloc
+//!   limits; [`DirtyStrategy`]: hardware dirty bit or write faults.
+//! - [`AllocError`], [`SetupError`], [`MmuError`]: errors as values.
 //! - `sim` (feature `simulator`): a simulated MMU with RAM, page tables and
 //!   a TLB, on which every test and the example below run.
+//!
+//! # Unsafe code
+//!
+//! The crate contains no unsafe operation: no `unsafe` block and no
+//! `unsafe fn`. Its root denies the `unsafe_code` lint, and the engine
+//! ([`LargeAllocator`] and everything it does) forbids it outright, so no
+//! later change can allow it back in there. Implementing [`Mmu`] is what is
+//! unsafe: an implementation on real hardware writes page tables and memory
+//! on the engine's word, and the trait's safety contract says what that
+//! word guarantees; the engine's calls are safe because it keeps it.
+//!
+//! The lint also counts two declarations as unsafe code, and these are the
+//! only places that allow it: the declaration of the `unsafe trait Mmu`
+//! itself, and the simulator's `unsafe impl` of it (which writes nothing
+//! but simulated RAM). That is why the root cannot say
+//! `#![forbid(unsafe_code)]`: a forbidden lint cannot be allowed for the
+//! trait's declaration.
 //!
 //! # Example
 //!
@@ -79,6 +102,8 @@
 //! retry):
 //!
 //! ```
+//! # #[cfg(feature = "simulator")]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use pristine_allocator::sim::{self, SimConfig};
 //! use pristine_allocator::{
 //!     Config, DirtyDetection, FrameCount, LargeAllocator, PageCount, Policy, VirtAddr, VirtRange,
@@ -116,13 +141,17 @@
 //! assert_eq!(engine.stats().pages_zeroed_on_reuse, 40);
 //! assert_eq!(engine.stats().frames_in_use, 40);
 //! # engine.free(again)?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "simulator"))]
+//! # fn main() {}
 //! ```
 //!
 //! # Using it from a kernel
 //!
-//! 1. Implement [`Port`] for the page tables (a few lines per method) and
-//!    [`frame::FrameSource`] for the frame allocator.
+//! 1. Implement [`Mmu`] for the page tables (a few lines per method; read
+//!    its safety contract, and give the implementation an `unsafe`
+//!    constructor) and [`frame::FrameSource`] for the frame allocator.
 //! 2. Reserve a virtual range and build the engine with
 //!    [`LargeAllocator::new`] and a [`Config`].
 //! 3. Route every page fault for which [`LargeAllocator::owns`] is true to
@@ -133,27 +162,28 @@
 //!    [`LargeAllocator::stats`].
 
 #![no_std]
+#![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
-pub mod addr;
-pub mod cache;
-pub mod config;
-pub mod dirty;
-pub mod engine;
-pub mod error;
-pub mod fault;
+mod addr;
+mod cache;
+mod config;
+mod dirty;
+mod engine;
+mod error;
+mod fault;
 pub mod frame;
-pub mod page;
-pub mod port;
-pub mod region;
+mod mmu;
+mod page;
+mod region;
 #[cfg(any(test, feature = "simulator"))]
 pub mod sim;
-pub mod stats;
-pub mod zero_page;
+mod stats;
+mod zero_page;
 
 pub use addr::{FrameCount, FrameNumber, PAGE_SIZE, PhysAddr, VirtAddr};
 pub use cache::{CacheLimits, Policy};
@@ -162,10 +192,10 @@ pub use dirty::DirtyStrategy;
 pub use engine::{DEFAULT_SLOTS, LargeAllocator};
 pub use error::{AllocError, SetupError};
 pub use fault::{FatalFault, FaultOutcome, Resolution};
-pub use page::{Page, PageCount, PageIndex};
-pub use port::{
-    Access, AccessFault, DirtyDetection, EntryInfo, FaultCause, PageFlags, Port, PortError,
+pub use mmu::{
+    Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, Mmu, MmuError, PageFlags,
 };
+pub use page::{Page, PageCount, PageIndex};
 pub use region::VirtRange;
 pub use stats::{CacheUsage, Stats};
 pub use zero_page::ZeroPageMapping;

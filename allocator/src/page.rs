@@ -1,6 +1,6 @@
 //! Virtual pages: the unit the large-allocation engine maps, protects and zeroes.
 //!
-//! [`crate::addr`] names physical frames and raw addresses; this module adds
+//! `addr.rs` names physical frames and raw addresses; this module adds
 //! the virtual side: a [`Page`] is a page-aligned virtual address, a
 //! [`PageCount`] is a length in pages and a [`PageIndex`] is a position inside
 //! one region. Keeping them apart from frames makes "mapped the wrong thing"

@@ -17,7 +17,14 @@ pub struct Stats {
     pub read_faults: u64,
     /// Writes to re-armed pages caught by the software dirty strategy.
     pub tracked_write_faults: u64,
-    /// Faults on pages that were already fine (a stale TLB entry).
+    /// Faults on entries that allowed the access but had the accessed bit,
+    /// or for a write the dirty bit, clear, on an MMU that faults instead
+    /// of setting them ([`crate::AccessedDirtyUpdates::Software`]); the
+    /// engine set the bits. Always 0 on an MMU that sets them in hardware.
+    pub accessed_dirty_faults: u64,
+    /// Faults on pages that were already fine (a stale TLB entry), flushed.
+    /// One that comes straight back is reported as
+    /// [`crate::FatalFault::Unresolvable`] and not counted again.
     pub spurious_faults: u64,
     /// Times the zero page was mapped into a page.
     pub zero_page_mappings: u64,
@@ -40,9 +47,14 @@ impl Stats {
         self.pages_zeroed_on_fault + self.pages_zeroed_on_reuse
     }
 
-    /// Every fault taken: copy-on-write, read, tracked-write and spurious.
+    /// Every fault taken: copy-on-write, read, tracked-write,
+    /// accessed/dirty and spurious.
     pub const fn faults(&self) -> u64 {
-        self.cow_faults + self.read_faults + self.tracked_write_faults + self.spurious_faults
+        self.cow_faults
+            + self.read_faults
+            + self.tracked_write_faults
+            + self.accessed_dirty_faults
+            + self.spurious_faults
     }
 
     /// The counters zeroed, the `frames_in_use` level kept.
@@ -60,6 +72,7 @@ impl Stats {
         cow_faults: 0,
         read_faults: 0,
         tracked_write_faults: 0,
+        accessed_dirty_faults: 0,
         spurious_faults: 0,
         zero_page_mappings: 0,
         cache_hits: 0,

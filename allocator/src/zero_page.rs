@@ -6,36 +6,37 @@
 //! instead (it never copies the zero page, and never maps it writable). This
 //! is how Linux makes `calloc` of untouched memory cost almost nothing.
 //!
-//! # Eager or lazy zero-page mapping
-//!
-//! [`ZeroPageMapping::Eager`] maps the zero page into every page when a
-//! region is created, so reads never fault. [`ZeroPageMapping::Lazy`] (the
-//! default, and what Linux does) maps nothing: the first read of a page
-//! faults and maps the zero page; a first write faults once and maps a fresh
-//! frame directly. Counted on the simulator for one region of `n` pages
-//! (`tests/zero_page_mapping.rs` asserts these numbers; "ops" are
-//! map + unmap + protect + TLB flush calls on the port):
-//!
-//! | pattern (`n` pages) | lazy: faults / ops | eager: faults / ops |
-//! | --- | --- | --- |
-//! | calloc, free, untouched | 0 / 0 | 0 / 3n |
-//! | calloc, read every page, free | n / 3n | 0 / 3n |
-//! | calloc, write every page, free | n / 3n | n / 6n |
-//! | calloc, read then write every page, free | 2n / 6n | n / 6n |
-//!
-//! For the seed's loop (100 MiB, n = 25,600, never touched) eager costs
-//! 76,800 page-table operations per `calloc`/`free` pair and lazy costs
-//! none. Eager saves faults only for pages that are read before (or
-//! without) being written, and never saves page-table work; for pages that
-//! are only written it doubles that work (each write must first remove the
-//! zero page). Pristine therefore defaults to lazy; eager stays available
-//! so the kernel can measure the difference.
+//! Whether untouched pages get the zero page up front or on their first
+//! read is [`ZeroPageMapping`]; its docs give the numbers.
 
 use crate::addr::FrameNumber;
 use crate::frame::{FrameError, FrameSource};
-use crate::port::Port;
+use crate::mmu::Mmu;
 
 /// When untouched pages get their zero-page mapping.
+///
+/// [`ZeroPageMapping::Eager`] maps the zero page into every page when a
+/// region is created, so reads never fault. [`ZeroPageMapping::Lazy`] (the
+/// default, and what Linux does) maps nothing: the first read of a page
+/// faults and maps the zero page; a first write faults once and maps a fresh
+/// frame directly. Counted on the simulator for one region of `n` pages
+/// (`tests/zero_page_mapping.rs` asserts these numbers; "ops" are
+/// map + unmap + protect + TLB flush calls on the MMU):
+///
+/// | pattern (`n` pages) | lazy: faults / ops | eager: faults / ops |
+/// | --- | --- | --- |
+/// | calloc, free, untouched | 0 / 0 | 0 / 3n |
+/// | calloc, read every page, free | n / 3n | 0 / 3n |
+/// | calloc, write every page, free | n / 3n | n / 6n |
+/// | calloc, read then write every page, free | 2n / 6n | n / 6n |
+///
+/// For the seed's loop (100 MiB, n = 25,600, never touched) eager costs
+/// 76,800 page-table operations per `calloc`/`free` pair and lazy costs
+/// none. Eager saves faults only for pages that are read before (or
+/// without) being written, and never saves page-table work; for pages that
+/// are only written it doubles that work (each write must first remove the
+/// zero page). Pristine therefore defaults to lazy; eager stays available
+/// so the kernel can measure the difference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum ZeroPageMapping {
     /// Map nothing up front; map the zero page on the first read fault.
@@ -47,26 +48,26 @@ pub enum ZeroPageMapping {
 
 /// The shared zero frame. Only ever mapped read-only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ZeroPage(FrameNumber);
+pub(crate) struct ZeroPage(FrameNumber);
 
 impl ZeroPage {
-    /// Takes one frame from `frames` and zeroes it through `port`.
-    pub fn allocate<P: Port, F: FrameSource>(
-        port: &mut P,
+    /// Takes one frame from `frames` and zeroes it through `mmu`.
+    pub(crate) fn allocate<M: Mmu, F: FrameSource>(
+        mmu: &mut M,
         frames: &mut F,
     ) -> Result<ZeroPage, FrameError> {
         let frame = frames.allocate_frame()?;
-        port.zero_frame(frame);
+        mmu.zero_frame(frame);
         Ok(ZeroPage(frame))
     }
 
     /// The frame holding the zeroes.
-    pub const fn frame(self) -> FrameNumber {
+    pub(crate) const fn frame(self) -> FrameNumber {
         self.0
     }
 
     /// Whether `frame` is the zero page.
-    pub fn is(self, frame: FrameNumber) -> bool {
+    pub(crate) fn is(self, frame: FrameNumber) -> bool {
         self.0 == frame
     }
 }
@@ -75,7 +76,7 @@ impl ZeroPage {
 mod tests {
     use super::*;
     use crate::addr::FrameCount;
-    use crate::port::DirtyDetection;
+    use crate::mmu::DirtyDetection;
     use crate::sim::{SimConfig, machine};
 
     #[test]

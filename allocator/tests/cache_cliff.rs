@@ -99,5 +99,5 @@ fn dirty_tracking_pays_only_for_written_pages() {
     let pages_written = u64::try_from(written.len()).unwrap();
     assert_eq!(stats.pages_zeroed_on_reuse, (ROUNDS - 1) * pages_written);
     assert_eq!(stats.frames_in_use, pages_written);
-    assert_eq!(engine.port().counters().stale_translations, 0);
+    assert_eq!(engine.mmu().counters().stale_translations, 0);
 }

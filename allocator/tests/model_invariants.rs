@@ -3,9 +3,11 @@
 //! model, one named test per invariant.
 //!
 //! Each case runs its sequence on every combination the invariant concerns
-//! (all six policy × dirty-detection pairs, or the two of one policy), with
-//! lazy or eager zero-page mapping chosen per case, so every combination
-//! sees all 10,000 cases of every test.
+//! (all six policy × dirty-detection pairs, or the two of one policy), each
+//! on an MMU that sets the accessed and dirty bits itself and on one that
+//! faults instead (RISC-V Svade), with lazy or eager zero-page mapping
+//! chosen per case, so every combination sees all 10,000 cases of every
+//! test on both MMUs.
 
 mod model;
 

@@ -57,7 +57,7 @@ fn cost(mapping: ZeroPageMapping, pattern: Pattern) -> Cost {
     assert_eq!(engine.frames().in_use(), 1);
     Cost {
         faults: stats.read_faults + stats.cow_faults + stats.spurious_faults,
-        ops: engine.port().counters().page_table_ops(),
+        ops: engine.mmu().counters().page_table_ops(),
     }
 }
 

@@ -1,13 +1,13 @@
-//! The large-allocation cache: keep freed regions, hand them out again.
+//! The large-allocation cache: its policies, its limits and its store.
 //!
-//! This module only declares and re-exports: [`policy`] names the three
-//! policies, [`limits`] the libmalloc size limits, `store` admission,
-//! lookup and eviction, and `reuse` what a cache hit costs under each policy.
+//! This module only declares and re-exports: `policy` names the three
+//! policies, `limits` the libmalloc size limits and `store` how cached
+//! regions are kept and chosen. The engine's side (admitting, reusing,
+//! evicting) lives in `engine/cache.rs` and `engine/reuse.rs`.
 
-pub mod limits;
-pub mod policy;
-mod reuse;
-mod store;
+mod limits;
+mod policy;
+pub(crate) mod store;
 
 pub use limits::CacheLimits;
 pub use policy::Policy;

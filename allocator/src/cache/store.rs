@@ -1,200 +1,124 @@
-//! Putting freed regions into the cache, finding them again, evicting them.
+//! Where cached regions are kept, and how one is chosen.
 //!
 //! The cache is not a separate structure: a cached region is a region in the
-//! table marked [`crate::region::RegionState::Cached`] with an age stamp.
-//! Lookup is libmalloc's: the best fit among cached regions at least as
-//! large as the request, refused if the waste would reach the request's own
-//! size ("limit fragmentation to 50%", libmalloc `large_malloc`); on equal
-//! sizes the most recently freed wins. Admission evicts the oldest entries
-//! until the new one fits the entry and byte limits.
+//! engine's table marked [`RegionState::Cached`] with an age stamp, still
+//! holding its frames and mappings. These functions read the table as a
+//! cache. Lookup is libmalloc's: the best fit among cached regions at least
+//! as large as the request, refused if the waste would reach the request's
+//! own size ("limit fragmentation to 50%", libmalloc `large_malloc`); on
+//! equal sizes the most recently freed wins. Admission evicts the oldest
+//! entries until the new one fits the entry and byte limits ([`has_room`]).
 
-use crate::addr::VirtAddr;
-use crate::error::AllocError;
-use crate::frame::FrameSource;
-use crate::page::{Page, PageCount};
-use crate::port::Port;
-use crate::region::RegionState;
+use crate::cache::CacheLimits;
+use crate::page::PageCount;
+use crate::region::{RegionState, RegionTable};
 use crate::stats::CacheUsage;
 
-use crate::engine::LargeAllocator;
+/// How many regions the cache holds, and how many bytes they cover.
+pub(crate) fn usage<const N: usize>(regions: &RegionTable<N>) -> CacheUsage {
+    regions
+        .iter()
+        .filter(|(_, region)| region.is_cached())
+        .fold(CacheUsage::default(), |usage, (_, region)| CacheUsage {
+            entries: usage.entries + 1,
+            bytes: usage.bytes.saturating_add(region.bytes()),
+        })
+}
 
-impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
-    /// What the cache holds now.
-    pub fn cache_usage(&self) -> CacheUsage {
-        self.regions
-            .iter()
-            .filter(|(_, region)| region.is_cached())
-            .fold(CacheUsage::default(), |usage, (_, region)| CacheUsage {
-                entries: usage.entries + 1,
-                bytes: usage.bytes.saturating_add(region.bytes()),
-            })
-    }
+/// Whether a region of `bytes` bytes fits beside what the cache holds.
+pub(crate) const fn has_room(limits: &CacheLimits, usage: CacheUsage, bytes: u64) -> bool {
+    usage.entries < limits.max_entries
+        && usage.bytes.saturating_add(bytes) <= limits.max_total_bytes
+}
 
-    /// Releases every cached region and its frames (not counted as
-    /// evictions). Keeps going if the frame source refuses a frame and
-    /// reports the first refusal.
-    pub fn drain_cache(&mut self) -> Result<(), AllocError> {
-        let mut first_error = Ok(());
-        while let Some(index) = self.regions.oldest_cached() {
-            let outcome = self.release_region(index).map_err(AllocError::from);
-            if first_error.is_ok() {
-                first_error = outcome;
-            }
-        }
-        first_error
-    }
+/// The index of the cached region that best fits `pages` pages, if any is
+/// acceptable.
+pub(crate) fn best_fit<const N: usize>(
+    regions: &RegionTable<N>,
+    pages: PageCount,
+) -> Option<usize> {
+    regions
+        .iter()
+        .filter_map(|(index, region)| match region.state {
+            RegionState::Cached { stamp } => Some((index, region.pages, stamp)),
+            RegionState::Live { .. } => None,
+        })
+        .filter(|&(_, size, _)| size >= pages && size.0 - pages.0 < pages.0)
+        .min_by_key(|&(_, size, stamp)| (size, u64::MAX - stamp))
+        .map(|(index, _, _)| index)
+}
 
-    /// Whether the cached region at `ptr` exists (for tests and tools).
-    pub fn is_cached(&self, ptr: VirtAddr) -> bool {
-        self.regions
-            .find(ptr)
-            .and_then(|index| self.regions.get(index))
-            .is_some_and(|region| region.is_cached() && region.start.start() == ptr)
-    }
-
-    /// The cached region that best fits `pages` pages, if any is acceptable.
-    pub(crate) fn best_fit(&self, pages: PageCount) -> Option<usize> {
-        self.regions
-            .iter()
-            .filter_map(|(index, region)| match region.state {
-                RegionState::Cached { stamp } => Some((index, region.pages, stamp)),
-                RegionState::Live { .. } => None,
-            })
-            .filter(|&(_, size, _)| size >= pages && size.0 - pages.0 < pages.0)
-            .min_by_key(|&(_, size, stamp)| (size, u64::MAX - stamp))
-            .map(|(index, _, _)| index)
-    }
-
-    /// Moves the live region at `start` into the cache, evicting the oldest
-    /// entries until it fits. The caller checked that the limits admit it.
-    pub(crate) fn cache_region(&mut self, start: Page) -> Result<(), AllocError> {
-        let bytes = self
-            .regions
-            .find(start.start())
-            .and_then(|index| self.regions.get(index))
-            .map_or(0, |region| region.bytes());
-        let limits = self.config.cache;
-        loop {
-            let usage = self.cache_usage();
-            let fits = usage.entries < limits.max_entries
-                && usage.bytes.saturating_add(bytes) <= limits.max_total_bytes;
-            if fits || !self.evict_oldest()? {
-                break;
-            }
-        }
-        let stamp = self.clock;
-        self.clock += 1;
-        if let Some(region) = self
-            .regions
-            .find(start.start())
-            .and_then(|index| self.regions.get_mut(index))
-        {
-            region.state = RegionState::Cached { stamp };
-        }
-        Ok(())
-    }
+/// The index of the cached region that entered the cache first.
+pub(crate) fn oldest<const N: usize>(regions: &RegionTable<N>) -> Option<usize> {
+    regions
+        .iter()
+        .filter_map(|(index, region)| match region.state {
+            RegionState::Cached { stamp } => Some((stamp, index)),
+            RegionState::Live { .. } => None,
+        })
+        .min()
+        .map(|(_, index)| index)
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::cache::Policy;
-    use crate::error::AllocError;
-    use crate::port::DirtyDetection;
-    use crate::sim::testing::{after, config, engine, engine_with, pages};
-    use crate::sim::write_byte;
+    use super::*;
+    use crate::page::Page;
+    use crate::region::Region;
 
-    #[test]
-    fn a_freed_region_is_handed_out_again() {
-        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
-        let ptr = engine.calloc(1, pages(3)).unwrap();
-        engine.free(ptr).unwrap();
-        assert!(engine.is_cached(ptr));
-        assert_eq!(engine.calloc(3, pages(1)), Ok(ptr));
-        let stats = engine.stats();
-        assert_eq!((stats.cache_hits, stats.cache_misses), (1, 1));
+    fn cached(page_number: u64, pages: u64, stamp: u64) -> Region {
+        let start = Page::from_number(page_number).unwrap();
+        let mut region = Region::live(start, PageCount(pages), 4096);
+        region.state = RegionState::Cached { stamp };
+        region
+    }
+
+    fn live(page_number: u64, pages: u64) -> Region {
+        Region::live(Page::from_number(page_number).unwrap(), PageCount(pages), 1)
     }
 
     #[test]
-    fn best_fit_refuses_half_wasted_regions() {
-        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
-        let four = engine.malloc(pages(4)).unwrap();
-        let three = engine.malloc(pages(3)).unwrap();
-        engine.free(four).unwrap();
-        engine.free(three).unwrap();
-        // Two pages: the 4-page entry wastes 2 (50 %), the 3-page one 1.
-        assert_eq!(engine.malloc(pages(2)), Ok(three));
-        // Two pages again: only the 4-page entry is left, and it is refused.
-        let fresh = engine.malloc(pages(2)).unwrap();
-        assert_ne!(fresh, four);
-        assert!(engine.is_cached(four));
+    fn oldest_cached_region_is_found_by_stamp() {
+        let mut table = RegionTable::<3>::new();
+        table.insert(cached(0x100, 1, 9)).unwrap();
+        table.insert(cached(0x104, 1, 2)).unwrap();
+        table.insert(live(0x108, 1)).unwrap();
+        assert_eq!(oldest(&table), Some(1));
     }
 
     #[test]
-    fn trimmed_excess_is_released() {
-        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
-        let ptr = engine.calloc(1, pages(5)).unwrap();
-        for page in 0..5 {
-            write_byte(&mut engine, after(ptr, page), 1).unwrap();
-        }
-        engine.free(ptr).unwrap();
-        assert_eq!(engine.calloc(1, pages(4)), Ok(ptr));
-        assert_eq!(engine.stats().frames_in_use, 4);
-        assert_eq!(engine.allocation_size(ptr), Ok(pages(4)));
+    fn best_fit_prefers_the_smallest_then_the_youngest() {
+        let mut table = RegionTable::<4>::new();
+        table.insert(cached(0x100, 4, 1)).unwrap();
+        table.insert(cached(0x110, 3, 2)).unwrap();
+        table.insert(cached(0x120, 3, 5)).unwrap();
+        table.insert(live(0x130, 3)).unwrap();
+        assert_eq!(best_fit(&table, PageCount(3)), Some(2));
+        assert_eq!(best_fit(&table, PageCount(4)), Some(0));
+        // Two pages from three wastes one (33 %); from four, two (50 %).
+        assert_eq!(best_fit(&table, PageCount(2)), Some(2));
+        assert_eq!(best_fit(&table, PageCount(1)), None);
+        assert_eq!(best_fit(&table, PageCount(5)), None);
     }
 
     #[test]
-    fn the_oldest_entry_is_evicted_past_the_entry_limit() {
-        let mut engine = engine(Policy::AlwaysZero, DirtyDetection::Hardware);
-        let regions: [_; 5] = core::array::from_fn(|_| engine.malloc(pages(1)).unwrap());
-        for ptr in regions {
-            engine.free(ptr).unwrap();
-        }
-        assert_eq!(engine.cache_usage().entries, 4);
-        assert!(!engine.is_cached(regions[0]));
-        assert!(engine.is_cached(regions[4]));
-        assert_eq!(engine.stats().cache_evictions, 1);
-    }
-
-    #[test]
-    fn entries_are_evicted_past_the_byte_limit() {
-        let mut engine = engine(Policy::AlwaysZero, DirtyDetection::Hardware);
-        let regions: [_; 3] = core::array::from_fn(|_| engine.malloc(pages(7)).unwrap());
-        for ptr in regions {
-            engine.free(ptr).unwrap();
-        }
-        let usage = engine.cache_usage();
-        assert_eq!((usage.entries, usage.bytes), (2, pages(14)));
-        assert!(!engine.is_cached(regions[0]));
-    }
-
-    #[test]
-    fn draining_returns_every_cached_frame() {
-        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
-        let ptr = engine.calloc(1, pages(2)).unwrap();
-        write_byte(&mut engine, ptr, 1).unwrap();
-        engine.free(ptr).unwrap();
-        assert_eq!(engine.frames().in_use(), 2);
-        engine.drain_cache().unwrap();
-        assert_eq!(engine.frames().in_use(), 1);
-        assert_eq!(engine.stats().cache_evictions, 0);
-    }
-
-    #[test]
-    fn running_out_of_frames_evicts_the_cache_first() {
-        let mut engine = engine_with(config(Policy::DirtyTracking), 3, DirtyDetection::Hardware);
-        let cached = engine.calloc(1, pages(2)).unwrap();
-        write_byte(&mut engine, cached, 1).unwrap();
-        write_byte(&mut engine, after(cached, 1), 1).unwrap();
-        engine.free(cached).unwrap();
-        let ptr = engine.calloc(1, pages(4)).unwrap();
-        write_byte(&mut engine, ptr, 1).unwrap();
-        assert_eq!(engine.cache_usage().entries, 0);
-        assert_eq!(engine.stats().cache_evictions, 1);
-        write_byte(&mut engine, after(ptr, 1), 1).unwrap();
-        assert!(write_byte(&mut engine, after(ptr, 2), 1).is_err());
-        assert_eq!(
-            engine.calloc(1, pages(300)),
-            Err(AllocError::OutOfVirtualSpace)
-        );
+    fn usage_counts_cached_regions_only_and_room_respects_both_limits() {
+        let mut table = RegionTable::<3>::new();
+        table.insert(cached(0x100, 2, 0)).unwrap();
+        table.insert(live(0x104, 5)).unwrap();
+        let now = usage(&table);
+        assert_eq!((now.entries, now.bytes), (1, 2 * 4096));
+        let limits = CacheLimits {
+            max_entries: 2,
+            max_entry_bytes: 4 * 4096,
+            max_total_bytes: 4 * 4096,
+        };
+        assert!(has_room(&limits, now, 2 * 4096));
+        assert!(!has_room(&limits, now, 3 * 4096));
+        let full = CacheUsage {
+            entries: 2,
+            bytes: 0,
+        };
+        assert!(!has_room(&limits, full, 4096));
     }
 }

@@ -4,13 +4,13 @@
 //! (eager): either way it reads as zeroes without a single frame, which is
 //! why `calloc` of untouched memory is nearly free under
 //! [`crate::Policy::NoCache`]. A request the cache may hold looks there
-//! first ([`crate::cache`]); larger requests bypass it.
+//! first (`cache.rs`, `reuse.rs`); larger requests bypass it.
 
 use crate::addr::VirtAddr;
 use crate::error::AllocError;
 use crate::frame::FrameSource;
+use crate::mmu::Mmu;
 use crate::page::{Page, PageCount, PageIndex};
-use crate::port::Port;
 use crate::region::{GUARD_PAGES, Region};
 use crate::zero_page::ZeroPageMapping;
 
@@ -25,7 +25,7 @@ pub(crate) enum Fill {
     Unspecified,
 }
 
-impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
+impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// Allocates `count * size` bytes that all read zero.
     ///
     /// Errors: [`AllocError::Overflow`] if the product overflows,
@@ -104,19 +104,14 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
 
     /// Under eager zero-page mapping, maps the zero page into every page of
     /// the region at `start` from index `from` on. Best effort: a page the
-    /// port cannot map stays unmapped and is handled lazily on its fault.
+    /// MMU cannot map stays unmapped and is handled lazily on its fault.
     pub(crate) fn premap_zero_pages(&mut self, start: Page, from: PageIndex) {
         if self.config.zero_page_mapping != ZeroPageMapping::Eager {
             return;
         }
-        let Some(region) = self
-            .regions
-            .find(start.start())
-            .and_then(|i| self.regions.get(i))
-        else {
+        let Some(&region) = self.regions.region_at(start.start()) else {
             return;
         };
-        let region = *region;
         for index in from.0..region.pages.0 {
             if self.map_zero_page(region.page(PageIndex(index))).is_err() {
                 return;
@@ -130,7 +125,7 @@ mod tests {
     use super::*;
     use crate::addr::PAGE_SIZE;
     use crate::cache::Policy;
-    use crate::port::DirtyDetection;
+    use crate::mmu::DirtyDetection;
     use crate::sim::testing::{BASE, after, config, engine, engine_with, pages};
 
     #[test]
@@ -153,7 +148,7 @@ mod tests {
         let mut engine = engine(Policy::NoCache, DirtyDetection::Hardware);
         let ptr = engine.calloc(3, pages(1)).unwrap();
         assert_eq!(ptr, VirtAddr(BASE));
-        assert_eq!(engine.port().mapped_pages(), 0);
+        assert_eq!(engine.mmu().mapped_pages(), 0);
         assert_eq!(engine.frames().in_use(), 1);
         assert_eq!(engine.allocation_size(ptr), Ok(pages(3)));
     }
@@ -163,12 +158,9 @@ mod tests {
         let eager = config(Policy::NoCache).with_zero_page_mapping(ZeroPageMapping::Eager);
         let mut engine = engine_with(eager, 16, DirtyDetection::Hardware);
         let ptr = engine.calloc(1, pages(3)).unwrap();
-        assert_eq!(engine.port().mapped_pages(), 3);
+        assert_eq!(engine.mmu().mapped_pages(), 3);
         assert_eq!(engine.stats().zero_page_mappings, 3);
-        let entry = engine
-            .port()
-            .entry(Page::containing(after(ptr, 2)))
-            .unwrap();
+        let entry = engine.mmu().entry(Page::containing(after(ptr, 2))).unwrap();
         assert_eq!(entry.frame, engine.zero_page());
     }
 

@@ -1,10 +1,10 @@
 //! The large-allocation engine: its state, construction and controls.
 //!
-//! [`LargeAllocator`] owns the port, the frame source, the zero page and the
+//! [`LargeAllocator`] owns the MMU, the frame source, the zero page and the
 //! region table. The allocation API lives in the sibling files
 //! (`allocate.rs`, `free.rs`, `realloc.rs`), the fault entry point in
-//! [`crate::fault`] and the cache in [`crate::cache`]; this file holds what
-//! ties them together: building an engine, reading its statistics and
+//! `fault.rs` and the cache in `cache.rs` and `reuse.rs`; this file holds
+//! what ties them together: building an engine, reading its statistics and
 //! switching policy between experiments.
 //!
 //! # Switching policy between experiments
@@ -13,7 +13,7 @@
 //! first drain the cache, releasing every cached region and its frames, then
 //! switch. Live allocations are not touched and stay correct under the new
 //! policy, because every policy keeps the page invariant stated in
-//! [`crate::dirty`]. A round of an experiment is therefore: `set_policy`,
+//! `dirty.rs`. A round of an experiment is therefore: `set_policy`,
 //! `reset_counters`, run, read `stats`.
 
 use crate::addr::{FrameNumber, VirtAddr};
@@ -22,10 +22,12 @@ use crate::config::Config;
 use crate::dirty::DirtyStrategy;
 use crate::error::{AllocError, SetupError};
 use crate::frame::FrameSource;
-use crate::port::Port;
-use crate::region::RegionTable;
+use crate::mmu::{AccessedDirtyUpdates, Mmu};
+use crate::region::{Region, RegionTable};
 use crate::stats::Stats;
 use crate::zero_page::ZeroPage;
+
+use super::fault::FixedInPlace;
 
 /// The default number of region slots (live plus cached regions).
 pub const DEFAULT_SLOTS: usize = 64;
@@ -33,28 +35,38 @@ pub const DEFAULT_SLOTS: usize = 64;
 /// The large-allocation engine: zero page, copy-on-write and a cache of
 /// freed regions under one of three [`Policy`]s.
 ///
-/// `P` is the architecture port, `F` the frame source, and `SLOTS` the
+/// `M` is the architecture's MMU, `F` the frame source, and `SLOTS` the
 /// number of regions (live and cached together) the engine can track. The
 /// engine needs no heap: its whole state is this struct. Annotate the type
 /// when building one so the default `SLOTS` applies:
-/// `let engine: LargeAllocator<_, _> = LargeAllocator::new(port, frames, config)?;`
+/// `let engine: LargeAllocator<_, _> = LargeAllocator::new(mmu, frames, config)?;`
+///
+/// The engine owns the MMU and never hands out `&mut` access to it, so
+/// every change to the range's page tables goes through the engine (see
+/// the safety contract of [`Mmu`]).
 #[derive(Debug)]
-pub struct LargeAllocator<P, F, const SLOTS: usize = DEFAULT_SLOTS> {
-    pub(crate) port: P,
+pub struct LargeAllocator<M, F, const SLOTS: usize = DEFAULT_SLOTS> {
+    pub(crate) mmu: M,
     pub(crate) frames: F,
     pub(crate) config: Config,
     pub(crate) dirty: DirtyStrategy,
+    /// What the MMU declared at construction.
+    pub(crate) accessed_dirty: AccessedDirtyUpdates,
     pub(crate) zero_page: ZeroPage,
     pub(crate) regions: RegionTable<SLOTS>,
     pub(crate) stats: Stats,
     pub(crate) clock: u64,
+    /// The last fault the engine fixed in place (a flush, or setting the
+    /// accessed and dirty bits): the same fault again, on an entry still as
+    /// the fix left it, is unresolvable.
+    pub(crate) last_fixed_in_place: Option<FixedInPlace>,
 }
 
-impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
-    /// Builds an engine: checks that the port supports the requested dirty
+impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
+    /// Builds an engine: checks that the MMU supports the requested dirty
     /// strategy, then takes one frame for the zero page and zeroes it.
-    pub fn new(mut port: P, mut frames: F, config: Config) -> Result<Self, SetupError> {
-        let detection = port.dirty_detection();
+    pub fn new(mut mmu: M, mut frames: F, config: Config) -> Result<Self, SetupError> {
+        let detection = mmu.dirty_detection();
         let dirty = match config.dirty {
             Some(strategy) if !strategy.supported_by(detection) => {
                 return Err(SetupError::HardwareDirtyUnsupported);
@@ -63,9 +75,10 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
             None => DirtyStrategy::best_for(detection),
         };
         let zero_page =
-            ZeroPage::allocate(&mut port, &mut frames).map_err(SetupError::NoFrameForZeroPage)?;
+            ZeroPage::allocate(&mut mmu, &mut frames).map_err(SetupError::NoFrameForZeroPage)?;
         Ok(LargeAllocator {
-            port,
+            accessed_dirty: mmu.accessed_dirty_updates(),
+            mmu,
             frames,
             config,
             dirty,
@@ -73,6 +86,7 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
             regions: RegionTable::new(),
             stats: Stats::ZERO,
             clock: 0,
+            last_fixed_in_place: None,
         })
     }
 
@@ -87,7 +101,7 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
         self.config.policy
     }
 
-    /// The dirty strategy in use (resolved from the port if the
+    /// The dirty strategy in use (resolved from the MMU if the
     /// configuration left it open).
     pub const fn dirty_strategy(&self) -> DirtyStrategy {
         self.dirty
@@ -104,14 +118,10 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
         self.config.range.contains(addr)
     }
 
-    /// The port, for reading.
-    pub const fn port(&self) -> &P {
-        &self.port
-    }
-
-    /// The port, for driving it (the simulator's CPU accesses go here).
-    pub const fn port_mut(&mut self) -> &mut P {
-        &mut self.port
+    /// The MMU, for reading (its `&self` methods are harmless for any
+    /// page; see [`Mmu`]).
+    pub const fn mmu(&self) -> &M {
+        &self.mmu
     }
 
     /// The frame source, for reading.
@@ -132,13 +142,16 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
     /// The size in bytes a live allocation was asked for.
     pub fn allocation_size(&self, ptr: VirtAddr) -> Result<u64, AllocError> {
         let index = self.live_index(ptr)?;
-        Ok(self
-            .regions
-            .get(index)
-            .map_or(0, |region| region.live_len()))
+        Ok(self.regions.get(index).map_or(0, Region::live_len))
     }
 
-    /// Drains the cache, then switches to `policy` (see the module docs).
+    /// Drains the cache, releasing every cached region and its frames, then
+    /// switches to `policy`. Live allocations are not touched and stay
+    /// correct under the new policy: every policy keeps the same page
+    /// invariant (a frame-backed page whose entry does not say "written"
+    /// holds only zeroes). A round of an experiment is therefore
+    /// `set_policy`, [`LargeAllocator::reset_counters`], run,
+    /// [`LargeAllocator::stats`].
     pub fn set_policy(&mut self, policy: Policy) -> Result<(), AllocError> {
         self.drain_cache()?;
         self.config.policy = policy;
@@ -146,9 +159,9 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
     }
 
     /// Drains the cache, then switches to `strategy`. Fails without
-    /// draining if the port cannot run it.
+    /// draining if the MMU cannot run it.
     pub fn set_dirty_strategy(&mut self, strategy: DirtyStrategy) -> Result<(), AllocError> {
-        if !strategy.supported_by(self.port.dirty_detection()) {
+        if !strategy.supported_by(self.mmu.dirty_detection()) {
             return Err(AllocError::HardwareDirtyUnsupported);
         }
         self.drain_cache()?;
@@ -158,11 +171,21 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
     }
 }
 
+#[cfg(any(test, feature = "simulator"))]
+impl<F: FrameSource, const SLOTS: usize> LargeAllocator<crate::sim::SimMmu, F, SLOTS> {
+    /// The simulated MMU, for driving it: the simulator's CPU accesses and
+    /// its logs go here. Only the simulator is lent out mutably: a real MMU
+    /// must be changed by nothing but the engine.
+    pub fn mmu_mut(&mut self) -> &mut crate::sim::SimMmu {
+        &mut self.mmu
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::addr::FrameCount;
-    use crate::port::DirtyDetection;
+    use crate::mmu::DirtyDetection;
     use crate::sim::testing::{TestEngine, config, engine, pages};
     use crate::sim::{SimConfig, machine, write_byte};
 
@@ -171,12 +194,12 @@ mod tests {
         let engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
         assert_eq!(engine.frames().in_use(), 1);
         assert_eq!(engine.stats(), Stats::ZERO);
-        let zero = engine.port().frame_bytes(engine.zero_page()).unwrap();
+        let zero = engine.mmu().frame_bytes(engine.zero_page()).unwrap();
         assert!(zero.iter().all(|&b| b == 0));
     }
 
     #[test]
-    fn dirty_strategy_defaults_to_what_the_port_offers() {
+    fn dirty_strategy_defaults_to_what_the_mmu_offers() {
         let hardware = engine(Policy::NoCache, DirtyDetection::Hardware);
         assert_eq!(hardware.dirty_strategy(), DirtyStrategy::Hardware);
         let software = engine(Policy::NoCache, DirtyDetection::SoftwareOnly);

@@ -3,16 +3,16 @@
 //! Under [`crate::Policy::NoCache`], and for regions at or above the cache's
 //! entry limit, `free` unmaps the region and returns its frames right away
 //! (Linux `munmap`). Otherwise the region keeps its frames and mappings and
-//! waits in the cache ([`crate::cache`]).
+//! waits in the cache (`cache.rs`).
 
 use crate::addr::VirtAddr;
 use crate::error::AllocError;
 use crate::frame::FrameSource;
-use crate::port::Port;
+use crate::mmu::Mmu;
 
 use super::LargeAllocator;
 
-impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
+impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// Frees the allocation starting at `ptr`.
     ///
     /// Errors: [`AllocError::UnknownPointer`], [`AllocError::DoubleFree`]
@@ -33,11 +33,10 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
     /// The table index of the live region starting at `ptr`, or the error
     /// that says what `ptr` is instead.
     pub(crate) fn live_index(&self, ptr: VirtAddr) -> Result<usize, AllocError> {
-        let found = self
-            .regions
-            .find(ptr)
-            .and_then(|index| self.regions.get(index).map(|region| (index, region)));
-        let Some((index, region)) = found else {
+        let Some(index) = self.regions.find(ptr) else {
+            return Err(AllocError::UnknownPointer(ptr));
+        };
+        let Some(region) = self.regions.get(index) else {
             return Err(AllocError::UnknownPointer(ptr));
         };
         match (region.is_cached(), region.start.start() == ptr) {
@@ -53,7 +52,7 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
 mod tests {
     use super::*;
     use crate::cache::Policy;
-    use crate::port::DirtyDetection;
+    use crate::mmu::DirtyDetection;
     use crate::sim::testing::{after, engine, pages};
     use crate::sim::write_byte;
 
@@ -84,7 +83,7 @@ mod tests {
         assert_eq!(engine.frames().in_use(), 4);
         engine.free(ptr).unwrap();
         assert_eq!(engine.frames().in_use(), 1);
-        assert_eq!(engine.port().mapped_pages(), 0);
+        assert_eq!(engine.mmu().mapped_pages(), 0);
         assert_eq!(engine.cache_usage().entries, 0);
     }
 

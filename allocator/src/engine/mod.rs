@@ -1,15 +1,24 @@
 //! The large-allocation engine, one concern per file.
 //!
-//! This module only declares and re-exports: `allocator` holds the state
-//! and controls, `allocate`, `free` and `realloc` the allocation API,
-//! `mapping` and `release` the page-level building blocks.
+//! This module only declares and re-exports. Every `impl LargeAllocator`
+//! lives here: `allocator` holds the state and controls; `allocate`, `free`
+//! and `realloc` the allocation API; `fault` the fault entry point; `cache`
+//! and `reuse` moving regions in and out of the cache and what a cache hit
+//! costs; `mapping` and `release` the page-level building blocks.
+//!
+//! The engine drives the [`crate::Mmu`] with safe calls only, keeping the
+//! guarantees its safety contract lists; it forbids unsafe code outright.
+
+#![forbid(unsafe_code)]
 
 mod allocate;
 mod allocator;
+mod cache;
+mod fault;
 mod free;
 mod mapping;
 mod realloc;
 mod release;
+mod reuse;
 
-pub(crate) use allocate::Fill;
 pub use allocator::{DEFAULT_SLOTS, LargeAllocator};

@@ -11,13 +11,13 @@
 use crate::addr::VirtAddr;
 use crate::error::{AllocError, Shortfall};
 use crate::frame::FrameSource;
+use crate::mmu::{Access, Mmu, PageFlags};
 use crate::page::{Page, PageCount, PageIndex};
-use crate::port::{PageFlags, Port};
 use crate::region::{PageSpan, Region, RegionState};
 
 use super::LargeAllocator;
 
-impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
+impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// Resizes the allocation at `ptr` to `size` bytes, keeping its contents
     /// up to the smaller size. Returns the (possibly moved) address.
     ///
@@ -45,11 +45,7 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
     }
 
     fn set_live_len(&mut self, start: Page, len: u64) {
-        if let Some(region) = self
-            .regions
-            .find(start.start())
-            .and_then(|index| self.regions.get_mut(index))
-        {
+        if let Some(region) = self.regions.region_at_mut(start.start()) {
             region.state = RegionState::Live { len };
         }
     }
@@ -67,7 +63,7 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
 
     /// Moves `old` to a fresh region of `pages` pages: map every entry at
     /// the new place first, then unmap the old ones, so a refusal by the
-    /// port leaves the old allocation intact.
+    /// MMU leaves the old allocation intact.
     fn move_region(
         &mut self,
         old: Region,
@@ -86,11 +82,7 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
         if let Some(index) = self.regions.find(old.start.start()) {
             self.regions.remove(index);
         }
-        if let Some(region) = self
-            .regions
-            .find(new_start.start())
-            .and_then(|index| self.regions.get_mut(index))
-        {
+        if let Some(region) = self.regions.region_at_mut(new_start.start()) {
             region.touched = old.touched;
         }
         self.premap_zero_pages(new_start, PageIndex(old.pages.0));
@@ -101,16 +93,16 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
     /// same frame, write permission and dirty bit; undoes it all on failure.
     fn map_moved_entries(&mut self, old: &Region, new: &Region) -> Result<(), Shortfall> {
         for offset in old.touched.indices() {
-            let Some(entry) = self.port.query(old.page(PageIndex(offset))) else {
+            let Some(entry) = self.mmu.query(old.page(PageIndex(offset))) else {
                 continue;
             };
-            let mut flags = PageFlags::empty();
+            let mut flags = self.presets(Access::Read);
             flags.set(PageFlags::WRITABLE, entry.writable);
             flags.set(PageFlags::DIRTY, entry.dirty);
             let target = new.page(PageIndex(offset));
-            if let Err(err) = self.port.map(target, entry.frame, flags) {
+            if let Err(err) = self.mmu.map(target, entry.frame, flags) {
                 self.forget_entries(new, old.touched.below(offset));
-                return Err(Shortfall::Port(err));
+                return Err(Shortfall::Mmu(err));
             }
             if self.zero_page.is(entry.frame) {
                 self.stats.zero_page_mappings += 1;
@@ -124,8 +116,8 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
     fn forget_entries(&mut self, region: &Region, span: PageSpan) {
         for offset in span.indices() {
             let page = region.page(PageIndex(offset));
-            if self.port.unmap(page).is_some() {
-                self.port.flush_tlb(page);
+            if self.mmu.unmap(page).is_some() {
+                self.mmu.flush_tlb(page);
             }
         }
     }
@@ -135,7 +127,7 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
 mod tests {
     use super::*;
     use crate::cache::Policy;
-    use crate::port::DirtyDetection;
+    use crate::mmu::DirtyDetection;
     use crate::sim::testing::{after, engine, pages};
     use crate::sim::{read_byte, write_byte};
 
@@ -170,10 +162,10 @@ mod tests {
             let _neighbour = engine.calloc(1, pages(1)).unwrap();
             write_byte(&mut engine, after(ptr, 1), 42).unwrap();
             assert_eq!(read_byte(&mut engine, ptr), Ok(0));
-            let zeroed_before = engine.port().counters().frames_zeroed;
+            let zeroed_before = engine.mmu().counters().frames_zeroed;
             let moved = engine.realloc(ptr, pages(6)).unwrap();
             assert_ne!(moved, ptr);
-            assert_eq!(engine.port().counters().frames_zeroed, zeroed_before);
+            assert_eq!(engine.mmu().counters().frames_zeroed, zeroed_before);
             assert_eq!(read_byte(&mut engine, after(moved, 1)), Ok(42));
             assert_eq!(read_byte(&mut engine, after(moved, 5)), Ok(0));
             assert_eq!(engine.stats().frames_in_use, 1);
@@ -184,7 +176,7 @@ mod tests {
             assert_eq!(again, moved);
             assert_eq!(read_byte(&mut engine, after(again, 1)), Ok(0));
             assert_eq!(engine.stats().pages_zeroed_on_reuse, 1);
-            assert_eq!(engine.port().counters().stale_translations, 0);
+            assert_eq!(engine.mmu().counters().stale_translations, 0);
         }
     }
 

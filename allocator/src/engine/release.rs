@@ -6,22 +6,21 @@
 //! Releasing never stops half way: if the frame source refuses a frame, the
 //! rest is still released and the first refusal is reported.
 
-use crate::error::Shortfall;
 use crate::frame::{FrameError, FrameSource};
+use crate::mmu::Mmu;
 use crate::page::{Page, PageCount, PageIndex};
-use crate::port::Port;
 use crate::region::{PageSpan, Region};
 
 use super::LargeAllocator;
 
-impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
+impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// Unmaps `page` if mapped, flushes it and frees its frame unless it is
     /// the zero page.
     pub(crate) fn unmap_page(&mut self, page: Page) -> Result<(), FrameError> {
-        let Some(entry) = self.port.unmap(page) else {
+        let Some(entry) = self.mmu.unmap(page) else {
             return Ok(());
         };
-        self.port.flush_tlb(page);
+        self.mmu.flush_tlb(page);
         if self.zero_page.is(entry.frame) {
             return Ok(());
         }
@@ -55,10 +54,7 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
     /// Shrinks the region starting at `start` to `keep` pages, releasing the
     /// pages beyond; the freed virtual pages become a gap again.
     pub(crate) fn trim_region(&mut self, start: Page, keep: PageCount) -> Result<(), FrameError> {
-        let Some(index) = self.regions.find(start.start()) else {
-            return Ok(());
-        };
-        let Some(region) = self.regions.get_mut(index) else {
+        let Some(region) = self.regions.region_at_mut(start.start()) else {
             return Ok(());
         };
         if keep >= region.pages {
@@ -69,22 +65,12 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
         region.touched = region.touched.below(keep.0);
         self.release_pages(&before, before.touched.from(keep.0))
     }
-
-    /// Releases the oldest cached region. Returns whether there was one.
-    pub(crate) fn evict_oldest(&mut self) -> Result<bool, Shortfall> {
-        let Some(index) = self.regions.oldest_cached() else {
-            return Ok(false);
-        };
-        self.stats.cache_evictions += 1;
-        self.release_region(index)?;
-        Ok(true)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use crate::cache::Policy;
-    use crate::port::DirtyDetection;
+    use crate::mmu::DirtyDetection;
     use crate::sim::testing::{after, engine, pages};
     use crate::sim::{read_byte, write_byte};
 
@@ -92,9 +78,9 @@ mod tests {
     fn freeing_an_untouched_region_visits_no_page() {
         let mut engine = engine(Policy::NoCache, DirtyDetection::Hardware);
         let ptr = engine.calloc(1, pages(7)).unwrap();
-        let before = engine.port().counters();
+        let before = engine.mmu().counters();
         engine.free(ptr).unwrap();
-        let spent = engine.port().counters().since(&before);
+        let spent = engine.mmu().counters().since(&before);
         assert_eq!((spent.queries, spent.unmaps, spent.tlb_flushes), (0, 0, 0));
     }
 
@@ -104,15 +90,15 @@ mod tests {
         let ptr = engine.calloc(1, pages(7)).unwrap();
         assert_eq!(read_byte(&mut engine, after(ptr, 2)), Ok(0));
         write_byte(&mut engine, after(ptr, 4), 1).unwrap();
-        let before = engine.port().counters();
+        let before = engine.mmu().counters();
         engine.free(ptr).unwrap();
-        let spent = engine.port().counters().since(&before);
+        let spent = engine.mmu().counters().since(&before);
         assert_eq!((spent.unmaps, spent.tlb_flushes), (2, 2));
         assert_eq!(engine.frames().in_use(), 1);
         let zero = engine.zero_page();
         assert!(
             engine
-                .port()
+                .mmu()
                 .frame_bytes(zero)
                 .unwrap()
                 .iter()

@@ -6,71 +6,8 @@
 //! *lowest* free frame, and the lowest aligned run that fits: during boot
 //! only low memory is mapped, and the kernel relies on that.
 //!
-//! # Frame states
-//!
-//! ```text
-//!                 add_usable_range           allocate
-//!   not usable ───────────────────▶ free ──────────────▶ used
-//!        │                           ▲  ◀──────────────   │
-//!        │ reserve_range             │       free         │ reserve_range
-//!        ▼                           │ reserve_range      ▼
-//!    reserved ◀──────────────────────┴──────────────── reserved
-//! ```
-//!
-//! Every frame starts *not usable*. Reserved frames never come back: a later
-//! [`add_usable_range`](FrameAllocator::add_usable_range) skips them, so an
-//! overlapping memory-map entry cannot hand out the kernel image.
-//!
-//! # Data structure, and why
-//!
-//! Four bitmaps, all in caller-provided storage (no heap exists yet at boot):
-//! - **free**: one bit per frame, set = free, with "any bit set" summary
-//!   levels on top (a 64-ary tree, see `frame/summary.rs`). Finding
-//!   the lowest free frame is a climb and a descent of that tree.
-//! - **full**: one bit per 64-frame word of *free*, set = all 64 frames free,
-//!   with its own summary levels. Runs of 64 frames or more aligned to 64 or
-//!   more (2 MiB pages) start on a fully free word, so their search jumps from
-//!   one fully free word to the next and skips fragmented memory.
-//! - **usable** and **reserved**: one plain bit per frame each, so a bad free
-//!   can be told apart: [`FrameError::NotUsable`], [`FrameError::Reserved`],
-//!   [`FrameError::DoubleFree`].
-//!
-//! A buddy allocator would also give O(log n) runs, but needs free lists
-//! threaded through the frames themselves (so every frame must be mapped) and
-//! cannot easily give the lowest address first. A bitmap tree keeps all state
-//! in one small array and makes "lowest first" the natural order.
-//!
-//! # Costs
-//!
-//! With n frames and L = ⌈log₆₄ n⌉ tree levels (L = 4 for 8 GiB):
-//! - [`allocate`](FrameAllocator::allocate), [`free`](FrameAllocator::free):
-//!   O(L), at most 2L word reads and L word writes in each tree. Usually
-//!   O(1): `allocate` first looks in the word of the lowest possibly free
-//!   frame (see `bitmap/single.rs`), and a summary level is only written when
-//!   a word turns empty, non-empty, full or not full. Measured: one
-//!   `allocate` plus its `free` costs 135 guest instructions (median of 1,000,
-//!   down from 447 with the generic run paths), from the kernel's
-//!   `mode=baseline` `frame_alloc_free` built with the `kernel` profile
-//!   (release with debug assertions and overflow checks), in QEMU 7.2 TCG
-//!   with `-icount shift=0,sleep=off`, where the TSC counts instructions.
-//! - [`allocate_contiguous`](FrameAllocator::allocate_contiguous) of `count`
-//!   frames: O(L + count/64) per candidate start examined. Each rejected
-//!   candidate is skipped past its first busy frame, so the candidates are at
-//!   most one per free fragment below the result (for runs of ≥ 64 frames
-//!   aligned to ≥ 64: one per run of fully free words). With an unfragmented
-//!   2 MiB block available that is one or two candidates; the worst case, on
-//!   badly fragmented memory, is linear in the number of fragments.
-//! - [`free_contiguous`](FrameAllocator::free_contiguous): O(count/64 · L).
-//! - [`add_usable_range`](FrameAllocator::add_usable_range),
-//!   [`reserve_range`](FrameAllocator::reserve_range): O(frames/64 · L).
-//! - [`is_free`](FrameAllocator::is_free), [`stats`](FrameAllocator::stats):
-//!   O(1); free and usable frames are counted as they change.
-//!
-//! Metadata: three bits per frame (free, usable, reserved), plus about 1/32
-//! bit for the summary levels and the full bitmap: 3.03 bits per 32,768 bits
-//! of RAM, about 0.0093 % of the RAM managed. For 8 GiB (2,097,152 frames) that is
-//! 99,346 words = 794,768 bytes (776 KiB); the unit test
-//! `metadata_for_8_gib_is_under_one_percent` checks it.
+//! The structure, the frame states and the costs are documented on
+//! [`FrameAllocator`] itself, where `cargo doc` shows them.
 
 use super::FrameSource;
 use super::error::FrameError;
@@ -94,8 +31,73 @@ pub struct FrameStats {
     pub used: FrameCount,
 }
 
-/// Hands out physical frames, lowest address first; see the [module
-/// docs](self) for the structure and its costs.
+/// Hands out physical frames, lowest address first.
+///
+/// # Frame states
+///
+/// ```text
+///                 add_usable_range           allocate
+///   not usable ───────────────────▶ free ──────────────▶ used
+///        │                           ▲  ◀──────────────   │
+///        │ reserve_range             │       free         │ reserve_range
+///        ▼                           │ reserve_range      ▼
+///    reserved ◀──────────────────────┴──────────────── reserved
+/// ```
+///
+/// Every frame starts *not usable*. Reserved frames never come back: a later
+/// [`add_usable_range`](FrameAllocator::add_usable_range) skips them, so an
+/// overlapping memory-map entry cannot hand out the kernel image.
+///
+/// # Data structure, and why
+///
+/// Four bitmaps, all in caller-provided storage (no heap exists yet at boot):
+/// - **free**: one bit per frame, set = free, with "any bit set" summary
+///   levels on top (a 64-ary tree, see `frame/summary.rs`). Finding
+///   the lowest free frame is a climb and a descent of that tree.
+/// - **full**: one bit per 64-frame word of *free*, set = all 64 frames free,
+///   with its own summary levels. Runs of 64 frames or more aligned to 64 or
+///   more (2 MiB pages) start on a fully free word, so their search jumps from
+///   one fully free word to the next and skips fragmented memory.
+/// - **usable** and **reserved**: one plain bit per frame each, so a bad free
+///   can be told apart: [`FrameError::NotUsable`], [`FrameError::Reserved`],
+///   [`FrameError::DoubleFree`].
+///
+/// A buddy allocator would also give O(log n) runs, but needs free lists
+/// threaded through the frames themselves (so every frame must be mapped) and
+/// cannot easily give the lowest address first. A bitmap tree keeps all state
+/// in one small array and makes "lowest first" the natural order.
+///
+/// # Costs
+///
+/// With n frames and L = ⌈log₆₄ n⌉ tree levels (L = 4 for 8 GiB):
+/// - [`allocate`](FrameAllocator::allocate), [`free`](FrameAllocator::free):
+///   O(L), at most 2L word reads and L word writes in each tree. Usually
+///   O(1): `allocate` first looks in the word of the lowest possibly free
+///   frame (see `bitmap/single.rs`), and a summary level is only written when
+///   a word turns empty, non-empty, full or not full. Measured: one
+///   `allocate` plus its `free` costs 135 guest instructions (median of 1,000,
+///   down from 447 with the generic run paths), from the kernel's
+///   `mode=baseline` `frame_alloc_free` built with the `kernel` profile
+///   (release with debug assertions and overflow checks), in QEMU 7.2 TCG
+///   with `-icount shift=0,sleep=off`, where the TSC counts instructions.
+/// - [`allocate_contiguous`](FrameAllocator::allocate_contiguous) of `count`
+///   frames: O(L + count/64) per candidate start examined. Each rejected
+///   candidate is skipped past its first busy frame, so the candidates are at
+///   most one per free fragment below the result (for runs of ≥ 64 frames
+///   aligned to ≥ 64: one per run of fully free words). With an unfragmented
+///   2 MiB block available that is one or two candidates; the worst case, on
+///   badly fragmented memory, is linear in the number of fragments.
+/// - [`free_contiguous`](FrameAllocator::free_contiguous): O(count/64 · L).
+/// - [`add_usable_range`](FrameAllocator::add_usable_range),
+///   [`reserve_range`](FrameAllocator::reserve_range): O(frames/64 · L).
+/// - [`is_free`](FrameAllocator::is_free), [`stats`](FrameAllocator::stats):
+///   O(1); free and usable frames are counted as they change.
+///
+/// Metadata: three bits per frame (free, usable, reserved), plus about 1/32
+/// bit for the summary levels and the full bitmap: 3.03 bits per 32,768 bits
+/// of RAM, about 0.0093 % of the RAM managed. For 8 GiB (2,097,152 frames) that is
+/// 99,346 words = 794,768 bytes (776 KiB); the unit test
+/// `metadata_for_8_gib_is_under_one_percent` checks it.
 pub struct FrameAllocator<'m> {
     /// One bit per frame, set = free, with summary levels.
     free: SummaryBitmap<'m>,

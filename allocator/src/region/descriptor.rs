@@ -3,7 +3,7 @@
 //! A region is either live (handed out, with the byte length the caller
 //! asked for) or cached (freed, waiting for reuse, with an age stamp for
 //! eviction). Its pages move through the states drawn in
-//! [`crate::fault`]; the region itself only remembers which page indices
+//! `engine/fault.rs`; the region itself only remembers which page indices
 //! were ever mapped ([`PageSpan`]), so that releasing or re-zeroing it can
 //! skip everything nobody touched.
 //!
@@ -19,7 +19,7 @@ use crate::region::span::PageSpan;
 
 /// Whether a region is in use or in the cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum RegionState {
+pub(crate) enum RegionState {
     /// Handed out to a caller who asked for `len` bytes.
     Live {
         /// The size the caller asked for, in bytes.
@@ -34,20 +34,20 @@ pub enum RegionState {
 
 /// A region of the large-allocation range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Region {
+pub(crate) struct Region {
     /// The first page; the region's address as callers see it.
-    pub start: Page,
+    pub(crate) start: Page,
     /// How many pages the region covers (one guard page follows).
-    pub pages: PageCount,
+    pub(crate) pages: PageCount,
     /// Live or cached.
-    pub state: RegionState,
+    pub(crate) state: RegionState,
     /// Every page index that was ever mapped lies in this span.
-    pub touched: PageSpan,
+    pub(crate) touched: PageSpan,
 }
 
 impl Region {
     /// A live region of `pages` pages at `start` with nothing mapped yet.
-    pub const fn live(start: Page, pages: PageCount, len: u64) -> Region {
+    pub(crate) const fn live(start: Page, pages: PageCount, len: u64) -> Region {
         Region {
             start,
             pages,
@@ -57,28 +57,28 @@ impl Region {
     }
 
     /// The page at `index` inside the region.
-    pub const fn page(&self, index: PageIndex) -> Page {
+    pub(crate) const fn page(&self, index: PageIndex) -> Page {
         self.start.nth_after(index)
     }
 
     /// The index of `page` inside the region (callers check [`Region::contains`]).
-    pub const fn index_of(&self, page: Page) -> PageIndex {
+    pub(crate) const fn index_of(&self, page: Page) -> PageIndex {
         PageIndex(page.number().saturating_sub(self.start.number()))
     }
 
     /// The page number just past the region (where its guard page sits).
-    pub const fn end_number(&self) -> u64 {
+    pub(crate) const fn end_number(&self) -> u64 {
         self.start.number().saturating_add(self.pages.0)
     }
 
     /// Whether `addr` lies inside the region (the guard page is outside).
-    pub const fn contains(&self, addr: VirtAddr) -> bool {
+    pub(crate) const fn contains(&self, addr: VirtAddr) -> bool {
         let page = Page::containing(addr).number();
         page >= self.start.number() && page < self.end_number()
     }
 
     /// The byte length a live region was asked for (0 if cached).
-    pub const fn live_len(&self) -> u64 {
+    pub(crate) const fn live_len(&self) -> u64 {
         match self.state {
             RegionState::Live { len } => len,
             RegionState::Cached { .. } => 0,
@@ -86,13 +86,13 @@ impl Region {
     }
 
     /// Whether the region is in the cache.
-    pub const fn is_cached(&self) -> bool {
+    pub(crate) const fn is_cached(&self) -> bool {
         matches!(self.state, RegionState::Cached { .. })
     }
 
     /// The region's size in bytes (regions are validated to fit the range,
     /// so this cannot overflow; it saturates if it ever did).
-    pub const fn bytes(&self) -> u64 {
+    pub(crate) const fn bytes(&self) -> u64 {
         match self.pages.bytes() {
             Some(bytes) => bytes,
             None => u64::MAX,

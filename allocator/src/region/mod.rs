@@ -1,16 +1,16 @@
 //! Virtual regions: page-granular blocks of the large-allocation range.
 //!
-//! This module only declares and re-exports: [`range`] is the range the port
-//! sets aside, [`descriptor`] one region, [`span`] the pages a region ever
-//! mapped and [`table`] the sorted table that is also the virtual-space
-//! allocator.
+//! This module only declares and re-exports: `range` is the range the
+//! kernel sets aside (the one item a port needs, re-exported at the crate
+//! root), `descriptor` one region, `span` the pages a region ever mapped and
+//! `table` the sorted table that is also the virtual-space allocator.
 
-pub mod descriptor;
-pub mod range;
-pub mod span;
-pub mod table;
+mod descriptor;
+mod range;
+mod span;
+mod table;
 
-pub use descriptor::{Region, RegionState};
+pub(crate) use descriptor::{Region, RegionState};
 pub use range::VirtRange;
-pub use span::PageSpan;
-pub use table::{GUARD_PAGES, RegionTable};
+pub(crate) use span::PageSpan;
+pub(crate) use table::{GUARD_PAGES, RegionTable};

@@ -1,4 +1,4 @@
-//! The virtual address range the port sets aside for large allocations.
+//! The virtual address range the kernel sets aside for large allocations.
 //!
 //! Every region the engine hands out lies inside this range, so a fault
 //! address outside it is simply "not ours" and the kernel can route faults
@@ -6,7 +6,7 @@
 
 use crate::addr::VirtAddr;
 use crate::error::SetupError;
-use crate::page::{Page, PageCount, PageIndex};
+use crate::page::{Page, PageCount};
 
 /// A page-aligned, non-empty range of virtual addresses that does not wrap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -55,17 +55,6 @@ impl VirtRange {
         let page = Page::containing(addr).number();
         page >= self.start.number() && page - self.start.number() < self.pages.0
     }
-
-    /// The page at `offset` pages from the start of the range.
-    pub const fn page(&self, offset: PageIndex) -> Page {
-        self.start.nth_after(offset)
-    }
-
-    /// How many pages `page` lies after the start of the range (pages
-    /// before the start give 0; callers check [`VirtRange::contains`] first).
-    pub const fn offset_of(&self, page: Page) -> PageIndex {
-        PageIndex(page.number().saturating_sub(self.start.number()))
-    }
 }
 
 #[cfg(test)]
@@ -97,7 +86,5 @@ mod tests {
         assert!(range.contains(VirtAddr(0x13_fff)));
         assert!(!range.contains(VirtAddr(0x14_000)));
         assert!(!range.contains(VirtAddr(0xf_fff)));
-        let third = range.page(PageIndex(2));
-        assert_eq!(range.offset_of(third), PageIndex(2));
     }
 }

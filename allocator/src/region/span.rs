@@ -12,30 +12,22 @@ use crate::page::PageIndex;
 /// A half-open range of page indices inside one region; empty when
 /// `start >= end`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub struct PageSpan {
+pub(crate) struct PageSpan {
     start: u64,
     end: u64,
 }
 
 impl PageSpan {
     /// The span holding no page.
-    pub const EMPTY: PageSpan = PageSpan { start: 0, end: 0 };
-
-    /// The span of pages `0..pages`.
-    pub const fn first(pages: u64) -> PageSpan {
-        PageSpan {
-            start: 0,
-            end: pages,
-        }
-    }
+    pub(crate) const EMPTY: PageSpan = PageSpan { start: 0, end: 0 };
 
     /// Whether the span holds no page.
-    pub const fn is_empty(&self) -> bool {
+    pub(crate) const fn is_empty(&self) -> bool {
         self.start >= self.end
     }
 
     /// The span grown to include `index`.
-    pub const fn including(self, index: PageIndex) -> PageSpan {
+    pub(crate) const fn including(self, index: PageIndex) -> PageSpan {
         if self.is_empty() {
             return PageSpan {
                 start: index.0,
@@ -57,7 +49,7 @@ impl PageSpan {
     }
 
     /// The part of the span below `end`.
-    pub const fn below(self, end: u64) -> PageSpan {
+    pub(crate) const fn below(self, end: u64) -> PageSpan {
         let end = if self.end < end { self.end } else { end };
         if self.start >= end {
             PageSpan::EMPTY
@@ -70,7 +62,7 @@ impl PageSpan {
     }
 
     /// The part of the span at or above `start`.
-    pub const fn from(self, start: u64) -> PageSpan {
+    pub(crate) const fn from(self, start: u64) -> PageSpan {
         let start = if self.start > start {
             self.start
         } else {
@@ -87,7 +79,7 @@ impl PageSpan {
     }
 
     /// The page indices of the span, in order.
-    pub fn indices(self) -> Range<u64> {
+    pub(crate) fn indices(self) -> Range<u64> {
         if self.is_empty() {
             0..0
         } else {
@@ -112,7 +104,10 @@ mod tests {
 
     #[test]
     fn span_splits_at_a_boundary() {
-        let span = PageSpan::first(10).from(3);
+        let span = PageSpan::EMPTY
+            .including(PageIndex(0))
+            .including(PageIndex(9))
+            .from(3);
         assert_eq!(span.below(6).indices(), 3..6);
         assert_eq!(span.from(6).indices(), 6..10);
         assert!(span.below(2).is_empty());

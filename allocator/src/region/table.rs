@@ -9,45 +9,35 @@
 
 use crate::addr::VirtAddr;
 use crate::page::{Page, PageCount};
-use crate::region::descriptor::{Region, RegionState};
+use crate::region::descriptor::Region;
 use crate::region::range::VirtRange;
 
 /// Pages kept unmapped after every region.
-pub const GUARD_PAGES: u64 = 1;
+pub(crate) const GUARD_PAGES: u64 = 1;
 
 /// A sorted, fixed-capacity table of regions.
 #[derive(Clone, Debug)]
-pub struct RegionTable<const N: usize> {
+pub(crate) struct RegionTable<const N: usize> {
     slots: [Option<Region>; N],
     len: usize,
 }
 
 impl<const N: usize> RegionTable<N> {
     /// An empty table.
-    pub const fn new() -> RegionTable<N> {
+    pub(crate) const fn new() -> RegionTable<N> {
         RegionTable {
             slots: [None; N],
             len: 0,
         }
     }
 
-    /// How many regions the table holds.
-    pub const fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether the table holds no region.
-    pub const fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// Whether every slot is taken.
-    pub const fn is_full(&self) -> bool {
+    pub(crate) const fn is_full(&self) -> bool {
         self.len >= N
     }
 
     /// The regions in address order, with their indices.
-    pub fn iter(&self) -> impl Iterator<Item = (usize, &Region)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, &Region)> {
         self.slots
             .iter()
             .take(self.len)
@@ -56,17 +46,28 @@ impl<const N: usize> RegionTable<N> {
     }
 
     /// The region at `index`.
-    pub fn get(&self, index: usize) -> Option<&Region> {
+    pub(crate) fn get(&self, index: usize) -> Option<&Region> {
         self.slots.get(index).and_then(Option::as_ref)
     }
 
     /// The region at `index`, for changing it in place (never its start).
-    pub fn get_mut(&mut self, index: usize) -> Option<&mut Region> {
+    pub(crate) fn get_mut(&mut self, index: usize) -> Option<&mut Region> {
         self.slots.get_mut(index).and_then(Option::as_mut)
     }
 
+    /// The region containing `addr` (guard pages excluded).
+    pub(crate) fn region_at(&self, addr: VirtAddr) -> Option<&Region> {
+        self.find(addr).and_then(|index| self.get(index))
+    }
+
+    /// The region containing `addr`, for changing it in place (never its
+    /// start).
+    pub(crate) fn region_at_mut(&mut self, addr: VirtAddr) -> Option<&mut Region> {
+        self.find(addr).and_then(|index| self.get_mut(index))
+    }
+
     /// The index of the region containing `addr` (guard pages excluded).
-    pub fn find(&self, addr: VirtAddr) -> Option<usize> {
+    pub(crate) fn find(&self, addr: VirtAddr) -> Option<usize> {
         let page = Page::containing(addr);
         let after = self.slots[..self.len.min(N)]
             .partition_point(|slot| slot.is_some_and(|region| region.start <= page));
@@ -77,7 +78,7 @@ impl<const N: usize> RegionTable<N> {
     }
 
     /// Inserts `region`, keeping the order; gives it back if the table is full.
-    pub fn insert(&mut self, region: Region) -> Result<usize, Region> {
+    pub(crate) fn insert(&mut self, region: Region) -> Result<usize, Region> {
         if self.is_full() {
             return Err(region);
         }
@@ -93,7 +94,7 @@ impl<const N: usize> RegionTable<N> {
     }
 
     /// Removes and returns the region at `index`.
-    pub fn remove(&mut self, index: usize) -> Option<Region> {
+    pub(crate) fn remove(&mut self, index: usize) -> Option<Region> {
         if index >= self.len {
             return None;
         }
@@ -106,7 +107,7 @@ impl<const N: usize> RegionTable<N> {
 
     /// The first page of the lowest gap in `range` that holds `pages` pages
     /// plus a guard page, or `None` if no gap is large enough.
-    pub fn find_gap(&self, range: &VirtRange, pages: PageCount) -> Option<Page> {
+    pub(crate) fn find_gap(&self, range: &VirtRange, pages: PageCount) -> Option<Page> {
         let needed = pages.0.saturating_add(GUARD_PAGES);
         let mut candidate = range.start().number();
         for (_, region) in self.iter() {
@@ -125,7 +126,7 @@ impl<const N: usize> RegionTable<N> {
 
     /// How many pages region `index` could grow by in place, keeping its
     /// guard page before the next region or the end of `range`.
-    pub fn room_after(&self, index: usize, range: &VirtRange) -> u64 {
+    pub(crate) fn room_after(&self, index: usize, range: &VirtRange) -> u64 {
         let Some(region) = self.get(index) else {
             return 0;
         };
@@ -134,17 +135,6 @@ impl<const N: usize> RegionTable<N> {
             None => range.start().number().saturating_add(range.pages().0),
         };
         next_start.saturating_sub(region.end_number().saturating_add(GUARD_PAGES))
-    }
-
-    /// The index of the cached region that entered the cache first.
-    pub fn oldest_cached(&self) -> Option<usize> {
-        self.iter()
-            .filter_map(|(index, region)| match region.state {
-                RegionState::Cached { stamp } => Some((stamp, index)),
-                RegionState::Live { .. } => None,
-            })
-            .min()
-            .map(|(_, index)| index)
     }
 }
 
@@ -162,7 +152,7 @@ mod tests {
         VirtRange::new(VirtAddr(0x100_000), PageCount(16)).unwrap()
     }
 
-    fn region_at(page_number: u64, pages: u64) -> Region {
+    fn live_region(page_number: u64, pages: u64) -> Region {
         Region::live(
             Page::from_number(page_number).unwrap(),
             PageCount(pages),
@@ -175,7 +165,7 @@ mod tests {
         let mut table = RegionTable::<4>::new();
         let first = table.find_gap(&range(), PageCount(3)).unwrap();
         assert_eq!(first.number(), 0x100);
-        table.insert(region_at(0x100, 3)).unwrap();
+        table.insert(live_region(0x100, 3)).unwrap();
         let second = table.find_gap(&range(), PageCount(2)).unwrap();
         assert_eq!(second.number(), 0x104);
     }
@@ -183,8 +173,8 @@ mod tests {
     #[test]
     fn gaps_are_reused_first_fit() {
         let mut table = RegionTable::<4>::new();
-        table.insert(region_at(0x100, 2)).unwrap();
-        table.insert(region_at(0x106, 2)).unwrap();
+        table.insert(live_region(0x100, 2)).unwrap();
+        table.insert(live_region(0x106, 2)).unwrap();
         let removed = table.remove(0).unwrap();
         assert_eq!(removed.start.number(), 0x100);
         assert_eq!(
@@ -201,29 +191,21 @@ mod tests {
     #[test]
     fn table_stays_sorted_and_finds_addresses() {
         let mut table = RegionTable::<3>::new();
-        table.insert(region_at(0x108, 1)).unwrap();
-        table.insert(region_at(0x100, 2)).unwrap();
-        table.insert(region_at(0x104, 1)).unwrap();
-        assert!(table.insert(region_at(0x10a, 1)).is_err());
+        table.insert(live_region(0x108, 1)).unwrap();
+        table.insert(live_region(0x100, 2)).unwrap();
+        table.insert(live_region(0x104, 1)).unwrap();
+        assert!(table.insert(live_region(0x10a, 1)).is_err());
         let starts: [u64; 3] = core::array::from_fn(|i| table.get(i).unwrap().start.number());
         assert_eq!(starts, [0x100, 0x104, 0x108]);
         assert_eq!(table.find(VirtAddr(0x101_fff)), Some(0));
         assert_eq!(table.find(VirtAddr(0x102_000)), None);
         assert_eq!(table.find(VirtAddr(0xff_fff)), None);
+        let second = table.region_at(VirtAddr(0x104_123)).unwrap();
+        assert_eq!(second.start.number(), 0x104);
+        table.region_at_mut(VirtAddr(0x104_000)).unwrap().pages = PageCount(2);
+        assert_eq!(table.find(VirtAddr(0x105_000)), Some(1));
+        assert!(table.region_at(VirtAddr(0x106_000)).is_none());
         assert_eq!(table.room_after(0, &range()), 1);
         assert_eq!(table.room_after(2, &range()), 6);
-    }
-
-    #[test]
-    fn oldest_cached_region_is_found_by_stamp() {
-        let mut table = RegionTable::<3>::new();
-        let mut young = region_at(0x100, 1);
-        young.state = RegionState::Cached { stamp: 9 };
-        let mut old = region_at(0x104, 1);
-        old.state = RegionState::Cached { stamp: 2 };
-        table.insert(young).unwrap();
-        table.insert(old).unwrap();
-        table.insert(region_at(0x108, 1)).unwrap();
-        assert_eq!(table.oldest_cached(), Some(1));
     }
 }

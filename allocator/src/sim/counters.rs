@@ -1,8 +1,8 @@
 //! What the simulated MMU was asked to do, counted.
 //!
-//! These counts are the numbers behind the eager-versus-lazy decision in
-//! [`crate::zero_page`], and [`SimCounters::stale_translations`] is how tests
-//! prove the engine never forgets a TLB flush.
+//! These counts are the numbers behind the eager-versus-lazy decision
+//! ([`crate::ZeroPageMapping`]), and [`SimCounters::stale_translations`] is
+//! how tests prove the engine never forgets a TLB flush.
 
 /// Operations and events of one simulated MMU since it was built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

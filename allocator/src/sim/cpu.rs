@@ -13,7 +13,7 @@ use crate::addr::VirtAddr;
 use crate::engine::LargeAllocator;
 use crate::fault::FaultOutcome;
 use crate::frame::FrameSource;
-use crate::port::AccessFault;
+use crate::mmu::AccessFault;
 use crate::sim::memory::FRAME_BYTES;
 use crate::sim::mmu::SimMmu;
 
@@ -96,7 +96,7 @@ fn with_faults<F: FrameSource, const SLOTS: usize, T>(
     engine: &mut SimEngine<F, SLOTS>,
     mut access: impl FnMut(&mut SimMmu) -> Result<T, AccessFault>,
 ) -> Result<T, CpuError> {
-    let mut fault = match access(engine.port_mut()) {
+    let mut fault = match access(engine.mmu_mut()) {
         Ok(value) => return Ok(value),
         Err(fault) => fault,
     };
@@ -105,7 +105,7 @@ fn with_faults<F: FrameSource, const SLOTS: usize, T>(
             FaultOutcome::Handled(_) => {}
             outcome => return Err(CpuError::Unhandled { fault, outcome }),
         }
-        fault = match access(engine.port_mut()) {
+        fault = match access(engine.mmu_mut()) {
             Ok(value) => return Ok(value),
             Err(fault) => fault,
         };

@@ -1,12 +1,12 @@
 //! Building a simulated machine: RAM size, TLB size, dirty detection.
 //!
 //! [`SimConfig`] describes the machine and [`machine`] builds the two halves
-//! a [`crate::LargeAllocator`] needs from it: the MMU (the port) and a frame
+//! a [`crate::LargeAllocator`] needs from it: the MMU and a frame
 //! source over the same frames, so they can never disagree about how much
 //! RAM there is.
 
 use crate::addr::FrameCount;
-use crate::port::DirtyDetection;
+use crate::mmu::{AccessedDirtyUpdates, DirtyDetection};
 use crate::sim::frames::SimFrames;
 use crate::sim::mmu::SimMmu;
 
@@ -17,20 +17,34 @@ pub struct SimConfig {
     pub frames: FrameCount,
     /// TLB entries; small, so evictions and stale entries both happen.
     pub tlb_entries: usize,
-    /// Whether the MMU sets dirty bits.
+    /// Whether entries have a dirty bit.
     pub dirty: DirtyDetection,
+    /// Whether the MMU sets the accessed and dirty bits itself (x86, RISC-V
+    /// Svadu) or faults so that software sets them (RISC-V Svade).
+    pub accessed_dirty: AccessedDirtyUpdates,
 }
 
 impl SimConfig {
     /// The default TLB size: small enough that tests see evictions.
     pub const DEFAULT_TLB_ENTRIES: usize = 8;
 
-    /// A machine with `frames` frames, `dirty` detection and the default TLB.
+    /// A machine with `frames` frames, `dirty` detection, hardware updates
+    /// of the accessed and dirty bits, and the default TLB.
     pub const fn new(frames: FrameCount, dirty: DirtyDetection) -> SimConfig {
         SimConfig {
             frames,
             tlb_entries: SimConfig::DEFAULT_TLB_ENTRIES,
             dirty,
+            accessed_dirty: AccessedDirtyUpdates::Hardware,
+        }
+    }
+
+    /// The same machine with `updates` of the accessed and dirty bits:
+    /// [`AccessedDirtyUpdates::Software`] models RISC-V Svade.
+    pub const fn with_accessed_dirty_updates(self, updates: AccessedDirtyUpdates) -> SimConfig {
+        SimConfig {
+            accessed_dirty: updates,
+            ..self
         }
     }
 }

@@ -1,33 +1,23 @@
 //! The simulated MMU: page table, TLB and RAM, accessed like a CPU would.
 //!
-//! [`SimMmu`] implements [`crate::port::Port`] (in `port_impl.rs`) and adds
-//! what the CPU does on every load and store: translate through the TLB,
-//! walk the page table on a miss, set the accessed and dirty bits, and
-//! report a fault when the entry is missing or read-only. It follows x86:
-//!
-//! - a page walk sets A, and D on a write (Intel SDM Vol. 3A, 4.8);
-//! - a write through a TLB entry cached with D clear re-walks and sets D in
-//!   the page-table entry, faulting if the entry no longer allows the write;
-//! - a write through a TLB entry cached read-only faults, and the fault
-//!   invalidates that TLB entry (Intel SDM Vol. 3A, 4.10.4.1);
-//! - otherwise the TLB entry is used as it is, however the page table has
-//!   changed since: that is a stale translation, counted in
-//!   [`SimCounters::stale_translations`] when it matters.
-//!
-//! With [`DirtyDetection::SoftwareOnly`] the MMU never sets dirty bits, like
-//! an aarch64 core without hardware dirty-bit management.
+//! [`SimMmu`] implements [`crate::Mmu`] (in `mmu_impl.rs`) and adds what
+//! the CPU does on every load and store ([`SimMmu::read`],
+//! [`SimMmu::write`]): translate the address (`translate.rs`, which also
+//! says which architecture it follows), then touch the simulated RAM. Tests
+//! read its state without disturbing it: entries, frames, counters, and
+//! the log of pages zeroed.
 
 use core::cell::Cell;
 use std::collections::BTreeMap;
 use std::vec::Vec;
 
 use crate::addr::{FrameNumber, VirtAddr};
+use crate::mmu::{Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo};
 use crate::page::Page;
-use crate::port::{Access, AccessFault, DirtyDetection, EntryInfo, FaultCause};
 use crate::sim::SimConfig;
 use crate::sim::counters::SimCounters;
 use crate::sim::memory::{FRAME_BYTES, PhysicalMemory};
-use crate::sim::tlb::{Tlb, TlbEntry};
+use crate::sim::tlb::Tlb;
 
 /// One simulated page-table entry (present entries only are stored).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +35,11 @@ pub struct SimMmu {
     pub(crate) table: BTreeMap<Page, Pte>,
     pub(crate) tlb: Tlb,
     pub(crate) detection: DirtyDetection,
+    /// What the simulated hardware does about A and D.
+    pub(crate) updates: AccessedDirtyUpdates,
+    /// What the MMU declares to the engine: `updates`, unless a test
+    /// models an implementation that declares the wrong thing.
+    pub(crate) declared_updates: AccessedDirtyUpdates,
     pub(crate) counters: SimCounters,
     pub(crate) queries: Cell<u64>,
     pub(crate) zeroed_pages: Vec<Page>,
@@ -59,6 +54,8 @@ impl SimMmu {
             table: BTreeMap::new(),
             tlb: Tlb::new(config.tlb_entries),
             detection: config.dirty,
+            updates: config.accessed_dirty,
+            declared_updates: config.accessed_dirty,
             counters: SimCounters::default(),
             queries: Cell::new(0),
             zeroed_pages: Vec::new(),
@@ -143,92 +140,6 @@ impl SimMmu {
         self.tlb.flush_all();
     }
 
-    /// Translates `addr` for `access`: the heart of the simulation.
-    pub(crate) fn translate(
-        &mut self,
-        addr: VirtAddr,
-        access: Access,
-    ) -> Result<FrameNumber, AccessFault> {
-        let page = Page::containing(addr);
-        match self.tlb.lookup(page) {
-            Some(cached) => self.translate_cached(addr, access, cached),
-            None => self.walk(addr, access),
-        }
-    }
-
-    fn translate_cached(
-        &mut self,
-        addr: VirtAddr,
-        access: Access,
-        cached: TlbEntry,
-    ) -> Result<FrameNumber, AccessFault> {
-        self.counters.tlb_hits += 1;
-        let page = cached.page;
-        let write = access == Access::Write;
-        let pte = self.table.get(&page).copied();
-        if self.is_stale(&cached, pte, write) {
-            self.counters.stale_translations += 1;
-        }
-        if write && !cached.writable {
-            self.tlb.invalidate(page);
-            return Err(fault(addr, access, FaultCause::ReadOnly));
-        }
-        if write && !cached.dirty && self.hardware_dirty() {
-            // First write through an entry cached with D clear: re-walk and
-            // set D in the page table (Intel SDM Vol. 3A, 4.8).
-            match self.table.get_mut(&page) {
-                Some(entry) if entry.writable => entry.dirty = true,
-                found => {
-                    let cause = if found.is_some() {
-                        FaultCause::ReadOnly
-                    } else {
-                        FaultCause::NotPresent
-                    };
-                    self.tlb.invalidate(page);
-                    return Err(fault(addr, access, cause));
-                }
-            }
-            self.tlb.mark_dirty(page);
-        }
-        Ok(cached.frame)
-    }
-
-    fn walk(&mut self, addr: VirtAddr, access: Access) -> Result<FrameNumber, AccessFault> {
-        self.counters.tlb_misses += 1;
-        let page = Page::containing(addr);
-        let write = access == Access::Write;
-        let hardware_dirty = self.hardware_dirty();
-        let Some(entry) = self.table.get_mut(&page) else {
-            return Err(fault(addr, access, FaultCause::NotPresent));
-        };
-        if write && !entry.writable {
-            return Err(fault(addr, access, FaultCause::ReadOnly));
-        }
-        entry.accessed = true;
-        if write && hardware_dirty {
-            entry.dirty = true;
-        }
-        let cached = TlbEntry {
-            page,
-            frame: entry.frame,
-            writable: entry.writable,
-            dirty: entry.dirty,
-        };
-        self.tlb.insert(cached);
-        Ok(cached.frame)
-    }
-
-    /// Whether using `cached` disagrees with the page table in a way real
-    /// hardware would get wrong.
-    fn is_stale(&self, cached: &TlbEntry, pte: Option<Pte>, write: bool) -> bool {
-        let Some(pte) = pte else {
-            return true;
-        };
-        pte.frame != cached.frame
-            || (write && cached.writable && !pte.writable)
-            || (write && self.hardware_dirty() && cached.dirty && !pte.dirty)
-    }
-
     pub(crate) fn hardware_dirty(&self) -> bool {
         self.detection == DirtyDetection::Hardware
     }
@@ -250,19 +161,11 @@ fn offset(addr: VirtAddr) -> usize {
     usize::try_from(addr.as_u64() % crate::addr::PAGE_SIZE).unwrap_or(0)
 }
 
-fn fault(addr: VirtAddr, access: Access, cause: FaultCause) -> AccessFault {
-    AccessFault {
-        addr,
-        access,
-        cause,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::addr::FrameCount;
-    use crate::port::{PageFlags, Port};
+    use crate::mmu::{Mmu, PageFlags};
 
     fn mmu(dirty: DirtyDetection) -> SimMmu {
         SimMmu::new(SimConfig::new(FrameCount(8), dirty))
@@ -277,79 +180,6 @@ mod tests {
             .bytes_mut(FrameNumber(frame))
             .unwrap()
             .fill(value);
-    }
-
-    #[test]
-    fn missing_flush_leaves_a_stale_translation() {
-        let mut mmu = mmu(DirtyDetection::Hardware);
-        fill(&mut mmu, 1, 0x11);
-        fill(&mut mmu, 2, 0x22);
-        mmu.map(page(), FrameNumber(1), PageFlags::empty()).unwrap();
-        assert_eq!(mmu.read(page().start()), Ok(0x11));
-        let _ = mmu.unmap(page());
-        mmu.map(page(), FrameNumber(2), PageFlags::empty()).unwrap();
-        // No flush: the CPU still uses the old frame, and the sim notices.
-        assert_eq!(mmu.read(page().start()), Ok(0x11));
-        assert_eq!(mmu.counters().stale_translations, 1);
-        mmu.flush_tlb(page());
-        assert_eq!(mmu.read(page().start()), Ok(0x22));
-        assert_eq!(mmu.counters().stale_translations, 1);
-    }
-
-    #[test]
-    fn cleared_dirty_bit_without_flush_misses_the_next_write() {
-        let mut mmu = mmu(DirtyDetection::Hardware);
-        mmu.map(page(), FrameNumber(1), PageFlags::WRITABLE)
-            .unwrap();
-        mmu.write(page().start(), 1).unwrap();
-        assert!(mmu.entry(page()).unwrap().dirty);
-        mmu.clear_dirty(page());
-        mmu.write(page().start(), 2).unwrap();
-        assert!(
-            !mmu.entry(page()).unwrap().dirty,
-            "cached D hides the write"
-        );
-        assert_eq!(mmu.counters().stale_translations, 1);
-        mmu.flush_tlb(page());
-        mmu.write(page().start(), 3).unwrap();
-        assert!(mmu.entry(page()).unwrap().dirty);
-    }
-
-    #[test]
-    fn first_write_through_a_clean_entry_sets_dirty() {
-        let mut mmu = mmu(DirtyDetection::Hardware);
-        mmu.map(page(), FrameNumber(1), PageFlags::WRITABLE)
-            .unwrap();
-        mmu.read(page().start()).unwrap();
-        assert!(!mmu.entry(page()).unwrap().dirty);
-        assert!(mmu.entry(page()).unwrap().accessed);
-        mmu.write(page().start(), 5).unwrap();
-        assert!(mmu.entry(page()).unwrap().dirty);
-        assert_eq!(mmu.counters().stale_translations, 0);
-    }
-
-    #[test]
-    fn write_to_read_only_faults_and_forgets_the_entry() {
-        let mut mmu = mmu(DirtyDetection::Hardware);
-        mmu.map(page(), FrameNumber(1), PageFlags::empty()).unwrap();
-        mmu.read(page().start()).unwrap();
-        let fault = mmu.write(page().start(), 1).unwrap_err();
-        assert_eq!(fault.cause, FaultCause::ReadOnly);
-        assert_eq!(fault.access, Access::Write);
-        assert!(mmu.tlb.lookup(page()).is_none());
-        let missing = mmu.read(VirtAddr(0x99_000)).unwrap_err();
-        assert_eq!(missing.cause, FaultCause::NotPresent);
-    }
-
-    #[test]
-    fn software_only_mmu_never_sets_dirty() {
-        let mut mmu = mmu(DirtyDetection::SoftwareOnly);
-        mmu.map(page(), FrameNumber(1), PageFlags::WRITABLE)
-            .unwrap();
-        mmu.write(page().start(), 1).unwrap();
-        mmu.write(page().start(), 2).unwrap();
-        assert!(!mmu.entry(page()).unwrap().dirty);
-        assert_eq!(mmu.read(page().start()), Ok(2));
     }
 
     #[test]

@@ -8,8 +8,8 @@ use crate::addr::{FrameCount, PAGE_SIZE, VirtAddr};
 use crate::cache::{CacheLimits, Policy};
 use crate::config::Config;
 use crate::engine::LargeAllocator;
+use crate::mmu::{AccessedDirtyUpdates, DirtyDetection};
 use crate::page::PageCount;
-use crate::port::DirtyDetection;
 use crate::region::VirtRange;
 use crate::sim::{SimConfig, SimFrames, SimMmu, machine};
 
@@ -47,11 +47,25 @@ pub fn config(policy: Policy) -> Config {
 
 /// An engine with `config` on a machine of `frames` frames.
 pub fn engine_with(config: Config, frames: u64, dirty: DirtyDetection) -> TestEngine {
-    let (mmu, frames) = machine(SimConfig::new(FrameCount(frames), dirty));
+    engine_on(SimConfig::new(FrameCount(frames), dirty), config)
+}
+
+/// An engine with `config` on the machine `machine_config` describes.
+pub fn engine_on(machine_config: SimConfig, config: Config) -> TestEngine {
+    let (mmu, frames) = machine(machine_config);
     match LargeAllocator::new(mmu, frames, config) {
         Ok(engine) => engine,
         Err(err) => panic!("test engine builds: {err}"),
     }
+}
+
+/// An engine with the small configuration and `policy` on a 64-frame
+/// machine that models RISC-V Svade: entries have a dirty bit, but the MMU
+/// faults on a clear accessed or dirty bit instead of setting it.
+pub fn svade_engine(policy: Policy) -> TestEngine {
+    let machine_config = SimConfig::new(FrameCount(64), DirtyDetection::Hardware)
+        .with_accessed_dirty_updates(AccessedDirtyUpdates::Software);
+    engine_on(machine_config, config(policy))
 }
 
 /// An engine with the small configuration, `policy`, and 64 frames.

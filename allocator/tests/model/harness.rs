@@ -2,10 +2,12 @@
 //! checks one invariant after every step.
 //!
 //! Whatever the invariant, every step also checks that loads agree with the
-//! model, that errors are the documented ones, that the simulator never
-//! used a stale translation, that the zero page is never mapped writable,
-//! and that nothing but a `calloc` served from the cache zeroed a mapped
-//! page (through its mapping or through the direct map).
+//! model (so every access made progress: the simulated CPU gives up on an
+//! access that keeps faulting), that errors are the documented ones, that
+//! the simulator never used a stale translation and the engine never saw a
+//! spurious fault, that the zero page is never mapped writable, and that
+//! nothing but a `calloc` served from the cache zeroed a mapped page
+//! (through its mapping or through the direct map).
 
 use pristine_allocator::sim::{SimCounters, read_byte, reads_zero, write_byte};
 use pristine_allocator::{AllocError, DirtyDetection, Policy, VirtAddr};
@@ -14,7 +16,7 @@ use proptest::test_runner::TestCaseError;
 
 use super::ops::{Op, PAGE};
 use super::reference::{Allocation, Model, pages};
-use super::setup::{Engine, Invariant, engine};
+use super::setup::{Engine, Invariant, UPDATES, engine};
 
 /// Runs `ops` on each combination in `combos` and checks `invariant`.
 pub fn run_all(
@@ -24,19 +26,20 @@ pub fn run_all(
     combos: &[(Policy, DirtyDetection)],
 ) -> Result<(), TestCaseError> {
     for &(policy, dirty) in combos {
-        let mut run = Run {
-            engine: engine(policy, dirty, eager),
-            model: Model::default(),
-            invariant,
-        };
-        for op in ops {
-            run.step(op).map_err(|err| {
-                TestCaseError::fail(format!("{policy:?}/{dirty:?}: {op:?}: {err}"))
-            })?;
+        for updates in UPDATES {
+            let mut run = Run {
+                engine: engine(policy, dirty, updates, eager),
+                model: Model::default(),
+                invariant,
+            };
+            let combo = format!("{policy:?}/{dirty:?}/A-D {updates:?}");
+            for op in ops {
+                run.step(op)
+                    .map_err(|err| TestCaseError::fail(format!("{combo}: {op:?}: {err}")))?;
+            }
+            run.finish()
+                .map_err(|err| TestCaseError::fail(format!("{combo} at the end: {err}")))?;
         }
-        run.finish().map_err(|err| {
-            TestCaseError::fail(format!("{policy:?}/{dirty:?} at the end: {err}"))
-        })?;
     }
     Ok(())
 }
@@ -99,14 +102,15 @@ impl Run {
     }
 
     fn check_after_step(&mut self) -> Result<(), TestCaseError> {
-        let zeroed = self.engine.port_mut().take_zeroed_pages();
+        let zeroed = self.engine.mmu_mut().take_zeroed_pages();
         prop_assert!(
             zeroed.is_empty(),
             "pages zeroed outside a calloc: {zeroed:?}"
         );
-        prop_assert_eq!(self.engine.port().counters().stale_translations, 0);
+        prop_assert_eq!(self.engine.mmu().counters().stale_translations, 0);
+        prop_assert_eq!(self.engine.stats().spurious_faults, 0);
         let zero_page = self.engine.zero_page();
-        prop_assert_eq!(self.engine.port().writable_mappings_of(zero_page), 0);
+        prop_assert_eq!(self.engine.mmu().writable_mappings_of(zero_page), 0);
         if self.invariant == Invariant::FrameAccounting {
             let held = self.engine.stats().frames_in_use;
             prop_assert_eq!(self.engine.frames().in_use(), 1 + held);
@@ -120,7 +124,7 @@ impl Run {
             Some(bytes) => size_error(bytes),
         };
         let before = self.engine.stats();
-        let counters = self.engine.port().counters();
+        let counters = self.engine.mmu().counters();
         let addr = match (self.engine.calloc(count, size), expected) {
             (Ok(addr), None) => addr.as_u64(),
             (Err(err), Some(want)) => return expect_eq(err, want),
@@ -135,12 +139,12 @@ impl Run {
             reused: self.engine.stats().pages_zeroed_on_reuse - before.pages_zeroed_on_reuse,
             pages: self
                 .engine
-                .port_mut()
+                .mmu_mut()
                 .take_zeroed_pages()
                 .iter()
                 .map(|page| page.number())
                 .collect(),
-            counters: self.engine.port().counters().since(&counters),
+            counters: self.engine.mmu().counters().since(&counters),
         };
         self.check_calloc(addr, bytes, hit, &zeroing)?;
         self.model.forget_pages(addr, pages(bytes));
@@ -370,7 +374,7 @@ impl Run {
             "only the zero page is left"
         );
         prop_assert_eq!(self.engine.stats().frames_in_use, 0);
-        prop_assert_eq!(self.engine.port().mapped_pages(), 0);
+        prop_assert_eq!(self.engine.mmu().mapped_pages(), 0);
         Ok(())
     }
 }

@@ -6,8 +6,8 @@
 
 use pristine_allocator::sim::{SimConfig, SimFrames, SimMmu, machine};
 use pristine_allocator::{
-    CacheLimits, Config, DirtyDetection, FrameCount, LargeAllocator, PageCount, Policy, VirtAddr,
-    VirtRange, ZeroPageMapping,
+    AccessedDirtyUpdates, CacheLimits, Config, DirtyDetection, FrameCount, LargeAllocator,
+    PageCount, Policy, VirtAddr, VirtRange, ZeroPageMapping,
 };
 
 use super::ops::PAGE;
@@ -38,11 +38,25 @@ pub const ALL: [(Policy, DirtyDetection); 6] = [
     (Policy::DirtyTracking, DirtyDetection::SoftwareOnly),
 ];
 
+/// Who sets the accessed and dirty bits: every case runs on both MMUs, the
+/// one that sets them (x86, RISC-V Svadu) and the one that faults so that
+/// the engine sets them (RISC-V Svade).
+pub const UPDATES: [AccessedDirtyUpdates; 2] = [
+    AccessedDirtyUpdates::Hardware,
+    AccessedDirtyUpdates::Software,
+];
+
 /// The engine type under test.
 pub type Engine = LargeAllocator<SimMmu, SimFrames>;
 
-/// A fresh engine for one combination.
-pub fn engine(policy: Policy, dirty: DirtyDetection, eager: bool) -> Engine {
+/// A fresh engine for one combination, on an MMU with `updates` of the
+/// accessed and dirty bits.
+pub fn engine(
+    policy: Policy,
+    dirty: DirtyDetection,
+    updates: AccessedDirtyUpdates,
+    eager: bool,
+) -> Engine {
     let range = VirtRange::new(VirtAddr(0x5000_0000), PageCount(256)).unwrap();
     let mapping = if eager {
         ZeroPageMapping::Eager
@@ -58,6 +72,8 @@ pub fn engine(policy: Policy, dirty: DirtyDetection, eager: bool) -> Engine {
             max_entry_bytes: 4 * PAGE,
             max_total_bytes: 8 * PAGE,
         });
-    let (mmu, frames) = machine(SimConfig::new(FrameCount(256), dirty));
+    let machine_config =
+        SimConfig::new(FrameCount(256), dirty).with_accessed_dirty_updates(updates);
+    let (mmu, frames) = machine(machine_config);
     LargeAllocator::new(mmu, frames, config).unwrap()
 }

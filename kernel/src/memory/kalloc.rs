@@ -14,8 +14,8 @@
 use super::large;
 use alloc::alloc::Layout;
 use core::ptr::NonNull;
+use pristine_allocator::AllocError;
 use pristine_allocator::VirtAddr;
-use pristine_allocator::error::AllocError;
 
 /// Bytes in front of each heap block; keeps 16-byte alignment.
 const HEADER: usize = 16;

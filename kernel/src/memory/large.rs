@@ -1,6 +1,6 @@
 //! Large allocations: the allocator engine running on the kernel's page tables.
 //!
-//! `pristine_allocator::engine::LargeAllocator` holds all the logic (regions,
+//! `pristine_allocator::LargeAllocator` holds all the logic (regions,
 //! zero page, copy-on-write, the cache and its three policies); this module
 //! gives it what it needs in this kernel and keeps the one instance:
 //! - the architecture's MMU ([`PageTableMmu`]: real page tables, hardware
@@ -21,17 +21,11 @@
 use crate::arch::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START, PageTableMmu};
 use crate::memory::with_frames;
 use core::fmt;
-use pristine_allocator::cache::Policy;
-use pristine_allocator::config::Config;
-use pristine_allocator::dirty::DirtyStrategy;
-use pristine_allocator::engine::LargeAllocator;
-use pristine_allocator::error::{AllocError, SetupError};
-use pristine_allocator::fault::{FatalFault, FaultOutcome};
 use pristine_allocator::frame::{FrameError, FrameSource};
-use pristine_allocator::page::PageCount;
-use pristine_allocator::port::Access;
-use pristine_allocator::region::VirtRange;
-use pristine_allocator::{FrameNumber, PAGE_SIZE, VirtAddr};
+use pristine_allocator::{
+    Access, AllocError, Config, DirtyDetection, DirtyStrategy, FatalFault, FaultOutcome,
+    FrameNumber, LargeAllocator, PAGE_SIZE, PageCount, Policy, SetupError, VirtAddr, VirtRange,
+};
 use spin::Mutex;
 
 /// The kernel's frame allocator, lent to the engine one frame at a time.
@@ -96,7 +90,13 @@ pub fn init(policy: Policy, dirty: DirtyStrategy) -> Result<(), SetupError> {
     let config = Config::new(range)
         .with_policy(policy)
         .with_dirty_strategy(dirty);
-    let engine: Engine = LargeAllocator::new(PageTableMmu::new(), KernelFrames, config)?;
+    // SAFETY: the one MMU the kernel builds, handed straight to the engine
+    // with the large-allocation range (the architecture's layout reserves it for the
+    // engine) and `KernelFrames`, whose frames come from the kernel's frame
+    // allocator and are no one else's until freed. A second `init` drops
+    // this engine, and its MMU, when it stores the new one.
+    let mmu = unsafe { PageTableMmu::new(DirtyDetection::Hardware) };
+    let engine: Engine = LargeAllocator::new(mmu, KernelFrames, config)?;
     *ENGINE.lock() = Some(engine);
     Ok(())
 }

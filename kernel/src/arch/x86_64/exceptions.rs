@@ -22,7 +22,7 @@ use super::gdt::DOUBLE_FAULT_IST_INDEX;
 use super::selftest::expected_fault;
 use crate::memory::large::{self, FaultVerdict};
 use core::sync::atomic::{AtomicU64, Ordering};
-use pristine_allocator::port::Access;
+use pristine_allocator::Access;
 use spin::Once;
 use x86_64::VirtAddr;
 use x86_64::registers::control::Cr2;

@@ -1,34 +1,38 @@
-//! The x86_64 port of the allocator: its `Port` trait on real page tables.
+//! The x86_64 MMU for the allocator: its `Mmu` trait on real page tables.
 //!
 //! The allocation engine in `pristine_allocator` never touches hardware; it
-//! asks a [`Port`] to map, unmap, protect, query and flush. Here each of those
+//! asks an [`Mmu`] to map, unmap, protect, query and flush. Here each of those
 //! is a walk to the 4 KiB page-table entry of the page (four levels, Intel
 //! SDM Vol. 3A, 4.5) and a bit operation on it:
 //! - the **Dirty** bit (bit 6) is set by the CPU on the first write through a
-//!   writable entry, and the **Accessed** bit (bit 5) on any access (SDM 4.8);
-//!   [`Port::query`] reports both, [`Port::clear_dirty`] clears D and
-//!   [`Port::take_dirty`] does both in one walk;
-//! - every change is followed, by the engine, with [`Port::flush_tlb`]
+//!   writable entry, and the **Accessed** bit (bit 5) on any access (SDM 4.8),
+//!   so this MMU declares hardware A/D updates; [`Mmu::query`] reports both,
+//!   [`Mmu::clear_dirty`] clears D and [`Mmu::take_dirty`] does both in one
+//!   walk;
+//! - every change is followed, by the engine, with [`Mmu::flush_tlb`]
 //!   (`invlpg`, SDM 4.10.4.1): the CPU caches translations, including whether
-//!   it has already set D, so a stale TLB entry would hide the next write;
+//!   it has already set D, so a stale TLB entry would hide the next write.
+//!   Pristine runs on one CPU, so `invlpg` is the whole shootdown;
 //! - frames are zeroed through the direct map with the kernel's fastest clear
 //!   ([`super::clear`]): fresh frames, and the frames of written pages that
 //!   the dirty-tracking cache re-zeroes (no walk, and no D bit set);
-//!   [`Port::write_zeroes`] zeroes through the page's own mapping instead,
+//!   [`Mmu::write_zeroes`] zeroes through the page's own mapping instead,
 //!   as the always-zero cache's `memset` does.
 //!
 //! Intermediate page tables for the large-allocation range come from the
-//! kernel's frame allocator and are kept for the life of the kernel.
+//! kernel's frame allocator and are kept for the life of the kernel. Every
+//! method refuses (or ignores) a page outside that range.
 
 use super::clear::clear_page;
+use super::layout::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START};
 use super::paging::{phys_to_virt, with_root_table};
 use crate::memory::with_frames;
 use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering};
-use pristine_allocator::port::{
-    Access, AccessFault, DirtyDetection, EntryInfo, FaultCause, PageFlags, Port, PortError,
+use pristine_allocator::{
+    Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, FrameNumber, Mmu,
+    MmuError, PAGE_SIZE, Page, PageFlags, PhysAddr as FramePhysAddr,
 };
-use pristine_allocator::{FrameNumber, PAGE_SIZE, PhysAddr as FramePhysAddr, page::Page};
 use x86_64::structures::paging::page_table::PageTableEntry;
 use x86_64::structures::paging::{Page as X86Page, PageTable, PageTableFlags as F, PhysFrame};
 use x86_64::{PhysAddr, VirtAddr};
@@ -46,12 +50,23 @@ pub struct PageTableMmu {
 }
 
 impl PageTableMmu {
-    /// The MMU on the live kernel page tables. Every x86_64 CPU keeps the
-    /// D bit, so it reports [`DirtyDetection::Hardware`]; the engine's
-    /// software strategy (write faults) runs on it all the same.
-    pub const fn new() -> Self {
+    /// An MMU that uses the hardware dirty bit, or, with
+    /// [`DirtyDetection::SoftwareOnly`], pretends it has none so the
+    /// engine's write-fault strategy can run on real hardware too.
+    ///
+    /// # Safety
+    /// The methods of a `PageTableMmu` write the kernel's page tables and
+    /// physical memory, so the caller must:
+    /// - hand it straight to `LargeAllocator::new`, with a configuration
+    ///   whose range is the architecture layout's large-allocation range, and call none of
+    ///   its `&mut self` methods itself;
+    /// - give that engine a frame source whose frames nobody else uses
+    ///   until they are given back;
+    /// - keep at most one `PageTableMmu` in use at a time (each one edits the same
+    ///   page tables through its own remembered leaf table).
+    pub const unsafe fn new(detection: DirtyDetection) -> Self {
         Self {
-            detection: DirtyDetection::Hardware,
+            detection,
             leaf_table: Cell::new(None),
         }
     }
@@ -60,12 +75,6 @@ impl PageTableMmu {
     /// for reuse, never freed).
     pub fn page_table_frames() -> u64 {
         PAGE_TABLE_FRAMES.load(Ordering::Relaxed)
-    }
-}
-
-impl Default for PageTableMmu {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -78,7 +87,17 @@ fn leaf_flags(flags: PageFlags) -> F {
     if flags.contains(PageFlags::DIRTY) {
         bits |= F::DIRTY;
     }
+    if flags.contains(PageFlags::ACCESSED) {
+        bits |= F::ACCESSED;
+    }
     bits
+}
+
+/// Whether `page` lies in the large-allocation range, the only pages this
+/// MMU touches.
+fn in_range(page: Page) -> bool {
+    let address = page.start().0;
+    address >= LARGE_ALLOCATION_START && address - LARGE_ALLOCATION_START < LARGE_ALLOCATION_SIZE
 }
 
 fn info_of(entry: &PageTableEntry) -> Option<EntryInfo> {
@@ -110,9 +129,9 @@ unsafe fn next_table(entry: &mut PageTableEntry) -> &mut PageTable {
 }
 
 /// Points an empty entry at a fresh, zeroed page table.
-fn install_table(entry: &mut PageTableEntry) -> Result<(), PortError> {
+fn install_table(entry: &mut PageTableEntry) -> Result<(), MmuError> {
     let frame =
-        with_frames(|frames| frames.allocate()).map_err(|_| PortError::OutOfPageTableFrames)?;
+        with_frames(|frames| frames.allocate()).map_err(|_| MmuError::OutOfPageTableFrames)?;
     // SAFETY: a fresh frame, reachable through the direct map, unused by anyone.
     unsafe { clear_page(phys_to_virt(frame.start_address())) };
     let address = PhysFrame::containing_address(PhysAddr::new(frame.start_address().0));
@@ -127,7 +146,7 @@ fn install_table(entry: &mut PageTableEntry) -> Result<(), PortError> {
 /// out of line: the per-page callers stay small.
 #[cold]
 #[inline(never)]
-fn walk_to_leaf_table(page: X86Page, create: bool) -> Result<Option<u64>, PortError> {
+fn walk_to_leaf_table(page: X86Page, create: bool) -> Result<Option<u64>, MmuError> {
     let walk = |root: &mut PageTable| {
         let mut table = root;
         for index in [page.p4_index(), page.p3_index(), page.p2_index()] {
@@ -140,7 +159,7 @@ fn walk_to_leaf_table(page: X86Page, create: bool) -> Result<Option<u64>, PortEr
             }
             if entry.flags().contains(F::HUGE_PAGE) {
                 let address = pristine_allocator::VirtAddr(page.start_address().as_u64());
-                return Err(PortError::AlreadyMapped(Page::containing(address)));
+                return Err(MmuError::AlreadyMapped(Page::containing(address)));
             }
             // SAFETY: present, not huge: it points to a page table.
             table = unsafe { next_table(entry) };
@@ -156,9 +175,10 @@ fn walk_to_leaf_table(page: X86Page, create: bool) -> Result<Option<u64>, PortEr
 
 impl PageTableMmu {
     /// Runs `operation` on the 4 KiB entry of `page`, creating missing tables
-    /// when `create`; `Ok(None)` if a table on the way is missing.
+    /// when `create`; `Ok(None)` if a table on the way is missing or the
+    /// page lies outside the large-allocation range.
     ///
-    /// Consecutive pages share their last-level table, so the port remembers
+    /// Consecutive pages share their last-level table, so the MMU remembers
     /// the last one it reached (keyed by the 2 MiB block it covers) and skips
     /// the walk and the page-table lock when the next page lies in the same
     /// block: the re-zeroing loop of a cache hit touches the entries of
@@ -169,7 +189,10 @@ impl PageTableMmu {
         page: Page,
         create: bool,
         operation: impl FnOnce(&mut PageTableEntry) -> R,
-    ) -> Result<Option<R>, PortError> {
+    ) -> Result<Option<R>, MmuError> {
+        if !in_range(page) {
+            return Ok(None);
+        }
         let page = x86_page(page);
         let block = page.start_address().as_u64() >> 21;
         let table = match self.leaf_table.get() {
@@ -184,27 +207,41 @@ impl PageTableMmu {
         };
         // SAFETY: `table` is the live last-level table for this 2 MiB block.
         // Tables of the large-allocation range are never freed, and only this
-        // port (owned by the engine, behind the engine lock) edits them.
+        // MMU (owned by the engine, behind the engine lock) edits them.
         let table = unsafe { &mut *(table as *mut PageTable) };
         Ok(Some(operation(&mut table[page.p1_index()])))
     }
 }
 
-impl Port for PageTableMmu {
+// SAFETY: every method stays inside the large-allocation range (`with_leaf`
+// checks each page) and edits only its leaf entries and the tables it
+// installs, behind the engine lock; frames are written only when the
+// engine's contract says they are its own (`zero_frame`), or through a
+// mapping the engine made writable to such a frame (`write_zeroes`).
+// `new`'s caller promised that the range and the frames are the engine's
+// alone and that only the engine calls the `&mut self` methods. No method
+// allocates from the heap, and the only locks taken (page tables, frame
+// allocator) are never held by code that can fault in the range.
+// `flush_tlb` is a complete shootdown on this single-CPU kernel.
+unsafe impl Mmu for PageTableMmu {
     fn dirty_detection(&self) -> DirtyDetection {
         self.detection
     }
 
-    fn map(&mut self, page: Page, frame: FrameNumber, flags: PageFlags) -> Result<(), PortError> {
+    fn accessed_dirty_updates(&self) -> AccessedDirtyUpdates {
+        AccessedDirtyUpdates::Hardware
+    }
+
+    fn map(&mut self, page: Page, frame: FrameNumber, flags: PageFlags) -> Result<(), MmuError> {
         let target = PhysAddr::new(frame.start_address().0);
         let result = self.with_leaf(page, true, |entry| {
             if !entry.is_unused() {
-                return Err(PortError::AlreadyMapped(page));
+                return Err(MmuError::AlreadyMapped(page));
             }
             entry.set_addr(target, leaf_flags(flags));
             Ok(())
         })?;
-        result.unwrap_or(Err(PortError::NotMapped(page)))
+        result.unwrap_or(Err(MmuError::NotMapped(page)))
     }
 
     fn unmap(&mut self, page: Page) -> Option<EntryInfo> {
@@ -216,17 +253,17 @@ impl Port for PageTableMmu {
         result.ok().flatten().flatten()
     }
 
-    fn protect(&mut self, page: Page, flags: PageFlags) -> Result<(), PortError> {
+    fn protect(&mut self, page: Page, flags: PageFlags) -> Result<(), MmuError> {
         let result = self.with_leaf(page, false, |entry| {
             let old = entry.flags();
             if !old.contains(F::PRESENT) {
-                return Err(PortError::NotMapped(page));
+                return Err(MmuError::NotMapped(page));
             }
             let kept = old & (F::DIRTY | F::ACCESSED);
             entry.set_flags(leaf_flags(flags) | kept);
             Ok(())
         })?;
-        result.unwrap_or(Err(PortError::NotMapped(page)))
+        result.unwrap_or(Err(MmuError::NotMapped(page)))
     }
 
     fn query(&self, page: Page) -> Option<EntryInfo> {
@@ -265,7 +302,9 @@ impl Port for PageTableMmu {
 
     #[inline]
     fn zero_frame(&mut self, frame: FrameNumber) {
-        // SAFETY: the engine owns the frame; the direct map reaches it.
+        // SAFETY: by the `Mmu` contract the engine owns the frame (it came
+        // from its frame source, which `new`'s caller vouched for); the
+        // direct map reaches every frame.
         unsafe { clear_page(phys_to_virt(frame.start_address())) };
     }
 
@@ -274,21 +313,18 @@ impl Port for PageTableMmu {
             .with_leaf(page, false, |entry| entry.flags())
             .ok()
             .flatten();
-        let fault = |cause| AccessFault {
-            addr: page.start(),
-            access: Access::Write,
-            cause,
-        };
         match flags {
-            Some(flags) if !flags.contains(F::PRESENT) => Err(fault(FaultCause::NotPresent)),
-            None => Err(fault(FaultCause::NotPresent)),
-            Some(flags) if !flags.contains(F::WRITABLE) => Err(fault(FaultCause::ReadOnly)),
-            Some(_) => {
-                // SAFETY: the page is mapped writable to a frame the engine
-                // owns; writing through the mapping lets the CPU set D.
+            Some(flags) if flags.contains(F::PRESENT | F::WRITABLE) => {
+                // SAFETY: the page lies in the range (`with_leaf` checked) and
+                // is mapped writable, so by the `Mmu` contract to a frame the
+                // engine owns; writing through the mapping lets the CPU set D.
                 unsafe { clear_page(page.start().0 as *mut u8) };
                 Ok(())
             }
+            _ => Err(AccessFault {
+                addr: page.start(),
+                access: Access::Write,
+            }),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The simulated MMU as a [`Port`]: what a real port does, on a `BTreeMap`.
+//! The simulated MMU as an [`Mmu`]: what a real port does, on a `BTreeMap`.
 //!
 //! Each method is the few lines a kernel port would have, minus the
 //! hardware: page-table entries are map entries, `flush_tlb` drops one
@@ -14,28 +14,44 @@
 use std::vec::Vec;
 
 use crate::addr::FrameNumber;
+use crate::mmu::{
+    Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, Mmu, MmuError, PageFlags,
+};
 use crate::page::Page;
-use crate::port::{Access, AccessFault, DirtyDetection, EntryInfo, PageFlags, Port, PortError};
 use crate::sim::memory::FRAME_BYTES;
 use crate::sim::mmu::{Pte, SimMmu};
 
-impl Port for SimMmu {
+// The crate root denies unsafe code; this impl is one of its two exceptions
+// (the other is the declaration of `Mmu`). Implementing `Mmu` is unsafe
+// because a real implementation writes page tables and physical memory on
+// the engine's word. This one writes only the simulator's own `BTreeMap`
+// and `Vec`s through safe code: whatever page or frame it is given, it
+// cannot touch memory it does not own, so every method meets the contract
+// for any caller.
+#[allow(unsafe_code)]
+// SAFETY: see above; every method is safe code over the simulator's own
+// data and cannot cause undefined behaviour whatever its arguments.
+unsafe impl Mmu for SimMmu {
     fn dirty_detection(&self) -> DirtyDetection {
         self.detection
     }
 
-    fn map(&mut self, page: Page, frame: FrameNumber, flags: PageFlags) -> Result<(), PortError> {
+    fn accessed_dirty_updates(&self) -> AccessedDirtyUpdates {
+        self.declared_updates
+    }
+
+    fn map(&mut self, page: Page, frame: FrameNumber, flags: PageFlags) -> Result<(), MmuError> {
         if self.table.contains_key(&page) {
-            return Err(PortError::AlreadyMapped(page));
+            return Err(MmuError::AlreadyMapped(page));
         }
         if !self.memory.contains(frame) {
-            return Err(PortError::InvalidFrame(frame));
+            return Err(MmuError::InvalidFrame(frame));
         }
         let pte = Pte {
             frame,
             writable: flags.contains(PageFlags::WRITABLE),
             dirty: flags.contains(PageFlags::DIRTY) && self.hardware_dirty(),
-            accessed: false,
+            accessed: flags.contains(PageFlags::ACCESSED),
         };
         self.table.insert(page, pte);
         self.counters.maps += 1;
@@ -48,12 +64,12 @@ impl Port for SimMmu {
         Some(pte.info())
     }
 
-    fn protect(&mut self, page: Page, flags: PageFlags) -> Result<(), PortError> {
-        let pte = self
-            .table
-            .get_mut(&page)
-            .ok_or(PortError::NotMapped(page))?;
+    fn protect(&mut self, page: Page, flags: PageFlags) -> Result<(), MmuError> {
+        let hardware_dirty = self.hardware_dirty();
+        let pte = self.table.get_mut(&page).ok_or(MmuError::NotMapped(page))?;
         pte.writable = flags.contains(PageFlags::WRITABLE);
+        pte.accessed |= flags.contains(PageFlags::ACCESSED);
+        pte.dirty |= flags.contains(PageFlags::DIRTY) && hardware_dirty;
         self.counters.protects += 1;
         Ok(())
     }
@@ -99,7 +115,6 @@ impl Port for SimMmu {
 mod tests {
     use super::*;
     use crate::addr::{FrameCount, VirtAddr};
-    use crate::port::FaultCause;
     use crate::sim::SimConfig;
 
     fn mmu(dirty: DirtyDetection) -> SimMmu {
@@ -117,15 +132,15 @@ mod tests {
             .unwrap();
         assert_eq!(
             mmu.map(page(1), FrameNumber(3), PageFlags::empty()),
-            Err(PortError::AlreadyMapped(page(1)))
+            Err(MmuError::AlreadyMapped(page(1)))
         );
         assert_eq!(
             mmu.map(page(2), FrameNumber(8), PageFlags::empty()),
-            Err(PortError::InvalidFrame(FrameNumber(8)))
+            Err(MmuError::InvalidFrame(FrameNumber(8)))
         );
         assert_eq!(
             mmu.protect(page(3), PageFlags::empty()),
-            Err(PortError::NotMapped(page(3)))
+            Err(MmuError::NotMapped(page(3)))
         );
         assert_eq!(mmu.unmap(page(1)).map(|e| e.frame), Some(FrameNumber(2)));
         assert_eq!(mmu.unmap(page(1)), None);
@@ -160,7 +175,11 @@ mod tests {
         mmu.map(page(1), FrameNumber(1), PageFlags::empty())
             .unwrap();
         let refused = mmu.write_zeroes(page(1)).unwrap_err();
-        assert_eq!(refused.cause, FaultCause::ReadOnly);
+        assert_eq!(
+            (refused.addr, refused.access),
+            (page(1).start(), Access::Write)
+        );
+        assert!(mmu.entry(page(1)).is_some_and(|entry| !entry.writable));
         mmu.protect(page(1), PageFlags::WRITABLE).unwrap();
         mmu.write_zeroes(page(1)).unwrap();
         assert!(mmu.entry(page(1)).unwrap().dirty);

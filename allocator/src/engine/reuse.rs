@@ -12,37 +12,30 @@
 //!   by the `memset`), as it was on macOS.
 //! - [`crate::Policy::DirtyTracking`] zeroes only the pages whose entry says
 //!   "written since zeroed" and re-arms their detection. Cost: see
-//!   [`crate::dirty`] ("How close to O(written)").
+//!   `dirty.rs` ("How close to O(written)").
 //!
 //! The two policies zero by different routes, on purpose. AlwaysZero writes
-//! through the mapping ([`Port::write_zeroes`]), as the `memset` of
+//! through the mapping ([`Mmu::write_zeroes`]), as the `memset` of
 //! libmalloc does: that is the behaviour being modelled, faults and dirty
 //! bits included. DirtyTracking already holds the entry, and so the frame,
-//! so it zeroes the frame through the port's direct map
-//! ([`Port::zero_frame`]): no second page-table walk, and no dirty bit set
+//! so it zeroes the frame through the MMU's direct map
+//! ([`Mmu::zero_frame`]): no second page-table walk, and no dirty bit set
 //! by the zeroing itself. The simulator logs every mapped page zeroed
 //! either way, so tests see exactly which pages a cache hit zeroed.
 
 use crate::addr::{FrameNumber, VirtAddr};
 use crate::cache::Policy;
 use crate::dirty::DirtyStrategy;
-use crate::engine::{Fill, LargeAllocator};
 use crate::error::AllocError;
 use crate::frame::FrameSource;
+use crate::mmu::{Access, Mmu, PageFlags};
 use crate::page::{Page, PageCount, PageIndex};
-use crate::port::{Access, PageFlags, Port};
-use crate::region::{Region, RegionState};
+use crate::region::Region;
 
-impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
-    /// Takes the cached region that best fits `pages` pages out of the
-    /// cache, marking it live with `len` bytes; returns its first page.
-    pub(crate) fn take_cached(&mut self, pages: PageCount, len: u64) -> Option<Page> {
-        let index = self.best_fit(pages)?;
-        let region = self.regions.get_mut(index)?;
-        region.state = RegionState::Live { len };
-        Some(region.start)
-    }
+use super::LargeAllocator;
+use super::allocate::Fill;
 
+impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// Makes the region at `start`, just taken from the cache, ready for a
     /// request of `pages` pages. On failure the region is released, not
     /// left half zeroed.
@@ -72,14 +65,9 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
         if fill == Fill::Unspecified {
             return Ok(());
         }
-        let Some(region) = self
-            .regions
-            .find(start.start())
-            .and_then(|i| self.regions.get(i))
-        else {
+        let Some(&region) = self.regions.region_at(start.start()) else {
             return Ok(());
         };
-        let region = *region;
         match self.config.policy {
             Policy::AlwaysZero => self.zero_every_page(&region),
             Policy::DirtyTracking => self.zero_written_pages(&region),
@@ -91,7 +79,7 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
     fn zero_every_page(&mut self, region: &Region) -> Result<(), AllocError> {
         for index in 0..region.pages.0 {
             let page = region.page(PageIndex(index));
-            if !self.port.query(page).is_some_and(|entry| entry.writable) {
+            if !self.mmu.query(page).is_some_and(|entry| entry.writable) {
                 self.resolve(page, Access::Write)?;
             }
             self.write_zeroes_through(page)?;
@@ -121,12 +109,12 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
     /// next write through unseen (Intel SDM Vol. 3A, 4.8 and 4.10.2.3).
     #[inline]
     fn zero_if_dirty(&mut self, page: Page) {
-        let Some(entry) = self.port.take_dirty(page) else {
+        let Some(entry) = self.mmu.take_dirty(page) else {
             return;
         };
         if entry.dirty {
             self.zero_cached_frame(entry.frame);
-            self.port.flush_tlb(page);
+            self.mmu.flush_tlb(page);
         }
     }
 
@@ -135,13 +123,13 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
     /// entry (a cached writable translation would let the next write
     /// through unseen).
     fn zero_if_writable(&mut self, page: Page) -> Result<(), AllocError> {
-        let Some(entry) = self.port.query(page) else {
+        let Some(entry) = self.mmu.query(page) else {
             return Ok(());
         };
         if entry.writable {
             self.zero_cached_frame(entry.frame);
-            self.port.protect(page, PageFlags::empty())?;
-            self.port.flush_tlb(page);
+            self.mmu.protect(page, PageFlags::empty())?;
+            self.mmu.flush_tlb(page);
         }
         Ok(())
     }
@@ -151,22 +139,21 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
     #[inline]
     fn zero_cached_frame(&mut self, frame: FrameNumber) {
         if !self.zero_page.is(frame) {
-            self.port.zero_frame(frame);
+            self.mmu.zero_frame(frame);
             self.stats.pages_zeroed_on_reuse += 1;
         }
     }
 
-    /// Zeroes `page` through its mapping, faulting it in once if the port
-    /// refuses (a stale TLB entry, say).
+    /// Zeroes `page` through its mapping, resolving the fault once if the
+    /// MMU refuses (a stale TLB entry, or a clear accessed or dirty bit on
+    /// an MMU that faults on those).
     fn write_zeroes_through(&mut self, page: Page) -> Result<(), AllocError> {
-        let Err(fault) = self.port.write_zeroes(page) else {
+        let Err(fault) = self.mmu.write_zeroes(page) else {
             self.stats.pages_zeroed_on_reuse += 1;
             return Ok(());
         };
         self.resolve(page, fault.access)?;
-        self.port
-            .write_zeroes(page)
-            .map_err(AllocError::PortFault)?;
+        self.mmu.write_zeroes(page).map_err(AllocError::MmuFault)?;
         self.stats.pages_zeroed_on_reuse += 1;
         Ok(())
     }
@@ -175,8 +162,8 @@ impl<P: Port, F: FrameSource, const SLOTS: usize> LargeAllocator<P, F, SLOTS> {
 #[cfg(test)]
 mod tests {
     use crate::cache::Policy;
+    use crate::mmu::DirtyDetection;
     use crate::page::Page;
-    use crate::port::DirtyDetection;
     use crate::sim::testing::{after, config, engine, engine_with, pages};
     use crate::sim::{read_byte, reads_zero, write_byte};
 
@@ -187,14 +174,14 @@ mod tests {
         write_byte(&mut engine, after(ptr, 1), 9).unwrap();
         engine.free(ptr).unwrap();
         engine.reset_counters();
-        let before = engine.port().counters();
+        let before = engine.mmu().counters();
         assert_eq!(engine.calloc(1, pages(4)), Ok(ptr));
         let stats = engine.stats();
         assert_eq!(stats.pages_zeroed_on_reuse, 4);
         assert_eq!(stats.cow_faults, 3, "untouched pages paged in");
         assert_eq!(stats.frames_in_use, 4);
-        assert_eq!(engine.port_mut().take_zeroed_pages().len(), 4);
-        let spent = engine.port().counters().since(&before);
+        assert_eq!(engine.mmu_mut().take_zeroed_pages().len(), 4);
+        let spent = engine.mmu().counters().since(&before);
         assert_eq!(spent.pages_zeroed_through_mapping, 4, "as memset would");
         assert_eq!(spent.pages_zeroed_through_direct_map, 0);
         assert_eq!(reads_zero(&mut engine, ptr, pages(4)), Ok(true));
@@ -208,12 +195,12 @@ mod tests {
             write_byte(&mut engine, after(ptr, 2), 9).unwrap();
             assert_eq!(read_byte(&mut engine, after(ptr, 0)), Ok(0));
             engine.free(ptr).unwrap();
-            let _ = engine.port_mut().take_zeroed_pages();
-            let before = engine.port().counters();
+            let _ = engine.mmu_mut().take_zeroed_pages();
+            let before = engine.mmu().counters();
             assert_eq!(engine.calloc(1, pages(4)), Ok(ptr));
-            let zeroed = engine.port_mut().take_zeroed_pages();
+            let zeroed = engine.mmu_mut().take_zeroed_pages();
             assert_eq!(zeroed, std::vec![Page::containing(after(ptr, 2))]);
-            let spent = engine.port().counters().since(&before);
+            let spent = engine.mmu().counters().since(&before);
             assert_eq!(spent.pages_zeroed_through_direct_map, 1);
             assert_eq!(spent.pages_zeroed_through_mapping, 0);
             assert_eq!(engine.stats().frames_in_use, 1);
@@ -221,8 +208,8 @@ mod tests {
             // Re-armed: a second round without writes zeroes nothing.
             engine.free(ptr).unwrap();
             assert_eq!(engine.calloc(1, pages(4)), Ok(ptr));
-            assert!(engine.port_mut().take_zeroed_pages().is_empty());
-            assert_eq!(engine.port().counters().stale_translations, 0);
+            assert!(engine.mmu_mut().take_zeroed_pages().is_empty());
+            assert_eq!(engine.mmu().counters().stale_translations, 0);
         }
     }
 
@@ -233,7 +220,7 @@ mod tests {
         write_byte(&mut engine, ptr, 1).unwrap();
         engine.free(ptr).unwrap();
         assert_eq!(engine.calloc(1, pages(2)), Ok(ptr));
-        assert!(!engine.port().entry(Page::containing(ptr)).unwrap().writable);
+        assert!(!engine.mmu().entry(Page::containing(ptr)).unwrap().writable);
         write_byte(&mut engine, ptr, 2).unwrap();
         assert_eq!(engine.stats().tracked_write_faults, 1);
         assert_eq!(read_byte(&mut engine, ptr), Ok(2));
@@ -244,9 +231,9 @@ mod tests {
         let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
         let ptr = engine.calloc(1, pages(7)).unwrap();
         engine.free(ptr).unwrap();
-        let before = engine.port().counters();
+        let before = engine.mmu().counters();
         assert_eq!(engine.calloc(1, pages(7)), Ok(ptr));
-        let spent = engine.port().counters().since(&before);
+        let spent = engine.mmu().counters().since(&before);
         assert_eq!((spent.queries, spent.page_table_ops()), (0, 0));
     }
 

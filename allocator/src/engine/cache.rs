@@ -1,0 +1,189 @@
+//! The engine's side of the cache: admit a freed region, take one back,
+//! evict, drain.
+//!
+//! The cached regions stay in the region table (`cache/store.rs` reads it
+//! as a cache); this file moves regions between live and cached
+//! and releases the ones that must go. What a cache hit costs under each
+//! policy is in `reuse.rs`.
+
+use crate::addr::VirtAddr;
+use crate::cache::store;
+use crate::error::{AllocError, Shortfall};
+use crate::frame::FrameSource;
+use crate::mmu::Mmu;
+use crate::page::{Page, PageCount};
+use crate::region::RegionState;
+use crate::stats::CacheUsage;
+
+use super::LargeAllocator;
+
+impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
+    /// What the cache holds now.
+    pub fn cache_usage(&self) -> CacheUsage {
+        store::usage(&self.regions)
+    }
+
+    /// Releases every cached region and its frames (not counted as
+    /// evictions). Keeps going if the frame source refuses a frame and
+    /// reports the first refusal.
+    pub fn drain_cache(&mut self) -> Result<(), AllocError> {
+        let mut first_error = Ok(());
+        while let Some(index) = store::oldest(&self.regions) {
+            let outcome = self.release_region(index).map_err(AllocError::from);
+            if first_error.is_ok() {
+                first_error = outcome;
+            }
+        }
+        first_error
+    }
+
+    /// Whether a cached region starts at `ptr` (for tests and tools).
+    pub fn is_cached(&self, ptr: VirtAddr) -> bool {
+        self.regions
+            .region_at(ptr)
+            .is_some_and(|region| region.is_cached() && region.start.start() == ptr)
+    }
+
+    /// Takes the cached region that best fits `pages` pages out of the
+    /// cache, marking it live with `len` bytes; returns its first page.
+    pub(crate) fn take_cached(&mut self, pages: PageCount, len: u64) -> Option<Page> {
+        let index = store::best_fit(&self.regions, pages)?;
+        let region = self.regions.get_mut(index)?;
+        region.state = RegionState::Live { len };
+        Some(region.start)
+    }
+
+    /// Moves the live region at `start` into the cache, evicting the oldest
+    /// entries until it fits. The caller checked that the limits admit it.
+    pub(crate) fn cache_region(&mut self, start: Page) -> Result<(), AllocError> {
+        let bytes = self
+            .regions
+            .region_at(start.start())
+            .map_or(0, |region| region.bytes());
+        while !store::has_room(&self.config.cache, self.cache_usage(), bytes) {
+            if !self.evict_oldest()? {
+                break;
+            }
+        }
+        let stamp = self.clock;
+        self.clock += 1;
+        if let Some(region) = self.regions.region_at_mut(start.start()) {
+            region.state = RegionState::Cached { stamp };
+        }
+        Ok(())
+    }
+
+    /// Releases the oldest cached region. Returns whether there was one.
+    pub(crate) fn evict_oldest(&mut self) -> Result<bool, Shortfall> {
+        let Some(index) = store::oldest(&self.regions) else {
+            return Ok(false);
+        };
+        self.stats.cache_evictions += 1;
+        self.release_region(index)?;
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cache::Policy;
+    use crate::error::AllocError;
+    use crate::mmu::DirtyDetection;
+    use crate::sim::testing::{after, config, engine, engine_with, pages};
+    use crate::sim::write_byte;
+
+    #[test]
+    fn a_freed_region_is_handed_out_again() {
+        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
+        let ptr = engine.calloc(1, pages(3)).unwrap();
+        engine.free(ptr).unwrap();
+        assert!(engine.is_cached(ptr));
+        assert_eq!(engine.calloc(3, pages(1)), Ok(ptr));
+        let stats = engine.stats();
+        assert_eq!((stats.cache_hits, stats.cache_misses), (1, 1));
+    }
+
+    #[test]
+    fn best_fit_refuses_half_wasted_regions() {
+        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
+        let four = engine.malloc(pages(4)).unwrap();
+        let three = engine.malloc(pages(3)).unwrap();
+        engine.free(four).unwrap();
+        engine.free(three).unwrap();
+        // Two pages: the 4-page entry wastes 2 (50 %), the 3-page one 1.
+        assert_eq!(engine.malloc(pages(2)), Ok(three));
+        // Two pages again: only the 4-page entry is left, and it is refused.
+        let fresh = engine.malloc(pages(2)).unwrap();
+        assert_ne!(fresh, four);
+        assert!(engine.is_cached(four));
+    }
+
+    #[test]
+    fn trimmed_excess_is_released() {
+        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
+        let ptr = engine.calloc(1, pages(5)).unwrap();
+        for page in 0..5 {
+            write_byte(&mut engine, after(ptr, page), 1).unwrap();
+        }
+        engine.free(ptr).unwrap();
+        assert_eq!(engine.calloc(1, pages(4)), Ok(ptr));
+        assert_eq!(engine.stats().frames_in_use, 4);
+        assert_eq!(engine.allocation_size(ptr), Ok(pages(4)));
+    }
+
+    #[test]
+    fn the_oldest_entry_is_evicted_past_the_entry_limit() {
+        let mut engine = engine(Policy::AlwaysZero, DirtyDetection::Hardware);
+        let regions: [_; 5] = core::array::from_fn(|_| engine.malloc(pages(1)).unwrap());
+        for ptr in regions {
+            engine.free(ptr).unwrap();
+        }
+        assert_eq!(engine.cache_usage().entries, 4);
+        assert!(!engine.is_cached(regions[0]));
+        assert!(engine.is_cached(regions[4]));
+        assert_eq!(engine.stats().cache_evictions, 1);
+    }
+
+    #[test]
+    fn entries_are_evicted_past_the_byte_limit() {
+        let mut engine = engine(Policy::AlwaysZero, DirtyDetection::Hardware);
+        let regions: [_; 3] = core::array::from_fn(|_| engine.malloc(pages(7)).unwrap());
+        for ptr in regions {
+            engine.free(ptr).unwrap();
+        }
+        let usage = engine.cache_usage();
+        assert_eq!((usage.entries, usage.bytes), (2, pages(14)));
+        assert!(!engine.is_cached(regions[0]));
+    }
+
+    #[test]
+    fn draining_returns_every_cached_frame() {
+        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
+        let ptr = engine.calloc(1, pages(2)).unwrap();
+        write_byte(&mut engine, ptr, 1).unwrap();
+        engine.free(ptr).unwrap();
+        assert_eq!(engine.frames().in_use(), 2);
+        engine.drain_cache().unwrap();
+        assert_eq!(engine.frames().in_use(), 1);
+        assert_eq!(engine.stats().cache_evictions, 0);
+    }
+
+    #[test]
+    fn running_out_of_frames_evicts_the_cache_first() {
+        let mut engine = engine_with(config(Policy::DirtyTracking), 3, DirtyDetection::Hardware);
+        let cached = engine.calloc(1, pages(2)).unwrap();
+        write_byte(&mut engine, cached, 1).unwrap();
+        write_byte(&mut engine, after(cached, 1), 1).unwrap();
+        engine.free(cached).unwrap();
+        let ptr = engine.calloc(1, pages(4)).unwrap();
+        write_byte(&mut engine, ptr, 1).unwrap();
+        assert_eq!(engine.cache_usage().entries, 0);
+        assert_eq!(engine.stats().cache_evictions, 1);
+        write_byte(&mut engine, after(ptr, 1), 1).unwrap();
+        assert!(write_byte(&mut engine, after(ptr, 2), 1).is_err());
+        assert_eq!(
+            engine.calloc(1, pages(300)),
+            Err(AllocError::OutOfVirtualSpace)
+        );
+    }
+}
