@@ -39,6 +39,8 @@
 //!   value (the poison of `memory::poison`).
 //! - **Tests**: [`KERNEL_TESTS`], the kernel tests that need this
 //!   architecture's hardware behaviour.
+//! - **Boot words**: [`BOOT_WORDS`], the command-line keys only this
+//!   architecture reads (checked with the others by `boot_input`).
 
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
@@ -77,3 +79,6 @@ pub use implementation::{CLEAR_PAGE_CANDIDATES, ClearRoutine, clear_page, fill_p
 
 // Tests.
 pub use implementation::KERNEL_TESTS;
+
+// Boot words.
+pub use implementation::BOOT_WORDS;

@@ -7,12 +7,13 @@
 //! refusal can end QEMU with its status), the tree's command line and
 //! memory copied into a [`BootInfo`] (or, if they cannot be used, one line
 //! saying why and the bad-boot-input exit, through
-//! `crate::boot_input::refuse`), then the UART. Then it calls `crate::kernel_main`, which brings up memory
+//! `crate::boot_input::refuse`), then the UART, and the `svade=` word
+//! the allocator's MMU follows. Then it calls `crate::kernel_main`, which brings up memory
 //! (frames, the kernel's own page tables, the heap) through the arch
 //! contract.
 
 use super::device_tree::DeviceTree;
-use super::{devices, serial, trap_entry};
+use super::{devices, serial, svade, trap_entry};
 use crate::boot_info::BootInfo;
 use pristine_allocator::PhysAddr;
 use spin::Once;
@@ -29,6 +30,7 @@ pub extern "C" fn kernel_entry(hart: u64, device_tree: u64) -> ! {
     if let Some(uart) = devices::get().uart {
         serial::init(uart);
     }
+    svade::configure(boot_info);
     log::debug!("hart {hart}, device tree at {device_tree:#x}");
     crate::kernel_main(boot_info)
 }

@@ -9,7 +9,9 @@
 //! - the **D** bit (bit 7) is set by QEMU on the first store through a
 //!   writable entry and the **A** bit (bit 6) on any access, in hardware
 //!   (Svadu); the MMU reports both, clears D, and does both in one walk in
-//!   `take_dirty`;
+//!   `take_dirty`. With `svade=on` it imitates a core that faults instead
+//!   (Svade, see [`super::svade`]) and declares
+//!   [`AccessedDirtyUpdates::Software`];
 //! - every change is followed, by the engine, with `flush_tlb`:
 //!   `sfence.vma` with the page's address (Privileged Architecture, 4.2.1),
 //!   the RISC-V counterpart of `invlpg`. A stale TLB entry that still says
@@ -20,19 +22,23 @@
 //!
 //! Intermediate tables for the large-allocation range (root entries 448 to
 //! 479) come from the kernel's frame allocator, the same one the engine
-//! takes its frames from, and are kept for the life of the kernel.
+//! takes its frames from, and are kept for the life of the kernel. Every
+//! method refuses (or ignores) a page outside that range. Pristine runs on
+//! one hart, so `sfence.vma` is the whole shootdown.
 
 use super::clear::clear_page;
 use super::csr;
+use super::layout::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START};
 use super::paging::{next_table, phys_to_virt, with_root_table};
 use super::sv39::{EntryFlags, PageTable, PageTableEntry, index};
+use super::svade::{self, SOFTWARE_WRITE};
 use crate::memory::with_frames;
 use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering};
-use pristine_allocator::port::{
-    Access, AccessFault, DirtyDetection, EntryInfo, FaultCause, PageFlags, Port, PortError,
+use pristine_allocator::{
+    Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, FrameNumber, Mmu,
+    MmuError, PAGE_SIZE, Page, PageFlags,
 };
-use pristine_allocator::{FrameNumber, PAGE_SIZE, page::Page};
 
 /// Frames taken for page tables of the large-allocation range so far. They
 /// are kept for reuse, never freed, so frame accounting must add them back.
@@ -42,16 +48,33 @@ static PAGE_TABLE_FRAMES: AtomicU64 = AtomicU64::new(0);
 /// large-allocation range's root entries.
 pub struct PageTableMmu {
     detection: DirtyDetection,
+    /// Who sets A and D: QEMU's hardware, or (`svade=on`) the engine.
+    updates: AccessedDirtyUpdates,
     /// The last last-level table reached: (2 MiB block number, its address).
     leaf_table: Cell<Option<(u64, u64)>>,
 }
 
 impl PageTableMmu {
-    /// The MMU on the live kernel page tables, with hardware A/D updates
-    /// (QEMU's behaviour): it reports [`DirtyDetection::Hardware`].
-    pub const fn new() -> Self {
+    /// An MMU that uses the dirty bit, or, with
+    /// [`DirtyDetection::SoftwareOnly`], pretends it has none so the
+    /// engine's write-fault strategy runs on it too. Whether A and D are
+    /// set by the hardware or (imitated Svade) by the engine follows the
+    /// `svade=` boot word ([`super::svade`]).
+    ///
+    /// # Safety
+    /// The methods of a `PageTableMmu` write the kernel's page tables and
+    /// physical memory, so the caller must:
+    /// - hand it straight to `LargeAllocator::new`, with a configuration
+    ///   whose range is the architecture layout's large-allocation range,
+    ///   and call none of its `&mut self` methods itself;
+    /// - give that engine a frame source whose frames nobody else uses
+    ///   until they are given back;
+    /// - keep at most one `PageTableMmu` in use at a time (each one edits
+    ///   the same page tables through its own remembered leaf table).
+    pub unsafe fn new(detection: DirtyDetection) -> Self {
         Self {
-            detection: DirtyDetection::Hardware,
+            detection,
+            updates: svade::updates(),
             leaf_table: Cell::new(None),
         }
     }
@@ -63,38 +86,78 @@ impl PageTableMmu {
     }
 }
 
-impl Default for PageTableMmu {
-    fn default() -> Self {
-        Self::new()
+/// Whether `page` lies in the large-allocation range, the only pages this
+/// MMU touches.
+fn in_range(page: Page) -> bool {
+    let address = page.start().0;
+    address >= LARGE_ALLOCATION_START && address - LARGE_ALLOCATION_START < LARGE_ALLOCATION_SIZE
+}
+
+impl PageTableMmu {
+    /// The flags of a leaf for an allocation page: readable, never
+    /// executable, A and D as `flags` ask or `kept` had. The write right
+    /// is the W bit, or, imitating Svade, [`SOFTWARE_WRITE`] with W granted
+    /// only while D is set.
+    fn leaf_flags(&self, flags: PageFlags, kept: EntryFlags) -> EntryFlags {
+        let mut bits = EntryFlags::VALID | EntryFlags::READ;
+        bits |= kept & (EntryFlags::ACCESSED | EntryFlags::DIRTY);
+        if flags.contains(PageFlags::DIRTY) {
+            bits |= EntryFlags::DIRTY;
+        }
+        if flags.contains(PageFlags::ACCESSED) {
+            bits |= EntryFlags::ACCESSED;
+        }
+        if flags.contains(PageFlags::WRITABLE) {
+            bits |= match self.updates {
+                AccessedDirtyUpdates::Hardware => EntryFlags::WRITE,
+                AccessedDirtyUpdates::Software if bits.contains(EntryFlags::DIRTY) => {
+                    SOFTWARE_WRITE | EntryFlags::WRITE
+                }
+                AccessedDirtyUpdates::Software => SOFTWARE_WRITE,
+            };
+        }
+        bits
+    }
+
+    /// The write right of a leaf, as the engine sees it.
+    fn writable(&self, flags: EntryFlags) -> bool {
+        match self.updates {
+            AccessedDirtyUpdates::Hardware => flags.contains(EntryFlags::WRITE),
+            AccessedDirtyUpdates::Software => flags.contains(SOFTWARE_WRITE),
+        }
+    }
+
+    fn info_of(&self, entry: PageTableEntry) -> Option<EntryInfo> {
+        let flags = entry.flags();
+        entry.is_leaf().then(|| EntryInfo {
+            frame: FrameNumber(entry.address().0 / PAGE_SIZE),
+            writable: self.writable(flags),
+            dirty: flags.contains(EntryFlags::DIRTY),
+            accessed: flags.contains(EntryFlags::ACCESSED),
+        })
     }
 }
 
-/// The leaf flags for an allocation page: readable, never executable.
-fn leaf_flags(flags: PageFlags) -> EntryFlags {
-    let mut bits = EntryFlags::VALID | EntryFlags::READ;
-    if flags.contains(PageFlags::WRITABLE) {
-        bits |= EntryFlags::WRITE;
-    }
-    if flags.contains(PageFlags::DIRTY) {
-        bits |= EntryFlags::DIRTY | EntryFlags::ACCESSED;
-    }
-    bits
+/// `entry` with D cleared; imitating Svade, W goes with it, so the next
+/// store faults.
+fn without_dirty(entry: PageTableEntry) -> PageTableEntry {
+    entry.with_flags(entry.flags() - EntryFlags::DIRTY - imitated_write(entry.flags()))
 }
 
-fn info_of(entry: PageTableEntry) -> Option<EntryInfo> {
-    let flags = entry.flags();
-    entry.is_leaf().then(|| EntryInfo {
-        frame: FrameNumber(entry.address().0 / PAGE_SIZE),
-        writable: flags.contains(EntryFlags::WRITE),
-        dirty: flags.contains(EntryFlags::DIRTY),
-        accessed: flags.contains(EntryFlags::ACCESSED),
-    })
+/// The W bit an imitated-Svade leaf holds only because D is set: W when
+/// the write right is kept in [`SOFTWARE_WRITE`], else nothing.
+fn imitated_write(flags: EntryFlags) -> EntryFlags {
+    if flags.contains(SOFTWARE_WRITE) {
+        EntryFlags::WRITE
+    } else {
+        EntryFlags::empty()
+    }
 }
 
 /// Points an empty entry at a fresh, zeroed page table.
-fn install_table(entry: &mut PageTableEntry) -> Result<(), PortError> {
+fn install_table(entry: &mut PageTableEntry) -> Result<(), MmuError> {
     let frame =
-        with_frames(|frames| frames.allocate()).map_err(|_| PortError::OutOfPageTableFrames)?;
+        with_frames(|frames| frames.allocate()).map_err(|_| MmuError::OutOfPageTableFrames)?;
     // SAFETY: a fresh frame, reachable through the direct map, unused by anyone.
     unsafe { clear_page(phys_to_virt(frame.start_address())) };
     *entry = PageTableEntry::new(frame.start_address(), EntryFlags::VALID);
@@ -108,7 +171,7 @@ fn install_table(entry: &mut PageTableEntry) -> Result<(), PortError> {
 /// `PageTableMmu::with_leaf`), so kept out of line.
 #[cold]
 #[inline(never)]
-fn walk_to_leaf_table(address: u64, create: bool) -> Result<Option<u64>, PortError> {
+fn walk_to_leaf_table(address: u64, create: bool) -> Result<Option<u64>, MmuError> {
     let walk = |root: &mut PageTable| {
         let mut table = root;
         for level in [2, 1] {
@@ -121,7 +184,7 @@ fn walk_to_leaf_table(address: u64, create: bool) -> Result<Option<u64>, PortErr
             }
             if entry.is_leaf() {
                 let page = Page::containing(pristine_allocator::VirtAddr(address));
-                return Err(PortError::AlreadyMapped(page));
+                return Err(MmuError::AlreadyMapped(page));
             }
             // SAFETY: valid, not a leaf: it points to a page table of the
             // large range, which only this MMU edits, under the page-table
@@ -139,7 +202,8 @@ fn walk_to_leaf_table(address: u64, create: bool) -> Result<Option<u64>, PortErr
 
 impl PageTableMmu {
     /// Runs `operation` on the 4 KiB entry of `page`, creating missing tables
-    /// when `create`; `Ok(None)` if a table on the way is missing.
+    /// when `create`; `Ok(None)` if a table on the way is missing or the
+    /// page lies outside the large-allocation range.
     ///
     /// Consecutive pages share their last-level table, so the MMU remembers
     /// the last one it reached (keyed by the 2 MiB block it covers) and skips
@@ -151,7 +215,10 @@ impl PageTableMmu {
         page: Page,
         create: bool,
         operation: impl FnOnce(&mut PageTableEntry) -> R,
-    ) -> Result<Option<R>, PortError> {
+    ) -> Result<Option<R>, MmuError> {
+        if !in_range(page) {
+            return Ok(None);
+        }
         let address = page.start().0;
         let block = address >> 21;
         let table = match self.leaf_table.get() {
@@ -172,55 +239,70 @@ impl PageTableMmu {
     }
 }
 
-impl Port for PageTableMmu {
+// SAFETY: every method stays inside the large-allocation range (`with_leaf`
+// checks each page) and edits only its leaf entries and the tables it
+// installs, behind the engine lock; frames are written only when the
+// engine's contract says they are its own (`zero_frame`), or through a
+// mapping the engine made writable to such a frame (`write_zeroes`).
+// `new`'s caller promised that the range and the frames are the engine's
+// alone and that only the engine calls the `&mut self` methods. No method
+// allocates from the heap, and the only locks taken (page tables, frame
+// allocator) are never held by code that can fault in the range.
+// `flush_tlb` is a complete shootdown on this single-hart kernel. With
+// `svade=on` the hardware W bit is withheld while D is clear, so the MMU
+// faults as a Svade core does, and declares `AccessedDirtyUpdates::Software`.
+unsafe impl Mmu for PageTableMmu {
     fn dirty_detection(&self) -> DirtyDetection {
         self.detection
     }
 
-    fn map(&mut self, page: Page, frame: FrameNumber, flags: PageFlags) -> Result<(), PortError> {
+    fn accessed_dirty_updates(&self) -> AccessedDirtyUpdates {
+        self.updates
+    }
+
+    fn map(&mut self, page: Page, frame: FrameNumber, flags: PageFlags) -> Result<(), MmuError> {
+        let bits = self.leaf_flags(flags, EntryFlags::empty());
         let result = self.with_leaf(page, true, |entry| {
             if entry.is_valid() {
-                return Err(PortError::AlreadyMapped(page));
+                return Err(MmuError::AlreadyMapped(page));
             }
-            *entry = PageTableEntry::new(frame.start_address(), leaf_flags(flags));
+            *entry = PageTableEntry::new(frame.start_address(), bits);
             Ok(())
         })?;
-        result.unwrap_or(Err(PortError::NotMapped(page)))
+        result.unwrap_or(Err(MmuError::NotMapped(page)))
     }
 
     fn unmap(&mut self, page: Page) -> Option<EntryInfo> {
         let result = self.with_leaf(page, false, |entry| {
-            let info = info_of(*entry);
+            let old = *entry;
             *entry = PageTableEntry::EMPTY;
-            info
+            old
         });
-        result.ok().flatten().flatten()
+        let old = result.ok().flatten()?;
+        self.info_of(old)
     }
 
-    fn protect(&mut self, page: Page, flags: PageFlags) -> Result<(), PortError> {
+    fn protect(&mut self, page: Page, flags: PageFlags) -> Result<(), MmuError> {
         let result = self.with_leaf(page, false, |entry| {
             if !entry.is_leaf() {
-                return Err(PortError::NotMapped(page));
+                return Err(MmuError::NotMapped(page));
             }
-            let kept = entry.flags() & (EntryFlags::DIRTY | EntryFlags::ACCESSED);
-            *entry = entry.with_flags(leaf_flags(flags) | kept);
-            Ok(())
+            Ok(*entry)
         })?;
-        result.unwrap_or(Err(PortError::NotMapped(page)))
+        let old = result.unwrap_or(Err(MmuError::NotMapped(page)))?;
+        let bits = self.leaf_flags(flags, old.flags());
+        let _ = self.with_leaf(page, false, |entry| *entry = old.with_flags(bits));
+        Ok(())
     }
 
     fn query(&self, page: Page) -> Option<EntryInfo> {
-        self.with_leaf(page, false, |entry| info_of(*entry))
-            .ok()
-            .flatten()
-            .flatten()
+        let entry = self.with_leaf(page, false, |entry| *entry).ok().flatten()?;
+        self.info_of(entry)
     }
 
     fn clear_dirty(&mut self, page: Page) {
         // A page that is not mapped has no dirty bit to clear.
-        let _ = self.with_leaf(page, false, |entry| {
-            *entry = entry.with_flags(entry.flags() - EntryFlags::DIRTY);
-        });
+        let _ = self.with_leaf(page, false, |entry| *entry = without_dirty(*entry));
     }
 
     /// One walk (usually none: the last leaf table is remembered), one read
@@ -228,13 +310,14 @@ impl Port for PageTableMmu {
     #[inline]
     fn take_dirty(&mut self, page: Page) -> Option<EntryInfo> {
         let result = self.with_leaf(page, false, |entry| {
-            let info = info_of(*entry)?;
-            if info.dirty {
-                *entry = entry.with_flags(entry.flags() - EntryFlags::DIRTY);
+            let old = *entry;
+            if old.is_leaf() && old.flags().contains(EntryFlags::DIRTY) {
+                *entry = without_dirty(old);
             }
-            Some(info)
+            old
         });
-        result.ok().flatten().flatten()
+        let old = result.ok().flatten()?;
+        self.info_of(old)
     }
 
     #[inline]
@@ -244,28 +327,34 @@ impl Port for PageTableMmu {
 
     #[inline]
     fn zero_frame(&mut self, frame: FrameNumber) {
-        // SAFETY: the engine owns the frame; the direct map reaches it.
+        // SAFETY: by the `Mmu` contract the engine owns the frame (it came
+        // from its frame source, which `new`'s caller vouched for); the
+        // direct map reaches every frame.
         unsafe { clear_page(phys_to_virt(frame.start_address())) };
     }
 
     fn write_zeroes(&mut self, page: Page) -> Result<(), AccessFault> {
         let entry = self.with_leaf(page, false, |entry| *entry).ok().flatten();
-        let fault = |cause| AccessFault {
-            addr: page.start(),
-            access: Access::Write,
-            cause,
-        };
-        match entry {
-            Some(entry) if entry.is_leaf() => {
-                if !entry.flags().contains(EntryFlags::WRITE) {
-                    return Err(fault(FaultCause::ReadOnly));
-                }
-                // SAFETY: the page is mapped writable to a frame the engine
-                // owns; writing through the mapping lets the MMU set D.
-                unsafe { clear_page(page.start().0 as *mut u8) };
-                Ok(())
-            }
-            _ => Err(fault(FaultCause::NotPresent)),
+        let stores = entry.is_some_and(|entry| {
+            let flags = entry.flags();
+            // A store goes through only with W set (and, with hardware A/D
+            // updates, sets D itself); imitating Svade, W is set only while
+            // D is, and A is always preset.
+            entry.is_leaf()
+                && flags.contains(EntryFlags::WRITE)
+                && (self.updates == AccessedDirtyUpdates::Hardware
+                    || flags.contains(EntryFlags::ACCESSED | EntryFlags::DIRTY))
+        });
+        if !stores {
+            return Err(AccessFault {
+                addr: page.start(),
+                access: Access::Write,
+            });
         }
+        // SAFETY: the page lies in the range (`with_leaf` checked) and is
+        // mapped writable, so by the `Mmu` contract to a frame the engine
+        // owns; writing through the mapping lets the MMU set D.
+        unsafe { clear_page(page.start().0 as *mut u8) };
+        Ok(())
     }
 }

@@ -26,6 +26,7 @@ mod selftest;
 mod serial;
 mod stacks;
 mod sv39;
+mod svade;
 mod trap_entry;
 mod traps;
 
@@ -39,3 +40,4 @@ pub use mmu::PageTableMmu;
 pub use paging::{PagingError, init_page_tables, kernel_image, map_fresh_pages, phys_to_virt};
 pub use selftest::KERNEL_TESTS;
 pub use serial::{break_console_lock, write_console};
+pub use svade::BOOT_WORDS;

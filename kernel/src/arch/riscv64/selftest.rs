@@ -3,13 +3,16 @@
 //! The riscv64 counterparts of the x86_64 tests: a breakpoint resumes, a
 //! page fault reports its address in `stval` and its kind in `scause`, a
 //! stack overflow lands on the guard page and is reported from the trap
-//! stack, text is not writable and data not executable. Each test that
+//! stack, text is not writable and data not executable; and, with
+//! `svade=on`, a store to a clean page faults once and is recorded (see
+//! [`svade`]). Each test that
 //! provokes a fault first arms an [`ExpectedFault`] with what the CPU must
 //! report (see [`expected_fault`]); the trap dispatcher then ends the test
 //! with the verdict. Reaching the line after the faulting access is a
 //! failure: the protection did not hold.
 
 pub mod expected_fault;
+mod svade;
 
 use super::traps::{breakpoints_handled, cause};
 use super::{cpu, paging, stacks};
@@ -39,6 +42,10 @@ pub const KERNEL_TESTS: &[KernelTest] = &[
     KernelTest {
         name: "kernel_data_is_not_executable",
         run: kernel_data_is_not_executable,
+    },
+    KernelTest {
+        name: "svade_dirty_fault_is_fixed_once",
+        run: svade::svade_dirty_fault_is_fixed_once,
     },
 ];
 

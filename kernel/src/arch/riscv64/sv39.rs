@@ -41,6 +41,11 @@ bitflags! {
         const ACCESSED = 1 << 6;
         /// D: the page was written since D was last cleared.
         const DIRTY = 1 << 7;
+        /// RSW bit 8: reserved for the supervisor's own use; the hardware
+        /// ignores it.
+        const SOFTWARE_0 = 1 << 8;
+        /// RSW bit 9: reserved for the supervisor's own use.
+        const SOFTWARE_1 = 1 << 9;
     }
 }
 

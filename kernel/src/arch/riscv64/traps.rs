@@ -23,7 +23,7 @@ use super::stacks;
 use super::trap_entry::{SP, TrapFrame};
 use crate::memory::large::{self, FaultVerdict};
 use core::sync::atomic::{AtomicU64, Ordering};
-use pristine_allocator::port::Access;
+use pristine_allocator::Access;
 
 /// Exception codes used by name (`scause` with bit 63 clear).
 pub mod cause {
