@@ -2,7 +2,8 @@
 //!
 //! A round is what the 2016 program did ten thousand times: `calloc` a large
 //! block, maybe write some of it, `free` it. Its cost is measured in guest
-//! ticks (`rdtsc`; exact guest instructions under `-icount shift=0`).
+//! ticks (`rdtsc` on x86_64, the `cycle` CSR on riscv64; exact guest
+//! instructions under `-icount shift=0`).
 
 use crate::arch::read_timestamp;
 use crate::console::emit;
