@@ -208,6 +208,11 @@ kernel_tests! {
         large_allocation_errors_are_values,
         /// `realloc` keeps contents across sizes and across heap/large blocks.
         realloc_keeps_contents,
+        /// The allocator's conformance kit passes on this architecture's
+        /// MMU: zeroed bytes on poisoned memory, exact re-zeroing, writes
+        /// after a dirty-bit clear seen, bounded spurious faults, frames
+        /// returned.
+        mmu_passes_conformance_kit,
     }
     checks {
         unknown_test_name_fails_clearly,
@@ -302,6 +307,8 @@ mod riscv64_svade {
         dirty_page_left_alone_is_rezeroed_once_hw,
         /// `realloc` keeps contents (the moved frame keeps its dirty bit).
         realloc_keeps_contents,
+        /// The conformance kit passes on the imitated Svade MMU.
+        mmu_passes_conformance_kit,
     }
 }
 

@@ -1,6 +1,6 @@
 //! The kernel-test registry and runner: find a test by name, run it, report.
 
-use super::{boot, dirty, frames, heap, large};
+use super::{boot, conformance, dirty, frames, heap, large};
 use crate::arch;
 use crate::console::emit;
 use alloc::string::String;
@@ -89,6 +89,10 @@ const NEUTRAL_TESTS: &[KernelTest] = &[
     KernelTest {
         name: "realloc_keeps_contents",
         run: large::realloc_keeps_contents,
+    },
+    KernelTest {
+        name: "mmu_passes_conformance_kit",
+        run: conformance::mmu_passes_conformance_kit,
     },
 ];
 
