@@ -27,8 +27,9 @@ const WORDS_PER_PAGE: usize = (PAGE_SIZE / 8) as usize;
 pub type ClearRoutine = unsafe fn(*mut u8);
 
 /// Every candidate, by name, for the measurements.
-pub const CLEAR_PAGE_CANDIDATES: [(&str, ClearRoutine); 3] = [
-    ("sd_unrolled", clear_sd_unrolled),
+pub const CLEAR_PAGE_CANDIDATES: [(&str, ClearRoutine); 4] = [
+    ("sd_unrolled_64", clear_sd_unrolled_64),
+    ("sd_unrolled_8", clear_sd_unrolled_8),
     ("write_bytes", clear_write_bytes),
     ("loop", clear_loop),
 ];
@@ -40,15 +41,41 @@ pub const CLEAR_PAGE_CANDIDATES: [(&str, ClearRoutine); 3] = [
 /// Rust reference currently borrows.
 pub unsafe fn clear_page(page: *mut u8) {
     // SAFETY: forwarded from the caller.
-    unsafe { clear_sd_unrolled(page) }
+    unsafe { clear_sd_unrolled_64(page) }
 }
 
-/// Stores `word` over `[start, end)`, 64 bytes per iteration.
+/// Stores `word` over `[start, end)`, 512 bytes (64 `sd`) per iteration.
+///
+/// # Safety
+/// `start` and `end` must be 512-byte aligned, `start < end`, and the range
+/// writable memory that no Rust reference currently borrows.
+unsafe fn store_words_512(start: *mut u8, end: *mut u8, word: u64) {
+    // SAFETY: the loop writes exactly [start, end) in 512-byte steps, which
+    // the caller vouches for.
+    unsafe {
+        core::arch::asm!(
+            "1:",
+            ".set pristine_store_offset, 0",
+            ".rept 64",
+            "sd {word}, pristine_store_offset({pointer})",
+            ".set pristine_store_offset, pristine_store_offset + 8",
+            ".endr",
+            "addi {pointer}, {pointer}, 512",
+            "bltu {pointer}, {end}, 1b",
+            pointer = inout(reg) start => _,
+            end = in(reg) end,
+            word = in(reg) word,
+            options(nostack)
+        );
+    }
+}
+
+/// Stores `word` over `[start, end)`, 64 bytes (8 `sd`) per iteration.
 ///
 /// # Safety
 /// `start` and `end` must be 64-byte aligned, `start < end`, and the range
 /// writable memory that no Rust reference currently borrows.
-unsafe fn store_words(start: *mut u8, end: *mut u8, word: u64) {
+unsafe fn store_words_64(start: *mut u8, end: *mut u8, word: u64) {
     // SAFETY: the loop writes exactly [start, end) in 64-byte steps, which
     // the caller vouches for.
     unsafe {
@@ -86,18 +113,29 @@ pub unsafe fn fill_pages(start: *mut u8, pages: u64, byte: u8) {
     // SAFETY: the caller's run of pages; the end stays one past it.
     let end = unsafe { start.add(pages as usize * PAGE_SIZE as usize) };
     // SAFETY: page-aligned, non-empty, and the caller's to write.
-    unsafe { store_words(start, end, u64::from_ne_bytes([byte; 8])) };
+    unsafe { store_words_512(start, end, u64::from_ne_bytes([byte; 8])) };
+}
+
+/// Sixty-four `sd` per loop iteration: 8 iterations per page.
+///
+/// # Safety
+/// As for [`clear_page`].
+unsafe fn clear_sd_unrolled_64(page: *mut u8) {
+    // SAFETY: one page past a page-aligned pointer ends the caller's page.
+    let end = unsafe { page.add(PAGE_SIZE as usize) };
+    // SAFETY: the caller's whole page, page aligned.
+    unsafe { store_words_512(page, end, 0) };
 }
 
 /// Eight `sd` per loop iteration: 64 iterations per page.
 ///
 /// # Safety
 /// As for [`clear_page`].
-unsafe fn clear_sd_unrolled(page: *mut u8) {
+unsafe fn clear_sd_unrolled_8(page: *mut u8) {
     // SAFETY: one page past a page-aligned pointer ends the caller's page.
     let end = unsafe { page.add(PAGE_SIZE as usize) };
     // SAFETY: the caller's whole page, page aligned.
-    unsafe { store_words(page, end, 0) };
+    unsafe { store_words_64(page, end, 0) };
 }
 
 /// The compiler's `memset` (`compiler_builtins`).
