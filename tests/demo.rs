@@ -180,13 +180,15 @@ fn expect_json_rows(arch: Arch) {
     );
 }
 
-/// `demo --json` in a guest of `memory`: exits 0, and the rows at 100 MiB
+/// `demo --json` on `arch` in a guest of `memory`: exits 0, and the rows at 100 MiB
 /// show the contrast: always-zero runs out of frames in its second round
 /// (re-zeroing the cache hit backs all 25,600 pages), while no cache and
 /// dirty tracking run every round; dirty tracking zeroes nothing.
-fn small_guest_demo_shows_out_of_memory(memory: &str) {
+fn small_guest_demo_shows_out_of_memory(arch: Arch, memory: &str) {
     let rounds = 4;
     let output = pristine(&[
+        "--arch",
+        arch.name(),
         "--memory",
         memory,
         "--json",
@@ -235,11 +237,17 @@ fn small_guest_demo_shows_out_of_memory(memory: &str) {
 /// The demo in a 64 MiB guest.
 #[test]
 fn demo_in_64m_shows_out_of_memory_for_alwayszero_only() {
-    small_guest_demo_shows_out_of_memory("64M");
+    small_guest_demo_shows_out_of_memory(Arch::X86_64, "64M");
 }
 
 /// The demo in a 33 MiB guest, about the smallest that boots with room.
 #[test]
 fn demo_in_33m_shows_out_of_memory_for_alwayszero_only() {
-    small_guest_demo_shows_out_of_memory("33M");
+    small_guest_demo_shows_out_of_memory(Arch::X86_64, "33M");
+}
+
+/// The demo in a 33 MiB riscv64 guest.
+#[test]
+fn demo_in_33m_shows_out_of_memory_for_alwayszero_only_riscv64() {
+    small_guest_demo_shows_out_of_memory(Arch::Riscv64, "33M");
 }
