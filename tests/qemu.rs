@@ -208,6 +208,28 @@ kernel_tests! {
         large_allocation_errors_are_values,
         /// `realloc` keeps contents across sizes and across heap/large blocks.
         realloc_keeps_contents,
+        /// Cycles writing four times the 64 MiB guest's free memory beside a
+        /// live block: nothing fails, every byte is right, every frame comes
+        /// back; no cache, nothing reclaimed.
+        pressure_cycles_beyond_ram_nocache,
+        /// The same under the always-zero cache: the cache is reclaimed, oldest
+        /// first, whenever a fault or a hit's re-zeroing needs a frame.
+        pressure_cycles_beyond_ram_alwayszero,
+        /// The same under dirty tracking with the CPU's dirty bit.
+        pressure_cycles_beyond_ram_dirty_hw,
+        /// The same under dirty tracking with write-protect faults.
+        pressure_cycles_beyond_ram_dirty_sw,
+        /// A failure injected into the n-th frame request (a few n): no
+        /// allocation call under no cache takes a frame, so none fails.
+        injected_frame_failure_leaks_nothing_nocache,
+        /// Always-zero: a failure on the fault path is absorbed by reclaiming a
+        /// cached block; one in a cache hit's re-zeroing with nothing to reclaim
+        /// fails that `calloc` cleanly; every frame comes back.
+        injected_frame_failure_leaks_nothing_alwayszero,
+        /// Dirty tracking (D bit): a failure on the fault path is absorbed.
+        injected_frame_failure_leaks_nothing_dirty_hw,
+        /// Dirty tracking (write faults): the same.
+        injected_frame_failure_leaks_nothing_dirty_sw,
         /// The allocator's conformance kit passes on this architecture's
         /// MMU: zeroed bytes on poisoned memory, exact re-zeroing, writes
         /// after a dirty-bit clear seen, bounded spurious faults, frames
@@ -215,6 +237,7 @@ kernel_tests! {
         mmu_passes_conformance_kit,
     }
     checks {
+        write_fault_without_frames_reports_out_of_memory,
         unknown_test_name_fails_clearly,
         usable_ram_matches_memory_64m,
         usable_ram_matches_memory_512m,
@@ -306,7 +329,12 @@ mod riscv64_svade {
     }
 }
 
-/// Checks the `arch` kernel's `test=list` names exactly `host_tests`.
+/// Kernel tests that end the machine on purpose instead of reporting a
+/// result; each has its own check (in `checks`).
+const ENDING_TESTS: &[&str] = &["write_fault_without_frames_reports_out_of_memory"];
+
+/// Checks the `arch` kernel's `test=list` names exactly `host_tests` and
+/// [`ENDING_TESTS`].
 fn expect_test_list_matches(arch: Arch, host_tests: &[&str]) {
     let outcome = boot_kernel(arch, "64M", test_cmdline("list"));
     let lists: Vec<_> = outcome.test_lists().collect();
@@ -319,7 +347,7 @@ fn expect_test_list_matches(arch: Arch, host_tests: &[&str]) {
         );
     };
     let kernel: BTreeSet<&str> = list.names.iter().map(String::as_str).collect();
-    let host: BTreeSet<&str> = host_tests.iter().copied().collect();
+    let host: BTreeSet<&str> = host_tests.iter().chain(ENDING_TESTS).copied().collect();
     let missing_here: Vec<_> = kernel.difference(&host).collect();
     let missing_in_kernel: Vec<_> = host.difference(&kernel).collect();
     assert!(
@@ -328,6 +356,42 @@ fn expect_test_list_matches(arch: Arch, host_tests: &[&str]) {
          host tests the kernel does not have: {missing_in_kernel:?}\n\
          kernel list: {:?}\n{}",
         list.names,
+        outcome.transcript()
+    );
+}
+
+/// A write fault that no frame can serve, even after the cache gave back a
+/// written block, ends the 64 MiB guest with one `[OUT OF MEMORY]` line
+/// (the address, the free frames, the cache state) and exit status 39: no
+/// panic, no result line.
+fn write_fault_without_frames_reports_out_of_memory(arch: Arch) {
+    let name = "write_fault_without_frames_reports_out_of_memory";
+    let outcome = boot_kernel(arch, "64M", test_cmdline(name));
+    let lines: Vec<&str> = outcome.lines.iter().map(|line| line.text()).collect();
+    let reports: Vec<&&str> = lines
+        .iter()
+        .filter(|line| line.starts_with("[OUT OF MEMORY] "))
+        .collect();
+    let panicked = lines.iter().any(|line| line.contains("PANIC"));
+    let expected = [
+        "[OUT OF MEMORY] write fault at 0xffff",
+        "needed a frame",
+        "frames free; large allocations hold",
+        "cache: 0 blocks, 0 bytes",
+        "1024 frames reclaimed",
+    ];
+    let clear = matches!(
+        reports.as_slice(),
+        [report] if expected.iter().all(|part| report.contains(part))
+    );
+    assert!(
+        outcome.exit == GuestExit::OutOfMemory
+            && clear
+            && !panicked
+            && outcome.test_results().next().is_none(),
+        "expected exit status 39 after one [OUT OF MEMORY] line containing {expected:?},          no panic and no result line; got {} such lines; {}\n{}",
+        reports.len(),
+        outcome.exit,
         outcome.transcript()
     );
 }

@@ -15,7 +15,9 @@
 //!   [`BootInfo`](crate::boot_info::BootInfo), and calls
 //!   [`crate::kernel_main`]. Its page-fault handler offers faults to
 //!   [`crate::memory::large::resolve_fault`] and treats what that refuses
-//!   as fatal.
+//!   as fatal: an out-of-memory verdict through
+//!   [`crate::memory::out_of_memory::end_machine`], anything else as a
+//!   panic.
 //! - **Address-space layout**: [`HEAP_START`] and [`HEAP_MAX_SIZE`] for the
 //!   kernel heap, [`LARGE_ALLOCATION_START`] and [`LARGE_ALLOCATION_SIZE`]
 //!   for the large-allocation engine, and [`EARLY_MAPPED_LIMIT`], the
@@ -30,9 +32,10 @@
 //!   implementation of the allocator crate's MMU trait on the live tables,
 //!   and its count of page-table frames taken.
 //! - **The machine**: [`write_console`] and [`break_console_lock`] (the
-//!   console the runner reads), [`exit_success`], [`exit_failure`] and
-//!   [`exit_bad_boot_input`] (end the virtual machine with a status the host
-//!   reads), and [`read_timestamp`] (a growing tick counter for measurements).
+//!   console the runner reads), [`exit_success`], [`exit_failure`],
+//!   [`exit_bad_boot_input`] and [`exit_out_of_memory`] (end the virtual
+//!   machine with a status the host reads), and [`read_timestamp`] (a
+//!   growing tick counter for measurements).
 //! - **Clearing memory**: [`clear_page`], the fastest measured way to zero
 //!   a page, the [`CLEAR_PAGE_CANDIDATES`] it was chosen from, and
 //!   [`fill_pages`], its sibling that fills a run of pages with one byte
@@ -70,8 +73,8 @@ pub use implementation::PageTableMmu;
 
 // The machine: console, exit, time.
 pub use implementation::{
-    break_console_lock, exit_bad_boot_input, exit_failure, exit_success, read_timestamp,
-    write_console,
+    break_console_lock, exit_bad_boot_input, exit_failure, exit_out_of_memory, exit_success,
+    read_timestamp, write_console,
 };
 
 // Clearing memory.

@@ -37,6 +37,15 @@ pub(super) fn start(
     })
 }
 
+impl FrameBaseline {
+    /// Frames missing now against the baseline: free then, less free now
+    /// and the page-table frames taken since (0 when every frame is back).
+    pub(super) fn missing_now(&self) -> u64 {
+        let tables = PageTableMmu::page_table_frames() - self.page_tables;
+        self.free.saturating_sub(frames::stats().free.0 + tables)
+    }
+}
+
 /// Drains the cache and checks every frame came back.
 pub(super) fn frames_returned(baseline: FrameBaseline) -> TestResult {
     let (policy, dirty) = large::with_engine(|engine| (engine.policy(), engine.dirty_strategy()));

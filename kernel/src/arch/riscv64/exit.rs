@@ -4,9 +4,9 @@
 //! `0x5555` ends QEMU with status 0, and `(code << 16) | 0x3333` ends it
 //! with status `code` (QEMU `hw/misc/sifive_test.c`). The `qemu-exit`
 //! crate's RISC-V variant does the write. Pristine exits with the same
-//! three statuses as on x86_64, 33 for success, 35 for failure and 37 for
-//! boot input it refused (the runner's `src/exit.rs` names them), so the
-//! host reads both architectures alike; status 0 is left to the firmware
+//! statuses as on x86_64, 33 for success, 35 for failure, 37 for boot input
+//! it refused and 39 for a page fault no frame could serve (the runner's
+//! `src/exit.rs` names them), so the host reads both architectures alike; status 0 is left to the firmware
 //! (a shutdown through SBI).
 //!
 //! The device's address comes from the device tree. If it named none, the
@@ -23,6 +23,8 @@ const SUCCESS_STATUS: u32 = 33;
 const FAILURE_STATUS: u32 = 35;
 /// QEMU's exit status when the boot input was refused.
 const BAD_BOOT_INPUT_STATUS: u32 = 37;
+/// QEMU's exit status when a page fault found no frame.
+const OUT_OF_MEMORY_STATUS: u32 = 39;
 
 fn exit_with(status: u32) -> ! {
     if let Some(address) = devices::get().test_device {
@@ -52,4 +54,10 @@ pub fn exit_failure() -> ! {
 /// boot information could not be used.
 pub fn exit_bad_boot_input() -> ! {
     exit_with(BAD_BOOT_INPUT_STATUS)
+}
+
+/// Ends QEMU with the out-of-memory status (39): a page fault needed a
+/// frame and none was left, even after the cache gave its frames back.
+pub fn exit_out_of_memory() -> ! {
+    exit_with(OUT_OF_MEMORY_STATUS)
 }

@@ -10,7 +10,9 @@
 //! - a **page fault** (12 instruction, 13 load, 15 store) in the
 //!   large-allocation range goes to the allocator engine (zero page,
 //!   copy-on-write, software dirty tracking); if it fixes the mapping,
-//!   `sret` runs the faulting instruction again;
+//!   `sret` runs the faulting instruction again; if no frame is left even
+//!   after the cache gave its frames back, the machine ends with the
+//!   out-of-memory report (`memory::out_of_memory`, status 39);
 //! - a fault a **kernel test expects** ends the test with its verdict (see
 //!   [`super::selftest::expected_fault`]; one atomic load when none is
 //!   armed);
@@ -21,7 +23,8 @@
 use super::selftest::expected_fault;
 use super::stacks;
 use super::trap_entry::{SP, TrapFrame};
-use crate::memory::large::{self, FaultVerdict};
+use crate::memory::large::{self, FaultVerdict, UnfixableFault};
+use crate::memory::out_of_memory;
 use core::sync::atomic::{AtomicU64, Ordering};
 use pristine_allocator::Access;
 
@@ -63,6 +66,9 @@ pub extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         | cause::STORE_PAGE_FAULT) => match large::resolve_fault(frame.stval, access_of(code)) {
             FaultVerdict::Retry => {}
             FaultVerdict::NotOurs => fatal(frame),
+            FaultVerdict::Fatal(UnfixableFault::OutOfMemory(report)) => {
+                out_of_memory::end_machine(&report, frame.sepc)
+            }
             FaultVerdict::Fatal(reason) => panic!(
                 "page fault at {:#x} (sepc {:#x}): {reason}",
                 frame.stval, frame.sepc

@@ -28,7 +28,7 @@ mod stacks;
 
 pub use clear::{CLEAR_PAGE_CANDIDATES, ClearRoutine, clear_page, fill_pages};
 pub use cpu::read_timestamp;
-pub use exit::{exit_bad_boot_input, exit_failure, exit_success};
+pub use exit::{exit_bad_boot_input, exit_failure, exit_out_of_memory, exit_success};
 pub use layout::{
     EARLY_MAPPED_LIMIT, HEAP_MAX_SIZE, HEAP_START, LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START,
 };
