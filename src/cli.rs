@@ -2,8 +2,8 @@
 //!
 //! `cargo run` starts this binary, so `cargo run -- --memory 3G` and
 //! `cargo run -- test boot` both land here. The options every boot shares
-//! (memory, accelerator, extra kernel arguments, timeout, JSON output, a
-//! prebuilt kernel) are global: they may come before or after the subcommand.
+//! (architecture, memory, accelerator, extra kernel arguments, timeout, JSON
+//! output, a prebuilt kernel) are global: they may come before or after the subcommand.
 //! Each subcommand is one variant of [`Command`] with its own arguments and
 //! its own defaults for guest memory ([`Command::default_memory`]) and the
 //! time limit ([`Command::default_timeout`]). A bare `cargo run` runs the
@@ -20,6 +20,7 @@ use clap::{Args, Parser, Subcommand};
 use pristine_allocator::{DirtyStrategy, Policy};
 use pristine_records::AllocationSize;
 
+use crate::arch::Arch;
 use crate::demo::DemoPlan;
 use crate::qemu::Accel;
 use crate::run::RunConfig;
@@ -34,8 +35,9 @@ use crate::stress::StressPlan;
 #[command(name = "pristine", version, about, long_about = None)]
 #[command(after_help = "Examples:\n  \
     cargo run                          the demo: calloc + free per policy, as a table\n  \
+    cargo run -- --arch riscv64        the same on riscv64 (QEMU virt, OpenSBI, Sv39)\n  \
     cargo run -- demo --rounds 10000   the seed's full 10,000 rounds\n  \
-    cargo run -- demo --icount         count guest instructions instead of TSC ticks\n  \
+    cargo run -- demo --icount         count guest instructions instead of timestamp ticks\n  \
     cargo run -- boot                  boot with 512 MiB and show the memory summary\n  \
     cargo run -- test --list           list the kernel's tests\n  \
     cargo run -- test page_fault_reports_cr2_and_error_code\n  \
@@ -55,6 +57,10 @@ pub struct Cli {
 /// report.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalOptions {
+    /// Guest architecture: the kernel is built for it and booted in its QEMU
+    #[arg(long, global = true, value_enum, value_name = "ARCH", default_value_t)]
+    pub arch: Arch,
+
     /// Guest RAM in QEMU's notation: 64M, 512M, 3G, 8G, or a plain number of MiB
     /// [default: 512M; demo 2G]
     #[arg(long, global = true, value_name = "SIZE")]
@@ -335,6 +341,7 @@ mod tests {
         assert!(matches!(explicit, Command::Demo(ref explicit) if explicit == args));
         assert_eq!(cli.options.memory_for(&command).to_string(), "2G");
         assert_eq!(cli.options.accel, Accel::Tcg);
+        assert_eq!(cli.options.arch, Arch::X86_64);
         assert_eq!(
             cli.options.timeout_for(&command),
             args.plan().default_timeout()
@@ -441,6 +448,25 @@ mod tests {
             panic!("expected the test subcommand");
         };
         assert_eq!(args.name.as_deref(), Some("boot"));
+    }
+
+    #[test]
+    fn arch_goes_on_every_subcommand() {
+        for args in [
+            &["--arch", "riscv64"][..],
+            &["boot", "--arch", "riscv64"],
+            &["test", "boot", "--arch", "riscv64"],
+            &["demo", "--json", "--arch", "riscv64"],
+        ] {
+            let cli = parse(args).expect("valid");
+            assert_eq!(cli.options.arch, Arch::Riscv64, "{args:?}");
+        }
+        assert!(parse(&["--arch", "aarch64"]).is_err());
+        let help = Cli::command().render_help().to_string();
+        assert!(
+            help.contains("[default: x86_64] [possible values: x86_64, riscv64]"),
+            "{help}"
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::cmdline::{CmdlineError, KernelCmdline};
 use crate::console::Console;
 use crate::demo::{DemoError, run_demo};
 use crate::exit::GuestExit;
-use crate::kernel_build::{BuildError, build_kernel, kernel_elf_path, workspace_root};
+use crate::kernel_build::{BuildError, build_kernel_for, kernel_elf_path, workspace_root};
 use crate::lab::LabError;
 use crate::protocol::SerialLine;
 use crate::qemu::{Machine, QemuError};
@@ -265,6 +265,7 @@ fn machine_for(
         cmdline.append_user(extra)?;
     }
     let mut machine = Machine::new(PathBuf::new());
+    machine.arch = options.arch;
     machine.cmdline = cmdline;
     machine.memory = options.memory_for(command);
     machine.accel = options.accel;
@@ -274,7 +275,8 @@ fn machine_for(
     Ok(machine)
 }
 
-/// The kernel to boot: `--kernel PATH`, or the workspace's kernel, built now.
+/// The kernel to boot: `--kernel PATH`, or the workspace's kernel for
+/// `--arch`, built now.
 fn kernel_elf(options: &GlobalOptions, console: Console) -> Result<PathBuf, CommandError> {
     if let Some(path) = &options.kernel {
         return if path.is_file() {
@@ -283,10 +285,13 @@ fn kernel_elf(options: &GlobalOptions, console: Console) -> Result<PathBuf, Comm
             Err(CommandError::KernelMissing(path.clone()))
         };
     }
-    if !kernel_elf_path(workspace_root()).is_file() {
-        console.note("pristine: building the kernel for the first time; this takes a minute");
+    if !kernel_elf_path(workspace_root(), options.arch).is_file() {
+        console.note(&format!(
+            "pristine: building the {} kernel for the first time; this takes a minute",
+            options.arch
+        ));
     }
-    Ok(build_kernel()?)
+    Ok(build_kernel_for(options.arch)?)
 }
 
 /// The QEMU command and stderr, for runs whose serial output was shown live.

@@ -4,8 +4,8 @@
 //! The architecture-neutral kernel (`main.rs`, `memory/`, `selftest/`,
 //! `experiment/`, the console) reaches the hardware only through the items
 //! re-exported here, by these names. Each architecture is one module
-//! (`x86_64/`) that provides every item with the meaning documented below
-//! and keeps everything else private. A new port (riscv64 is next) adds its
+//! (`x86_64/`, `riscv64/`) that provides every item with the meaning
+//! documented below and keeps everything else private. A new port adds its
 //! module, provides the same list, and adds its `cfg` line; any other target
 //! stops the build.
 //!
@@ -42,13 +42,20 @@
 //!   value (the poison of `memory::poison`).
 //! - **Tests**: [`KERNEL_TESTS`], the kernel tests that need this
 //!   architecture's hardware behaviour.
+//! - **Boot words**: [`BOOT_WORDS`], the command-line keys only this
+//!   architecture reads (checked with the others by `boot_input`).
 
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 #[cfg(target_arch = "x86_64")]
 use self::x86_64 as implementation;
 
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(target_arch = "riscv64")]
+mod riscv64;
+#[cfg(target_arch = "riscv64")]
+use self::riscv64 as implementation;
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "riscv64")))]
 compile_error!("support for this architecture is not implemented");
 
 // Address-space layout.
@@ -75,3 +82,6 @@ pub use implementation::{CLEAR_PAGE_CANDIDATES, ClearRoutine, clear_page, fill_p
 
 // Tests.
 pub use implementation::KERNEL_TESTS;
+
+// Boot words.
+pub use implementation::BOOT_WORDS;

@@ -14,6 +14,7 @@
 
 mod boot;
 mod bytes;
+mod conformance;
 mod dirty;
 mod frames;
 mod heap;

@@ -1,6 +1,6 @@
 //! The kernel-test registry and runner: find a test by name, run it, report.
 
-use super::{boot, dirty, frames, heap, injection, large, pressure};
+use super::{boot, conformance, dirty, frames, heap, injection, large, pressure};
 use crate::arch;
 use crate::console::emit;
 use alloc::string::String;
@@ -125,6 +125,10 @@ const NEUTRAL_TESTS: &[KernelTest] = &[
     KernelTest {
         name: "injected_frame_failure_leaks_nothing_dirty_sw",
         run: injection::injected_frame_failure_leaks_nothing_dirty_sw,
+    },
+    KernelTest {
+        name: "mmu_passes_conformance_kit",
+        run: conformance::mmu_passes_conformance_kit,
     },
 ];
 

@@ -35,4 +35,7 @@ pub use layout::{
 pub use mmu::PageTableMmu;
 pub use paging::{PagingError, init_page_tables, kernel_image, map_fresh_pages, phys_to_virt};
 pub use selftest::KERNEL_TESTS;
+
+/// x86_64 reads no command-line words of its own.
+pub const BOOT_WORDS: &[crate::boot_input::Word] = &[];
 pub use serial::{break_console_lock, write_console};
