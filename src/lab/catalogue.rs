@@ -42,6 +42,16 @@ impl Suite {
         }
     }
 
+    /// The module path libtest prints before a test's name in this suite:
+    /// the QEMU tests run once per architecture (`x86_64::NAME`,
+    /// `riscv64::NAME`), and labs are graded on x86_64.
+    pub fn module_prefix(self) -> &'static str {
+        match self {
+            Suite::Qemu => "x86_64::",
+            Suite::AllocatorUnit | Suite::AllocatorIntegration(_) => "",
+        }
+    }
+
     /// Where the tests run, for the score table: on the host (unit or
     /// integration test file) or in QEMU.
     pub fn label(self) -> String {

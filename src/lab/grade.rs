@@ -75,9 +75,16 @@ pub fn run_tests<'a>(
     }
     let mut results = Results::default();
     for (suite, names) in by_suite {
-        let (stdout, stderr) = run_suite(settings, suite, &names)?;
+        let prefix = suite.module_prefix();
+        let paths: BTreeSet<String> = names.iter().map(|name| format!("{prefix}{name}")).collect();
+        let paths: BTreeSet<&str> = paths.iter().map(String::as_str).collect();
+        let (stdout, stderr) = run_suite(settings, suite, &paths)?;
+        let verdicts = verdicts(&stdout)
+            .into_iter()
+            .filter_map(|(path, verdict)| Some((path.strip_prefix(prefix)?.to_owned(), verdict)))
+            .collect();
         let run = SuiteRun {
-            verdicts: verdicts(&stdout),
+            verdicts,
             stdout,
             stderr,
         };
