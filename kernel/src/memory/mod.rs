@@ -1,9 +1,10 @@
 //! Kernel memory management: frames, the heap, large allocations, the
 //! poison that lets tests see memory nobody zeroed, a ledger that checks
-//! every frame came back, what happens when memory runs out, and the switch
-//! that fails a frame request on purpose.
+//! every frame came back, what happens when memory runs out, the switch
+//! that fails a frame request on purpose, and the guard-paged stacks.
 
 pub mod frames;
+pub mod guarded_stack;
 pub mod heap;
 pub mod injection;
 pub mod kalloc;

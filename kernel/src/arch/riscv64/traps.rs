@@ -23,6 +23,7 @@
 use super::selftest::expected_fault;
 use super::stacks;
 use super::trap_entry::{SP, TrapFrame};
+use crate::memory::guarded_stack::overflowed_stack;
 use crate::memory::large::{self, FaultVerdict, UnfixableFault};
 use crate::memory::out_of_memory;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -126,16 +127,8 @@ pub fn cause_name(scause: u64) -> &'static str {
         .unwrap_or("unknown exception")
 }
 
-/// The stack whose guard page holds `address`, if any.
-pub fn overflowed_stack(address: u64) -> Option<&'static str> {
-    stacks::all()
-        .into_iter()
-        .find(|(_, bounds)| bounds.guard_contains(address))
-        .map(|(name, _)| name)
-}
-
 fn fatal(frame: &TrapFrame) -> ! {
-    if let Some(stack) = overflowed_stack(frame.stval) {
+    if let Some(stack) = overflowed_stack(&stacks::all(), frame.stval) {
         panic!(
             "kernel stack overflow: {} at sepc {:#x} touched {:#x} in the {stack} stack's \
              guard page (scause {}, sp {:#x})",

@@ -22,6 +22,8 @@
 use super::exception_entry::{EXCEPTION_VECTORS, ExceptionFrame, stub_address};
 use super::gdt::DOUBLE_FAULT_IST_INDEX;
 use super::selftest::expected_fault;
+use super::stacks;
+use crate::memory::guarded_stack::overflowed_stack;
 use crate::memory::large::{self, FaultVerdict, UnfixableFault};
 use crate::memory::out_of_memory;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -195,6 +197,21 @@ fn fatal(frame: &ExceptionFrame, address: u64) -> ! {
             address,
             frame.error_code,
             code
+        );
+    }
+    // A stack overflow faults in a guard page, the CPU cannot push the
+    // page-fault frame there, and raises #DF instead; CR2 still holds the
+    // address of the first fault (SDM Vol. 3A, 6.15, interrupt 8).
+    let last_fault = Cr2::read_raw();
+    if vector == vector::DOUBLE_FAULT
+        && let Some(stack) = overflowed_stack(&stacks::all(), last_fault)
+    {
+        panic!(
+            "kernel stack overflow: {} at rip {:#x}, CR2 {last_fault:#x} in the {stack} \
+             stack's guard page (rsp {:#x})",
+            vector_name(vector),
+            frame.rip,
+            frame.rsp
         );
     }
     panic!(

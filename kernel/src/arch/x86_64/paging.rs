@@ -221,7 +221,7 @@ fn map_kernel_image(
             F::PRESENT | F::WRITABLE | F::NO_EXECUTE,
         ),
     ];
-    let guards = stacks::guard_pages();
+    let guards = stacks::all().map(|(_, bounds)| bounds.guard);
     for (start, end, flags) in sections {
         for address in (start..end).step_by(Size4KiB::SIZE as usize) {
             if guards.contains(&address) {
