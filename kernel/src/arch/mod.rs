@@ -25,9 +25,11 @@
 //!   [`init_page_tables`].
 //! - **Page tables**: [`init_page_tables`] builds and switches to the
 //!   kernel's own tables (a direct map of all RAM, the image W^X);
-//!   [`phys_to_virt`] is the direct map, [`kernel_image`] the image's
-//!   physical range, and [`map_fresh_pages`] maps zeroed frames (the heap);
-//!   both report failures as [`PagingError`].
+//!   [`phys_to_virt`] is the direct map, and [`map_fresh_pages`] maps
+//!   zeroed frames (the heap); both report failures as
+//!   [`PagingError`](crate::memory::paging_error::PagingError). The image's
+//!   sections come from the linker script, whose symbols every port defines
+//!   alike ([`crate::memory::kernel_image`]).
 //! - **The allocator's MMU**: [`PageTableMmu`], the architecture's
 //!   implementation of the allocator crate's MMU trait on the live tables,
 //!   and its count of page-table frames taken.
@@ -64,9 +66,7 @@ pub use implementation::{
 };
 
 // Page tables.
-pub use implementation::{
-    PagingError, init_page_tables, kernel_image, map_fresh_pages, phys_to_virt,
-};
+pub use implementation::{init_page_tables, map_fresh_pages, phys_to_virt};
 
 // The allocator's MMU.
 pub use implementation::PageTableMmu;

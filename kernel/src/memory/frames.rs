@@ -7,7 +7,8 @@
 //! spoken for: the first MiB (on x86_64 firmware data and the boot loader's
 //! structures), the kernel image with its stacks, and the bitmap itself.
 
-use crate::arch::{EARLY_MAPPED_LIMIT, kernel_image, phys_to_virt};
+use super::kernel_image;
+use crate::arch::{EARLY_MAPPED_LIMIT, phys_to_virt};
 use crate::boot_info::BootInfo;
 use pristine_allocator::frame::{FrameAllocator, FrameStats};
 use pristine_allocator::{PAGE_SIZE, PhysAddr};
@@ -56,7 +57,7 @@ pub fn init(boot_info: &BootInfo) {
     for region in boot_info.usable_regions() {
         frames.add_usable_range(region.start, region.end);
     }
-    let (image_start, image_end) = kernel_image();
+    let (image_start, image_end) = kernel_image::bounds();
     frames.reserve_range(PhysAddr(0), PhysAddr(LOW_MEMORY_RESERVED));
     frames.reserve_range(image_start, image_end);
     frames.reserve_range(metadata_start, PhysAddr(metadata_start.0 + bytes));
@@ -73,7 +74,7 @@ pub fn init(boot_info: &BootInfo) {
 /// The first page-aligned spot of `bytes` bytes of usable RAM that is above
 /// the reserved low memory, outside the kernel image, and early-mapped.
 fn find_metadata_home(boot_info: &BootInfo, bytes: u64) -> Option<PhysAddr> {
-    let (image_start, image_end) = kernel_image();
+    let (image_start, image_end) = kernel_image::bounds();
     boot_info.usable_regions().find_map(|region| {
         let mut start = region
             .start

@@ -8,7 +8,8 @@
 //! allocation fails with a log line saying why, and Rust's allocation-error
 //! path panics with the size that could not be had.
 
-use crate::arch::{HEAP_MAX_SIZE, HEAP_START, PagingError, map_fresh_pages};
+use crate::arch::{HEAP_MAX_SIZE, HEAP_START, map_fresh_pages};
+use crate::memory::paging_error::PagingError;
 use core::alloc::{GlobalAlloc, Layout};
 use core::fmt;
 use core::ptr::{self, NonNull};

@@ -37,7 +37,7 @@ pub use layout::{
     EARLY_MAPPED_LIMIT, HEAP_MAX_SIZE, HEAP_START, LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START,
 };
 pub use mmu::PageTableMmu;
-pub use paging::{PagingError, init_page_tables, kernel_image, map_fresh_pages, phys_to_virt};
+pub use paging::{init_page_tables, map_fresh_pages, phys_to_virt};
 pub use selftest::KERNEL_TESTS;
 pub use serial::{break_console_lock, write_console};
 pub use svade::BOOT_WORDS;

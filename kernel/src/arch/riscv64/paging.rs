@@ -29,6 +29,8 @@ use super::layout::{DIRECT_MAP_SIZE, PHYS_OFFSET};
 use super::stacks;
 use super::sv39::{EntryFlags, PageTable, PageTableEntry, index, level_size};
 use crate::boot_info::BootInfo;
+use crate::memory::kernel_image::{self, SectionKind};
+use crate::memory::paging_error::PagingError;
 use crate::memory::with_frames;
 use core::sync::atomic::{AtomicBool, Ordering};
 use pristine_allocator::frame::FrameAllocator;
@@ -43,63 +45,9 @@ static KERNEL_ROOT: Mutex<Option<PhysAddr>> = Mutex::new(None);
 /// only until then.
 static TABLES_STARTED: AtomicBool = AtomicBool::new(false);
 
-unsafe extern "C" {
-    static __text_start: u8;
-    static __text_end: u8;
-    static __rodata_start: u8;
-    static __rodata_end: u8;
-    static __data_start: u8;
-    static __data_end: u8;
-    static __kernel_start: u8;
-    static __kernel_end: u8;
-}
-
-/// Why a mapping could not be made.
-#[derive(Debug)]
-pub enum PagingError {
-    /// No frame was left for a page table.
-    OutOfFrames,
-    /// The page was already mapped.
-    AlreadyMapped(u64),
-    /// A mapping would have split a larger page, or the reverse.
-    HugePageConflict(u64),
-    /// [`init_page_tables`] has not run yet.
-    NotInitialised,
-    /// [`init_page_tables`] was called a second time.
-    AlreadyInitialised,
-}
-
-impl core::fmt::Display for PagingError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            Self::OutOfFrames => f.write_str("no free frame left for a page table"),
-            Self::AlreadyMapped(page) => write!(f, "page {page:#x} is already mapped"),
-            Self::HugePageConflict(page) => {
-                write!(f, "page {page:#x} conflicts with a larger page")
-            }
-            Self::NotInitialised => f.write_str("the kernel page tables are not built yet"),
-            Self::AlreadyInitialised => f.write_str("the kernel page tables are already built"),
-        }
-    }
-}
-
 /// The virtual address where the direct map shows physical address `address`.
 pub fn phys_to_virt(address: PhysAddr) -> *mut u8 {
     (PHYS_OFFSET + address.0) as *mut u8
-}
-
-/// Physical `[start, end)` of the kernel image, from the linker script.
-pub fn kernel_image() -> (PhysAddr, PhysAddr) {
-    // Virtual = physical for the image (see linker.ld).
-    (
-        PhysAddr(&raw const __kernel_start as u64),
-        PhysAddr(&raw const __kernel_end as u64),
-    )
-}
-
-/// Start of the kernel's text section (for tests that check W^X).
-pub fn text_start() -> u64 {
-    &raw const __text_start as u64
 }
 
 /// The table a valid non-leaf entry points to.
@@ -220,26 +168,14 @@ fn map_direct(
 
 fn map_kernel_image(root: &mut PageTable, frames: &mut FrameAllocator) -> Result<(), PagingError> {
     use EntryFlags as F;
-    let sections = [
-        (
-            &raw const __text_start as u64,
-            &raw const __text_end as u64,
-            F::READ | F::EXECUTE,
-        ),
-        (
-            &raw const __rodata_start as u64,
-            &raw const __rodata_end as u64,
-            F::READ,
-        ),
-        (
-            &raw const __data_start as u64,
-            &raw const __data_end as u64,
-            F::READ | F::WRITE,
-        ),
-    ];
     let guards = stacks::all().map(|(_, bounds)| bounds.guard);
-    for (start, end, rights) in sections {
-        for address in (start..end).step_by(PAGE_SIZE as usize) {
+    for section in kernel_image::sections() {
+        let rights = match section.kind {
+            SectionKind::Text => F::READ | F::EXECUTE,
+            SectionKind::ReadOnlyData => F::READ,
+            SectionKind::Data => F::READ | F::WRITE,
+        };
+        for address in (section.start..section.end).step_by(PAGE_SIZE as usize) {
             if !guards.contains(&address) {
                 map_at(root, address, address, 0, rights, frames)?;
             }

@@ -15,7 +15,8 @@ pub mod expected_fault;
 mod svade;
 
 use super::traps::{breakpoints_handled, cause};
-use super::{cpu, paging, stacks};
+use super::{cpu, stacks};
+use crate::memory::kernel_image;
 use crate::selftest::{KernelTest, TestResult};
 use alloc::format;
 use core::hint::black_box;
@@ -109,7 +110,7 @@ fn kernel_text_is_not_writable() -> TestResult {
         address: ExpectedAddress::Exactly(address),
         handler_stack: None,
     });
-    if address < paging::text_start() {
+    if address < kernel_image::text_start() {
         return Err(format!(
             "function at {address:#x} lies below the text section"
         ));

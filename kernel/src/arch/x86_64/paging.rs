@@ -18,6 +18,8 @@
 
 use super::stacks;
 use crate::boot_info::BootInfo;
+use crate::memory::kernel_image::{self, SectionKind};
+use crate::memory::paging_error::PagingError;
 use crate::memory::with_frames;
 use core::sync::atomic::{AtomicBool, Ordering};
 use pristine_allocator::frame::{FrameAllocator, FrameError};
@@ -42,61 +44,9 @@ static KERNEL_TABLES: Mutex<Option<OffsetPageTable<'static>>> = Mutex::new(None)
 /// only until then.
 static TABLES_STARTED: AtomicBool = AtomicBool::new(false);
 
-unsafe extern "C" {
-    static __text_start: u8;
-    static __text_end: u8;
-    static __rodata_start: u8;
-    static __rodata_end: u8;
-    static __data_start: u8;
-    static __data_end: u8;
-    static __kernel_start: u8;
-    static __kernel_end: u8;
-}
-
-/// Why a mapping could not be made.
-#[derive(Debug)]
-pub enum PagingError {
-    /// No frame was left for a page table.
-    OutOfFrames,
-    /// The page was already mapped.
-    AlreadyMapped(u64),
-    /// A 2 MiB mapping would have split an existing one, or the reverse.
-    HugePageConflict(u64),
-    /// [`init_page_tables`] has not run yet.
-    NotInitialised,
-    /// [`init_page_tables`] was called a second time.
-    AlreadyInitialised,
-}
-
-impl core::fmt::Display for PagingError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            Self::OutOfFrames => f.write_str("no free frame left for a page table"),
-            Self::AlreadyMapped(page) => write!(f, "page {page:#x} is already mapped"),
-            Self::HugePageConflict(page) => write!(f, "page {page:#x} conflicts with a huge page"),
-            Self::NotInitialised => f.write_str("the kernel page tables are not built yet"),
-            Self::AlreadyInitialised => f.write_str("the kernel page tables are already built"),
-        }
-    }
-}
-
 /// The virtual address where the direct map shows physical address `address`.
 pub fn phys_to_virt(address: FramePhysAddr) -> *mut u8 {
     (PHYS_OFFSET + address.0) as *mut u8
-}
-
-/// Physical `[start, end)` of the kernel image, from the linker script.
-pub fn kernel_image() -> (FramePhysAddr, FramePhysAddr) {
-    // Virtual = physical for the image (see linker.ld).
-    (
-        FramePhysAddr(&raw const __kernel_start as u64),
-        FramePhysAddr(&raw const __kernel_end as u64),
-    )
-}
-
-/// Start of the kernel's text section (for tests that check W^X).
-pub fn text_start() -> u64 {
-    &raw const __text_start as u64
 }
 
 /// Lends the x86_64 crate frames from Pristine's frame allocator.
@@ -204,26 +154,14 @@ fn map_kernel_image(
     frames: &mut FrameAllocator,
 ) -> Result<(), PagingError> {
     use PageTableFlags as F;
-    let sections = [
-        (
-            &raw const __text_start as u64,
-            &raw const __text_end as u64,
-            F::PRESENT,
-        ),
-        (
-            &raw const __rodata_start as u64,
-            &raw const __rodata_end as u64,
-            F::PRESENT | F::NO_EXECUTE,
-        ),
-        (
-            &raw const __data_start as u64,
-            &raw const __data_end as u64,
-            F::PRESENT | F::WRITABLE | F::NO_EXECUTE,
-        ),
-    ];
     let guards = stacks::all().map(|(_, bounds)| bounds.guard);
-    for (start, end, flags) in sections {
-        for address in (start..end).step_by(Size4KiB::SIZE as usize) {
+    for section in kernel_image::sections() {
+        let flags = match section.kind {
+            SectionKind::Text => F::PRESENT,
+            SectionKind::ReadOnlyData => F::PRESENT | F::NO_EXECUTE,
+            SectionKind::Data => F::PRESENT | F::WRITABLE | F::NO_EXECUTE,
+        };
+        for address in (section.start..section.end).step_by(Size4KiB::SIZE as usize) {
             if guards.contains(&address) {
                 continue;
             }

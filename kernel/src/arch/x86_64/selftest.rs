@@ -8,7 +8,8 @@
 pub mod expected_fault;
 
 use super::exceptions::{breakpoints_handled, vector};
-use super::{cpu, paging, stacks};
+use super::{cpu, stacks};
+use crate::memory::kernel_image;
 use crate::selftest::{KernelTest, TestResult};
 use alloc::format;
 use core::hint::black_box;
@@ -103,7 +104,7 @@ fn kernel_text_is_not_writable() -> TestResult {
         error_code: Some(code.bits()),
         handler_stack: None,
     });
-    if address < paging::text_start() {
+    if address < kernel_image::text_start() {
         return Err(format!(
             "function at {address:#x} lies below the text section"
         ));
