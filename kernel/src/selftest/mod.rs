@@ -9,9 +9,11 @@
 //! and exits QEMU with the matching status. `test=list` prints the names, so
 //! the host can check it has a `#[test]` for every kernel test.
 //!
-//! A test that provokes a CPU fault on purpose arms an expectation first; the
+//! A test that provokes a CPU fault on purpose arms an expectation first
+//! ([`armed_once`]); the
 //! exception handler then delivers the verdict through [`finish`].
 
+pub mod armed_once;
 mod boot;
 mod bytes;
 mod conformance;

@@ -14,12 +14,12 @@
 
 use super::super::exception_entry::ExceptionFrame;
 use super::super::stacks::StackBounds;
+use crate::selftest::armed_once::ArmedOnce;
 use crate::selftest::{TestResult, finish};
 use alloc::format;
-use spin::Once;
 
 /// The expectation of the test that is running, once it has armed one.
-static EXPECTED: Once<ExpectedFault> = Once::new();
+static EXPECTED: ArmedOnce<ExpectedFault> = ArmedOnce::new();
 
 /// A fault a kernel test provokes on purpose, and what it must look like.
 #[derive(Clone, Copy, Debug)]
@@ -54,23 +54,14 @@ struct ObservedFault {
 /// # Panics
 /// If an expectation is already armed in this boot: each test arms one.
 pub fn arm(expected: ExpectedFault) {
-    let mut stored = false;
-    EXPECTED.call_once(|| {
-        stored = true;
-        expected
-    });
-    assert!(
-        stored,
-        "{} armed a second expected fault; one per boot",
-        expected.test
-    );
+    EXPECTED.arm(expected, expected.test);
 }
 
 /// The expectation a test has armed, if any: the dispatcher's fast check,
 /// one atomic load.
 #[inline]
 pub fn armed() -> Option<&'static ExpectedFault> {
-    EXPECTED.get()
+    EXPECTED.armed()
 }
 
 impl ExpectedFault {
