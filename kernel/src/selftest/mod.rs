@@ -10,8 +10,8 @@
 //! the host can check it has a `#[test]` for every kernel test.
 //!
 //! A test that provokes a CPU fault on purpose arms an expectation first
-//! ([`armed_once`]); the
-//! exception handler then delivers the verdict through [`finish`].
+//! ([`armed_once`]); the exception handler then delivers the verdict
+//! through [`finish`].
 
 pub mod armed_once;
 mod boot;
