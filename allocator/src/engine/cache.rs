@@ -157,6 +157,84 @@ mod tests {
     }
 
     #[test]
+    fn admission_evicts_as_many_entries_as_it_takes_oldest_first() {
+        let mut engine = engine(Policy::AlwaysZero, DirtyDetection::Hardware);
+        let fives: [_; 3] = core::array::from_fn(|_| engine.malloc(pages(5)).unwrap());
+        let seven = engine.malloc(pages(7)).unwrap();
+        for ptr in fives {
+            engine.free(ptr).unwrap();
+        }
+        assert_eq!(engine.cache_usage().bytes, pages(15));
+        // 15 + 7 pages against a limit of 16: the two oldest must go.
+        engine.free(seven).unwrap();
+        let usage = engine.cache_usage();
+        assert_eq!((usage.entries, usage.bytes), (2, pages(12)));
+        assert_eq!(engine.stats().cache_evictions, 2);
+        let kept = fives.map(|ptr| engine.is_cached(ptr));
+        assert_eq!(kept, [false, false, true]);
+        assert!(engine.is_cached(seven));
+    }
+
+    #[test]
+    fn eviction_follows_the_order_of_freeing_not_of_addresses() {
+        let mut engine = engine(Policy::AlwaysZero, DirtyDetection::Hardware);
+        let regions: [_; 5] = core::array::from_fn(|_| engine.malloc(pages(1)).unwrap());
+        let seven = engine.malloc(pages(7)).unwrap();
+        for ptr in regions.iter().rev() {
+            engine.free(*ptr).unwrap();
+        }
+        // Freed last to first: the highest address is the oldest entry.
+        let kept = regions.map(|ptr| engine.is_cached(ptr));
+        assert_eq!(kept, [true, true, true, true, false]);
+        // Each admission evicts the oldest of what is left.
+        engine.free(seven).unwrap();
+        let kept = regions.map(|ptr| engine.is_cached(ptr));
+        assert_eq!(kept, [true, true, true, false, false]);
+    }
+
+    #[test]
+    fn on_equal_sizes_the_most_recently_freed_wins() {
+        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
+        let low = engine.malloc(pages(2)).unwrap();
+        let high = engine.malloc(pages(2)).unwrap();
+        engine.free(low).unwrap();
+        engine.free(high).unwrap();
+        assert_eq!(engine.malloc(pages(2)), Ok(high));
+        engine.free(high).unwrap();
+        // Freed again, `high` is now younger than `low` still.
+        assert_eq!(engine.malloc(pages(2)), Ok(high));
+        assert_eq!(engine.malloc(pages(2)), Ok(low));
+    }
+
+    #[test]
+    fn a_one_page_entry_fits_a_one_page_request() {
+        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
+        let one = engine.malloc(pages(1)).unwrap();
+        let six = engine.malloc(pages(6)).unwrap();
+        engine.free(one).unwrap();
+        engine.free(six).unwrap();
+        assert_eq!(engine.malloc(pages(1)), Ok(one));
+        // Three pages from six would waste half: refused.
+        let three = engine.malloc(pages(3)).unwrap();
+        assert_ne!(three, six);
+        assert!(engine.is_cached(six));
+        let stats = engine.stats();
+        assert_eq!((stats.cache_hits, stats.cache_misses), (1, 3));
+    }
+
+    #[test]
+    fn only_the_start_of_a_cached_region_is_cached() {
+        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
+        let live = engine.malloc(pages(2)).unwrap();
+        let freed = engine.malloc(pages(2)).unwrap();
+        engine.free(freed).unwrap();
+        assert!(engine.is_cached(freed));
+        assert!(!engine.is_cached(after(freed, 1)));
+        assert!(!engine.is_cached(live));
+        assert!(!engine.is_cached(after(freed, 3)));
+    }
+
+    #[test]
     fn draining_returns_every_cached_frame() {
         let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
         let ptr = engine.calloc(1, pages(2)).unwrap();
