@@ -164,8 +164,9 @@ mod tests {
     use crate::cache::Policy;
     use crate::mmu::DirtyDetection;
     use crate::page::Page;
-    use crate::sim::testing::{after, config, engine, engine_with, pages};
+    use crate::sim::testing::{after, config, engine, engine_with, pages, svade_engine};
     use crate::sim::{read_byte, reads_zero, write_byte};
+    use crate::stats::Stats;
 
     #[test]
     fn always_zero_faults_in_and_zeroes_every_page() {
@@ -185,6 +186,33 @@ mod tests {
         assert_eq!(spent.pages_zeroed_through_mapping, 4, "as memset would");
         assert_eq!(spent.pages_zeroed_through_direct_map, 0);
         assert_eq!(reads_zero(&mut engine, ptr, pages(4)), Ok(true));
+    }
+
+    #[test]
+    fn always_zero_counts_a_page_zeroed_after_a_retry_once() {
+        // Svade: a page re-armed under DirtyTracking is writable with D
+        // clear, so AlwaysZero's zeroing store faults once, gets its dirty
+        // bit set and is retried.
+        let mut engine = svade_engine(Policy::DirtyTracking);
+        let ptr = engine.calloc(1, pages(3)).unwrap();
+        for page in 0..3 {
+            write_byte(&mut engine, after(ptr, page), 1).unwrap();
+        }
+        engine.free(ptr).unwrap();
+        assert_eq!(engine.calloc(1, pages(3)), Ok(ptr));
+        engine.set_policy(Policy::AlwaysZero).unwrap();
+        engine.free(ptr).unwrap();
+        engine.reset_counters();
+        assert_eq!(engine.calloc(1, pages(3)), Ok(ptr));
+        let expected = Stats {
+            pages_zeroed_on_reuse: 3,
+            accessed_dirty_faults: 3,
+            cache_hits: 1,
+            frames_in_use: 3,
+            ..Stats::ZERO
+        };
+        assert_eq!(engine.stats(), expected);
+        assert_eq!(engine.mmu().counters().pages_zeroed_through_mapping, 3);
     }
 
     #[test]
