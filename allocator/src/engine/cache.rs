@@ -28,12 +28,20 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// reports the first refusal.
     pub fn drain_cache(&mut self) -> Result<(), AllocError> {
         let mut first_error = Ok(());
-        while let Some(index) = store::oldest(&self.regions) {
+        // Each pass removes one region, so `SLOTS` passes drain any table.
+        for _ in 0..SLOTS {
+            let Some(index) = store::oldest(&self.regions) else {
+                break;
+            };
             let outcome = self.release_region(index).map_err(AllocError::from);
             if first_error.is_ok() {
                 first_error = outcome;
             }
         }
+        debug_assert!(
+            store::oldest(&self.regions).is_none(),
+            "draining left a cached region: releasing one did not remove it"
+        );
         first_error
     }
 
@@ -60,17 +68,42 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             .regions
             .region_at(start.start())
             .map_or(0, |region| region.bytes());
-        while !store::has_room(&self.config.cache, self.cache_usage(), bytes) {
-            if !self.evict_oldest()? {
-                break;
-            }
-        }
+        // If nothing is left to evict, the region fits: the caller checked
+        // that the limits admit it into an empty cache.
+        self.evict_until(|engine| {
+            store::has_room(&engine.config.cache, engine.cache_usage(), bytes).then_some(())
+        })?;
         let stamp = self.clock;
         self.clock += 1;
         if let Some(region) = self.regions.region_at_mut(start.start()) {
             region.state = RegionState::Cached { stamp };
         }
         Ok(())
+    }
+
+    /// Tries `attempt`, evicting the oldest cached region after each
+    /// failure, until it succeeds (its answer) or the cache is empty
+    /// (`None`).
+    ///
+    /// The loop is bounded: every pass that goes on releases one region and
+    /// the table holds at most `SLOTS`, so `SLOTS + 1` passes always end
+    /// it. Running past that would mean an eviction that released nothing;
+    /// debug builds (and so every test) stop there with a message instead
+    /// of spinning.
+    pub(crate) fn evict_until<T>(
+        &mut self,
+        mut attempt: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Result<Option<T>, Shortfall> {
+        for _ in 0..=SLOTS {
+            if let Some(done) = attempt(self) {
+                return Ok(Some(done));
+            }
+            if !self.evict_oldest()? {
+                return Ok(None);
+            }
+        }
+        debug_assert!(false, "{} evictions released no region", SLOTS + 1);
+        Ok(None)
     }
 
     /// Releases the oldest cached region. Returns whether there was one.
