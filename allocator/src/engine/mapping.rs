@@ -26,17 +26,27 @@ pub(crate) enum Previous {
 impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// Takes a frame; when the source is empty, evicts cached regions (oldest
     /// first) until one frees up or the cache is empty.
+    #[inline]
     pub(crate) fn take_frame(&mut self) -> Result<FrameNumber, Shortfall> {
-        loop {
-            match self.frames.allocate_frame() {
-                Ok(frame) => return Ok(frame),
-                Err(FrameError::OutOfFrames) => {
-                    if !self.evict_oldest()? {
-                        return Err(Shortfall::Frames(FrameError::OutOfFrames));
-                    }
-                }
-                Err(other) => return Err(Shortfall::Frames(other)),
-            }
+        match self.frames.allocate_frame() {
+            Err(FrameError::OutOfFrames) => self.take_frame_evicting(),
+            other => other.map_err(Shortfall::Frames),
+        }
+    }
+
+    /// [`LargeAllocator::take_frame`] once the source ran dry: out of line,
+    /// so the copy-on-write fault pays nothing for it while frames last.
+    #[cold]
+    #[inline(never)]
+    fn take_frame_evicting(&mut self) -> Result<FrameNumber, Shortfall> {
+        let taken = self.evict_until(|engine| match engine.frames.allocate_frame() {
+            Err(FrameError::OutOfFrames) => None,
+            other => Some(other),
+        })?;
+        match taken {
+            Some(Ok(frame)) => Ok(frame),
+            Some(Err(refusal)) => Err(Shortfall::Frames(refusal)),
+            None => Err(Shortfall::Frames(FrameError::OutOfFrames)),
         }
     }
 
