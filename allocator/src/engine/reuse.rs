@@ -28,7 +28,7 @@ use crate::cache::Policy;
 use crate::dirty::DirtyStrategy;
 use crate::error::AllocError;
 use crate::frame::FrameSource;
-use crate::mmu::{Access, Mmu, PageFlags};
+use crate::mmu::{Mmu, PageFlags};
 use crate::page::{Page, PageCount, PageIndex};
 use crate::region::Region;
 
@@ -75,14 +75,12 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         }
     }
 
-    /// AlwaysZero: faults every page in and zeroes it through its mapping.
+    /// AlwaysZero: zeroes every page through its mapping, faulting in the
+    /// ones that are not writable yet (the store faults, as the `memset`
+    /// did on macOS, and the engine answers it).
     fn zero_every_page(&mut self, region: &Region) -> Result<(), AllocError> {
         for index in 0..region.pages.0 {
-            let page = region.page(PageIndex(index));
-            if !self.mmu.query(page).is_some_and(|entry| entry.writable) {
-                self.resolve(page, Access::Write)?;
-            }
-            self.write_zeroes_through(page)?;
+            self.write_zeroes_through(region.page(PageIndex(index)))?;
         }
         Ok(())
     }
@@ -145,8 +143,11 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     }
 
     /// Zeroes `page` through its mapping, resolving the fault once if the
-    /// MMU refuses (a stale TLB entry, or a clear accessed or dirty bit on
-    /// an MMU that faults on those).
+    /// MMU refuses: the page is unmapped or maps the zero page (a
+    /// copy-on-write fault), is write-protected by the software dirty
+    /// strategy (a tracked write), or has a clear accessed or dirty bit on
+    /// an MMU that faults on those. Each is answered in one step, so a
+    /// second refusal is reported ([`AllocError::MmuFault`]).
     fn write_zeroes_through(&mut self, page: Page) -> Result<(), AllocError> {
         let Err(fault) = self.mmu.write_zeroes(page) else {
             self.stats.pages_zeroed_on_reuse += 1;
