@@ -24,6 +24,7 @@ use crate::demo::DemoPlan;
 use crate::qemu::Accel;
 use crate::run::RunConfig;
 use crate::size::MemorySize;
+use crate::stress::StressPlan;
 
 /// Build the Pristine kernel, boot it in QEMU and report what it says.
 ///
@@ -38,6 +39,7 @@ use crate::size::MemorySize;
     cargo run -- boot                  boot with 512 MiB and show the memory summary\n  \
     cargo run -- test --list           list the kernel's tests\n  \
     cargo run -- test page_fault_reports_cr2_and_error_code\n  \
+    cargo run --release -- stress --seed 1 --ops 20000\n  \
     cargo run -- --json                machine-readable lines only, as JSON")]
 pub struct Cli {
     /// Options every boot shares.
@@ -99,6 +101,42 @@ pub enum Command {
     Boot,
     /// Run one kernel test and report pass or fail, or list the kernel's tests
     Test(TestArgs),
+    /// A seeded random mix of calloc, malloc, realloc and free in the guest,
+    /// every byte read checked, under every policy and strategy
+    Stress(StressArgs),
+}
+
+/// Arguments of `pristine stress`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct StressArgs {
+    /// The seed every random choice derives from; a failure names it
+    #[arg(long, value_name = "S", default_value_t = StressPlan::DEFAULT_SEED)]
+    pub seed: u64,
+
+    /// Operations in all, shared evenly by the setups
+    #[arg(long, value_name = "N", default_value_t = StressPlan::DEFAULT_OPS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub ops: u64,
+
+    /// Cache policy to run, repeatable [default: all three]
+    #[arg(long = "policy", value_name = "POLICY", value_parser = policy_parser())]
+    pub policies: Vec<Policy>,
+
+    /// Dirty strategy for dirty tracking, repeatable [default: hw and sw]
+    #[arg(long = "dirty", value_name = "HOW", value_parser = dirty_parser())]
+    pub strategies: Vec<DirtyStrategy>,
+}
+
+impl StressArgs {
+    /// The plan these arguments ask for.
+    pub fn plan(&self) -> StressPlan {
+        StressPlan {
+            seed: self.seed,
+            ops: self.ops,
+            policies: self.policies.clone(),
+            strategies: self.strategies.clone(),
+        }
+    }
 }
 
 /// Arguments of `pristine demo`.
@@ -213,6 +251,7 @@ impl Command {
     pub fn default_timeout(&self) -> Duration {
         match self {
             Command::Demo(args) => args.plan().default_timeout(),
+            Command::Stress(args) => args.plan().default_timeout(),
             Command::Boot | Command::Test(_) | Command::Bench(_) => RunConfig::DEFAULT_TIMEOUT,
         }
     }
@@ -221,6 +260,7 @@ impl Command {
     pub fn default_memory(&self) -> MemorySize {
         match self {
             Command::Demo(_) => DemoPlan::DEFAULT_MEMORY,
+            Command::Stress(_) => StressPlan::DEFAULT_MEMORY,
             Command::Boot | Command::Test(_) | Command::Bench(_) => MemorySize::DEFAULT,
         }
     }
@@ -372,6 +412,32 @@ mod tests {
         assert!(parse(&["--memory", "8M"]).is_err());
         assert!(parse(&["--accel", "hvf"]).is_err());
         assert!(parse(&["--timeout", "0"]).is_err());
+    }
+
+    #[test]
+    fn stress_takes_seed_ops_and_setups() {
+        let cli = parse(&[
+            "stress", "--seed", "9", "--ops", "2000", "--policy", "dirty", "--dirty", "sw",
+        ])
+        .expect("valid");
+        let command = cli.command_or_default();
+        let Command::Stress(args) = &command else {
+            panic!("expected the stress subcommand");
+        };
+        assert_eq!((args.seed, args.ops), (9, 2000));
+        assert_eq!(args.plan().setups().len(), 1);
+        assert_eq!(cli.options.memory_for(&command), MemorySize::DEFAULT);
+        assert_eq!(
+            cli.options.timeout_for(&command),
+            args.plan().default_timeout()
+        );
+        let defaults = parse(&["stress"]).expect("valid").command_or_default();
+        let Command::Stress(defaults) = defaults else {
+            panic!("expected the stress subcommand");
+        };
+        assert_eq!((defaults.seed, defaults.ops), (1, 20_000));
+        assert!(parse(&["stress", "--ops", "0"]).is_err());
+        assert!(parse(&["stress", "--dirty", "maybe"]).is_err());
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{BENCH_MOVED, Cli, Command, DemoArgs, GlobalOptions, TestArgs};
+use crate::cli::{BENCH_MOVED, Cli, Command, DemoArgs, GlobalOptions, StressArgs, TestArgs};
 use crate::cmdline::{CmdlineError, KernelCmdline};
 use crate::console::Console;
 use crate::demo::{DemoError, run_demo};
@@ -20,6 +20,7 @@ use crate::kernel_build::{BuildError, build_kernel, kernel_elf_path, workspace_r
 use crate::protocol::SerialLine;
 use crate::qemu::{Machine, QemuError};
 use crate::run::{RunConfig, RunError, run_kernel, run_kernel_with};
+use crate::stress::{StressError, run_stress};
 use crate::transcript::Transcript;
 use crate::verdict::{TestFailure, judge_test};
 use pristine_records::Record;
@@ -63,6 +64,9 @@ pub enum CommandError {
     /// The demo did not produce its table.
     #[error(transparent)]
     Demo(#[from] DemoError),
+    /// The stress run found a problem or did not finish.
+    #[error(transparent)]
+    Stress(#[from] StressError),
     /// `pristine bench` was asked for; the benchmark is its own crate now.
     #[error("{BENCH_MOVED}")]
     BenchMoved,
@@ -93,7 +97,37 @@ pub fn execute(cli: &Cli) -> Result<(), CommandError> {
             list: false,
         }) if name != "list" => run_test(&cli.options, &command, name, console),
         Command::Test(_) => list_tests(&cli.options, &command, console),
+        Command::Stress(args) => stress(&cli.options, &command, args, console),
     }
+}
+
+/// `pristine stress`: the seeded stress test, with a progress bar, then a
+/// table per setup (or one JSON object per record with `--json`); fails on
+/// the first violation, naming the seed and the operation.
+fn stress(
+    options: &GlobalOptions,
+    command: &Command,
+    args: &StressArgs,
+    console: Console,
+) -> Result<(), CommandError> {
+    let plan = args.plan();
+    let config = run_config(options, command, plan.cmdline()?, console)?;
+    console.note(&format!(
+        "pristine: stress test: seed {}, {} operations over {} setups ({} guest, up to {} s)",
+        plan.seed,
+        plan.ops,
+        plan.setups().len(),
+        config.machine.memory,
+        config.timeout.as_secs()
+    ));
+    let outcome = run_stress(&config, &plan, console).map_err(|error| match &options.append {
+        Some(text) => error.with_rerun_option(&format!("--append '{text}'")),
+        None => error,
+    })?;
+    if !console.is_json() {
+        console.message(&crate::stress::report(&outcome));
+    }
+    Ok(())
 }
 
 /// `pristine boot`: a normal boot shown live; succeeds when the kernel does.

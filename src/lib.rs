@@ -13,9 +13,10 @@
 //!   explains;
 //! - [`verdict`] decides whether a kernel test passed, and [`transcript`]
 //!   carries the evidence every failure message shows;
-//! - [`demo`] runs the seed's experiment as a table; [`experiment`] is its
+//! - [`demo`] runs the seed's experiment as a table, [`stress`] the kernel's
+//!   seeded stress test; [`experiment`] is their
 //!   vocabulary beyond the records (setups, clocks), [`stats`], [`table`]
-//!   and [`progress`] its tools;
+//!   and [`progress`] their tools;
 //! - [`cli`], [`commands`], [`console`] and [`render`] make up the binary;
 //! - [`size`] reads guest memory sizes the way QEMU writes them.
 //!
@@ -58,6 +59,7 @@ pub mod render;
 pub mod run;
 pub mod size;
 pub mod stats;
+pub mod stress;
 pub mod table;
 pub mod transcript;
 pub mod verdict;

@@ -34,6 +34,8 @@ pub fn human_line(line: &SerialLine) -> String {
             Record::DemoRow(row) => demo_row(row),
             Record::BenchPoint(point) => bench_point(point),
             Record::BenchBaseline(baseline) => bench_baseline(baseline),
+            Record::StressSummary(summary) => crate::stress::summary_line(summary),
+            Record::StressViolation(violation) => crate::stress::violation_text(violation),
             Record::Other => format!("[{}] {}", machine.kind(), machine.json),
         },
         SerialLine::Malformed(malformed) => {
@@ -108,6 +110,17 @@ pub fn progress_line(progress: &Progress) -> String {
 /// `demo row: alwayszero 100 MiB x 20 rounds: 9,000 ticks, 512,000 pages
 /// zeroed, 0 faults, 19 cache hits`
 pub fn demo_row(row: &DemoRow) -> String {
+    if let Some(out) = &row.out_of_memory {
+        return format!(
+            "demo row: {} {}: out of memory in round {} of {}: {} frames needed, {} free",
+            Setup::from(row),
+            row.size,
+            out.round,
+            row.rounds,
+            grouped(out.frames_needed),
+            grouped(out.frames_free),
+        );
+    }
     format!(
         "demo row: {} {} x {} rounds: {} ticks, {} pages zeroed, {} faults, {} cache hits",
         Setup::from(row),

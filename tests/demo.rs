@@ -3,8 +3,9 @@
 //! These boot the real kernel in QEMU (TCG) in its `mode=demo` (issue 4)
 //! and check what the host side makes of it: one demo row per policy and
 //! size with the counters that tell the policies apart, the cache limits the
-//! kernel ran with, and the `--json` output. The first runs through the
-//! library; the JSON test runs the `pristine` binary itself, as a user
+//! kernel ran with, and the `--json` output, in the default guest and in
+//! guests too small for the always-zero cache. The first runs through the
+//! library; the JSON tests run the `pristine` binary itself, as a user
 //! would. Every failure message shows what the kernel or the binary said.
 //! (The benchmark's end-to-end test lives with the benchmark, in
 //! `bench/tests/`.)
@@ -15,7 +16,7 @@ use pristine::console::Console;
 use pristine::demo::{DemoPlan, run_demo};
 use pristine::{Machine, MemorySize, RunConfig, build_kernel};
 use pristine_allocator::{CacheLimits, DirtyStrategy, Policy};
-use pristine_records::AllocationSize;
+use pristine_records::{AllocationSize, DemoRow};
 
 /// Rounds per row: enough for cache hits after the first round.
 const ROUNDS: u64 = 3;
@@ -92,6 +93,13 @@ fn demo_prints_one_row_per_policy_and_size() {
         (0, 0),
         "{nocache:?}"
     );
+    // Lazy zero-page mapping: memory that is never touched never gets even
+    // the zero page.
+    assert!(
+        outcome.rows.iter().all(|row| row.zero_page_mappings == 0),
+        "{:?}",
+        outcome.rows
+    );
     let cliff = row(Policy::AlwaysZero, AllocationSize::THOUSAND_MIB);
     assert_eq!(
         (cliff.cache_bypasses, cliff.pages_zeroed),
@@ -130,4 +138,75 @@ fn demo_json_prints_one_object_per_row() {
     assert!(objects.iter().all(|object| object["kind"] == "demo-row"));
     assert!(objects.iter().all(|object| object["size"] == 131_072));
     assert!(objects.iter().all(|object| object["dirty"] == "sw"));
+    assert!(
+        objects
+            .iter()
+            .all(|object| object["zero_page_mappings"] == 0),
+        "{}",
+        shown(&output)
+    );
+}
+
+/// `demo --json` in a guest of `memory`: exits 0, and the rows at 100 MiB
+/// show the contrast: always-zero runs out of frames in its second round
+/// (re-zeroing the cache hit backs all 25,600 pages), while no cache and
+/// dirty tracking run every round; dirty tracking zeroes nothing.
+fn small_guest_demo_shows_out_of_memory(memory: &str) {
+    let rounds = 4;
+    let output = pristine(&[
+        "--memory",
+        memory,
+        "--json",
+        "demo",
+        "--rounds",
+        &rounds.to_string(),
+    ]);
+    assert!(output.status.success(), "{}", shown(&output));
+    let rows: Vec<DemoRow> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|error| panic!("{error} in {line:?}\n{}", shown(&output)))
+        })
+        .collect();
+    assert_eq!(rows.len(), 6, "{}", shown(&output));
+    let row = |policy| {
+        rows.iter()
+            .find(|row| row.policy == policy && row.size == AllocationSize::HUNDRED_MIB)
+            .unwrap_or_else(|| panic!("no {policy} row at 100 MiB\n{}", shown(&output)))
+    };
+    let always = row(Policy::AlwaysZero);
+    let Some(out) = always.out_of_memory else {
+        panic!("always-zero ran in {memory}: {always:?}");
+    };
+    assert_eq!(out.round, 2, "{always:?}");
+    assert_eq!(out.frames_needed, 25_600, "{always:?}");
+    assert!(out.frames_free < out.frames_needed, "{always:?}");
+    let dirty = row(Policy::DirtyTracking);
+    assert_eq!(
+        (dirty.out_of_memory, dirty.pages_zeroed, dirty.cache_hits),
+        (None, 0, rounds - 1),
+        "{dirty:?}"
+    );
+    let nocache = row(Policy::NoCache);
+    assert_eq!(nocache.out_of_memory, None, "{nocache:?}");
+    assert!(
+        rows.iter()
+            .filter(|row| row.size == AllocationSize::THOUSAND_MIB)
+            .all(|row| row.out_of_memory.is_none()),
+        "{}",
+        shown(&output)
+    );
+}
+
+/// The demo in a 64 MiB guest.
+#[test]
+fn demo_in_64m_shows_out_of_memory_for_alwayszero_only() {
+    small_guest_demo_shows_out_of_memory("64M");
+}
+
+/// The demo in a 33 MiB guest, about the smallest that boots with room.
+#[test]
+fn demo_in_33m_shows_out_of_memory_for_alwayszero_only() {
+    small_guest_demo_shows_out_of_memory("33M");
 }

@@ -37,6 +37,8 @@ pub enum Mode {
     Bench,
     /// The benchmark's baselines (`experiment::baseline`).
     Baseline,
+    /// The seeded stress test (`experiment::stress`).
+    Stress,
 }
 
 impl Mode {
@@ -46,6 +48,7 @@ impl Mode {
             "demo" => Some(Mode::Demo),
             "bench" => Some(Mode::Bench),
             "baseline" => Some(Mode::Baseline),
+            "stress" => Some(Mode::Stress),
             _ => None,
         }
     }
@@ -132,7 +135,7 @@ pub const WORDS: &[Word] = &[
     },
     Word {
         key: "mode",
-        expected: |f| f.write_str("expected boot, demo, bench or baseline"),
+        expected: |f| f.write_str("expected boot, demo, bench, baseline or stress"),
         accepts: mode,
     },
     Word {
@@ -171,6 +174,32 @@ pub const WORDS: &[Word] = &[
         key: "policies",
         expected: |f| write!(f, "{}, separated by commas", parse_error::<Policy>("")),
         accepts: policy_list,
+    },
+    Word {
+        key: "strategies",
+        expected: |f| {
+            write!(
+                f,
+                "{}, separated by commas",
+                parse_error::<DirtyStrategy>("")
+            )
+        },
+        accepts: strategy_list,
+    },
+    Word {
+        key: "seed",
+        expected: |f| f.write_str("expected a whole number"),
+        accepts: whole_number,
+    },
+    Word {
+        key: "ops",
+        expected: |f| f.write_str("expected a whole number of at least 1"),
+        accepts: positive,
+    },
+    Word {
+        key: "stress-inject",
+        expected: |f| f.write_str("expected the operation index after which to corrupt a byte"),
+        accepts: whole_number,
     },
     Word {
         key: "written",
@@ -262,6 +291,14 @@ fn size_list(value: &str) -> bool {
     value
         .split(',')
         .all(|size| size.parse::<AllocationSize>().is_ok())
+}
+
+fn whole_number(value: &str) -> bool {
+    value.parse::<u64>().is_ok()
+}
+
+fn strategy_list(value: &str) -> bool {
+    value.split(',').all(dirty)
 }
 
 fn policy_list(value: &str) -> bool {

@@ -3,14 +3,16 @@
 //! The runner passes it with QEMU's `-append`. Known keys: `test=NAME` (run
 //! one kernel test and exit), `test=list` (print the test names), `log=LEVEL`,
 //! `poison=on|off`, `policy=` (a [`Policy`] name), `dirty=` (a
-//! [`DirtyStrategy`] name), `mode=demo|bench|baseline` and the experiment
-//! parameters (`rounds=`, `sizes=`, `written=`, ...). A word without `=` is a
-//! key with an empty value. Values are read with their type's [`FromStr`], so
-//! the names and the size notation (`100M`, `128K`, or bytes) are the ones the
-//! allocator and the records define, and a refused value says what was
-//! expected. `boot_input.rs` lists every key with the values it accepts and
-//! checks the whole line before the kernel builds anything, so the accessors
-//! here only meet words already known to be good.
+//! [`DirtyStrategy`] name), `mode=demo|bench|baseline|stress` and the
+//! experiment parameters (`rounds=`, `sizes=`, `written=`, ...; the stress
+//! test's `seed=`, `ops=`, `policies=`, `strategies=` and the test-only
+//! `stress-inject=`). A word without `=` is a key with an empty value.
+//! Values are read with their type's [`FromStr`], so the names and the size
+//! notation (`100M`, `128K`, or bytes) are the ones the allocator and the
+//! records define, and a refused value says what was expected.
+//! `boot_input.rs` lists every key with the values it accepts and checks the
+//! whole line before the kernel builds anything, so the accessors here only
+//! meet words already known to be good.
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;

@@ -77,6 +77,7 @@ pub fn kernel_main(boot_info: &'static BootInfo) -> ! {
         Mode::Demo => experiment::demo::run(&command_line),
         Mode::Bench => experiment::bench::run(&command_line),
         Mode::Baseline => experiment::baseline::run(),
+        Mode::Stress => experiment::stress::run(&command_line),
     }
 }
 

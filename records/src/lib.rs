@@ -15,7 +15,9 @@
 //! runner reads the same types back with `serde_json`. It also holds the
 //! words the records are written in: [`Written`] (how much of a block a
 //! benchmark round writes) and [`AllocationSize`] (a block size in bytes,
-//! written `100M` by people). Policies and dirty strategies are the
+//! written `100M` by people), and the setups a stress run goes through
+//! ([`stress_setups`], [`stress_share`]), which the kernel runs and the
+//! runner expects summaries for. Policies and dirty strategies are the
 //! allocator's own [`pristine_allocator::Policy`] and
 //! [`pristine_allocator::DirtyStrategy`], which travel as their names
 //! (`nocache`, `dirty`, `hw`, ...).
@@ -52,10 +54,12 @@ mod by_name;
 mod measure;
 mod record;
 mod size;
+mod stress;
 mod written;
 
 pub use boot::{MemorySummary, Outcome, TestList, TestResult};
-pub use measure::{BenchBaseline, BenchPoint, DemoRow, Progress};
+pub use measure::{BenchBaseline, BenchPoint, DemoRow, OutOfMemory, Progress};
 pub use record::{PREFIX, Record};
 pub use size::{AllocationSize, Quantity, QuantityError, SizeError, Unit};
+pub use stress::{StressSummary, StressViolation, stress_setups, stress_share};
 pub use written::{ParseWrittenError, Written};

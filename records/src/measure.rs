@@ -1,7 +1,8 @@
 //! The records of the experiments: progress, demo rows, bench points, baselines.
 //!
-//! `mode=demo` prints one [`DemoRow`] per (policy, size) of the seed's loop,
-//! `mode=bench` one [`BenchPoint`] per (size, written) of a sweep, and
+//! `mode=demo` prints one [`DemoRow`] per (policy, size) of the seed's loop
+//! (a row the guest has too few frames for ends early, with an
+//! [`OutOfMemory`] saying what it needed and had), `mode=bench` one [`BenchPoint`] per (size, written) of a sweep, and
 //! `mode=baseline` one [`BenchBaseline`] per reference cost; long runs print
 //! [`Progress`] meanwhile. Tick fields come from the guest's `rdtsc`: exact
 //! guest instructions under QEMU's `-icount shift=0`, noisy wall-clock ticks
@@ -50,14 +51,39 @@ pub struct DemoRow {
     pub faults: u64,
     /// Copy-on-write faults among them.
     pub cow_faults: u64,
-    /// Faults on reads among them.
+    /// Faults on reads among them (each maps the zero page, lazily).
     pub read_faults: u64,
+    /// Times the zero page was mapped into a page: on read faults (lazy
+    /// mapping) or for every page of a fresh region (eager mapping). Older
+    /// lines without it read as 0.
+    #[serde(default)]
+    pub zero_page_mappings: u64,
     /// Allocations served from the cache.
     pub cache_hits: u64,
     /// Allocations that looked in the cache and found nothing.
     pub cache_misses: u64,
     /// Allocations too large for the cache.
     pub cache_bypasses: u64,
+    /// Why the row stopped early: a round could not get the frames it
+    /// needed. `null` when every round ran. For a row that stopped, the
+    /// ticks cover the rounds that completed, and the engine's counters
+    /// also include what the failed round did before it ran out (the pages
+    /// it faulted in and zeroed).
+    #[serde(default)]
+    pub out_of_memory: Option<OutOfMemory>,
+}
+
+/// A demo row that ran out of physical frames: the guest is too small for
+/// what its policy must do with a block of this size (the always-zero cache
+/// backs every page of a cache hit to zero it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutOfMemory {
+    /// The round, counted from 1, that could not get its frames.
+    pub round: u64,
+    /// Frames the round needed at most: one for each page of the block.
+    pub frames_needed: u64,
+    /// Frames free when that round began.
+    pub frames_free: u64,
 }
 
 /// One measured point of a benchmark sweep (kind `"bench-point"`).

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::boot::{MemorySummary, TestList, TestResult};
 use crate::measure::{BenchBaseline, BenchPoint, DemoRow, Progress};
+use crate::stress::{StressSummary, StressViolation};
 
 /// The exact text that starts every record line, space included.
 pub const PREFIX: &str = "@@PRISTINE ";
@@ -37,6 +38,10 @@ pub enum Record {
     BenchPoint(BenchPoint),
     /// `"bench-baseline"`: one of the guest's reference costs.
     BenchBaseline(BenchBaseline),
+    /// `"stress-summary"`: what one setup of a stress run did.
+    StressSummary(StressSummary),
+    /// `"stress-violation"`: a stress check that failed.
+    StressViolation(StressViolation),
     /// Any other kind, read but not understood. (Serialised it would be
     /// `{"kind":"other"}`; the kernel has no reason to print it.)
     #[serde(other)]
@@ -57,7 +62,7 @@ struct CacheLimitsFields {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{AllocationSize, Outcome, Written};
+    use crate::{AllocationSize, OutOfMemory, Outcome, StressSummary, StressViolation, Written};
     use alloc::string::String;
     use alloc::vec;
     use pristine_allocator::{DirtyStrategy, Policy};
@@ -70,7 +75,7 @@ mod tests {
     }
 
     /// One record of every kind.
-    fn every_kind() -> [Record; 8] {
+    fn every_kind() -> [Record; 11] {
         [
             Record::Memory(MemorySummary {
                 usable_bytes: 535_166_976,
@@ -105,9 +110,32 @@ mod tests {
                 faults: 0,
                 cow_faults: 0,
                 read_faults: 0,
+                zero_page_mappings: 0,
                 cache_hits: 19,
                 cache_misses: 1,
                 cache_bypasses: 0,
+                out_of_memory: None,
+            }),
+            Record::DemoRow(DemoRow {
+                policy: Policy::AlwaysZero,
+                dirty: DirtyStrategy::Hardware,
+                size: AllocationSize::HUNDRED_MIB,
+                rounds: 20,
+                ticks_total: 45,
+                ticks_first_round: 45,
+                pages_zeroed: 0,
+                faults: 0,
+                cow_faults: 0,
+                read_faults: 0,
+                zero_page_mappings: 0,
+                cache_hits: 1,
+                cache_misses: 1,
+                cache_bypasses: 0,
+                out_of_memory: Some(OutOfMemory {
+                    round: 2,
+                    frames_needed: 25_600,
+                    frames_free: 14_000,
+                }),
             }),
             Record::BenchPoint(BenchPoint {
                 policy: Policy::DirtyTracking,
@@ -126,6 +154,43 @@ mod tests {
                 name: "cow_fault".into(),
                 what: "one COW fault".into(),
                 ticks: vec![900, 910],
+            }),
+            Record::StressSummary(StressSummary {
+                policy: Policy::DirtyTracking,
+                dirty: DirtyStrategy::Software,
+                seed: 1,
+                first_op: 500,
+                ops: 500,
+                callocs: 150,
+                mallocs: 100,
+                reallocs: 100,
+                frees: 160,
+                heap_blocks: 200,
+                cached_blocks: 140,
+                bypass_blocks: 10,
+                bytes_written: 1 << 20,
+                bytes_checked: 3 << 20,
+                pages_zeroed: 40,
+                faults: 90,
+                cache_hits: 70,
+                cache_misses: 60,
+                cache_bypasses: 10,
+                cache_evictions: 2,
+                peak_live_blocks: 48,
+                peak_live_bytes: 96 << 20,
+                ticks: 123_456,
+            }),
+            Record::StressViolation(StressViolation {
+                seed: 1,
+                op: 812,
+                policy: Policy::AlwaysZero,
+                dirty: DirtyStrategy::Hardware,
+                operation: "free of block 17 (calloc, 3000 B)".into(),
+                problem: "reads 0x5a where 0x00 is expected".into(),
+                address: Some(0xffff_d000_0000_0010),
+                offset: Some(16),
+                expected: Some(0),
+                found: Some(0x5a),
             }),
         ]
     }
@@ -158,8 +223,11 @@ mod tests {
                 "cache-limits",
                 "progress",
                 "demo-row",
+                "demo-row",
                 "bench-point",
-                "bench-baseline"
+                "bench-baseline",
+                "stress-summary",
+                "stress-violation"
             ]
         );
         let text = kernel_text(&every_kind()[5]);
@@ -169,6 +237,23 @@ mod tests {
             ),
             "{text}"
         );
+        let out_of_memory = kernel_text(&every_kind()[6]);
+        assert!(
+            out_of_memory.ends_with(
+                r#""out_of_memory":{"round":2,"frames_needed":25600,"frames_free":14000}}"#
+            ),
+            "{out_of_memory}"
+        );
+        assert!(text.ends_with(r#""out_of_memory":null}"#), "{text}");
+    }
+
+    #[test]
+    fn a_demo_row_without_out_of_memory_reads_as_complete() {
+        let older = r#"{"kind":"demo-row","policy":"dirty","dirty":"hw","size":131072,"rounds":1,"ticks_total":1,"ticks_first_round":1,"pages_zeroed":0,"faults":0,"cow_faults":0,"read_faults":0,"cache_hits":0,"cache_misses":1,"cache_bypasses":0}"#;
+        let Record::DemoRow(row) = serde_json::from_str(older).expect("read") else {
+            panic!("a demo row");
+        };
+        assert_eq!(row.out_of_memory, None);
     }
 
     #[test]

@@ -3,15 +3,19 @@
 //! Every count in a `demo-row` is a total over its rounds; the table divides
 //! by the rounds so rows with different round counts compare, and keeps the
 //! first round apart in its own column (the cache is empty then, so every
-//! policy pays for a fresh mapping once). Below the table, [`reading`] puts
-//! the counters into sentences: which policy re-zeroed what, where the cache
-//! was bypassed (against the cache limits the kernel printed), and how far
-//! apart always-zero and dirty tracking ended up.
+//! policy pays for a fresh mapping once). A row that ran out of memory shows
+//! "out of memory" with the frames it needed and had instead of figures.
+//! Below the table, [`reading`] puts the counters into sentences: which
+//! policy re-zeroed what, where the cache was bypassed (against the cache
+//! limits the kernel printed), how far apart always-zero and dirty tracking
+//! ended up, and, in a guest too small for the always-zero cache, why the
+//! others ran where it could not.
 
 use pristine_allocator::{CacheLimits, Policy};
 use pristine_records::{AllocationSize, DemoRow};
 
 use crate::demo::run::DemoOutcome;
+use crate::demo::small_guest;
 use crate::experiment::{Clock, Setup};
 use crate::render::grouped;
 use crate::stats::{per_round, ratio};
@@ -19,32 +23,38 @@ use crate::table::{Align, Table};
 
 /// The table of a finished demo, one line per row, ticks in `clock` units.
 pub fn table(rows: &[DemoRow], clock: Clock) -> String {
-    let ticks_title = format!("{} / round", clock.unit());
+    let ticks_title = format!("{} / round (mean)", clock.unit());
     let mut table = Table::new(&[
         ("policy", Align::Left),
         ("size", Align::Right),
         ("rounds", Align::Right),
         (&ticks_title, Align::Right),
         ("first round", Align::Right),
-        ("pages zeroed / round", Align::Right),
-        ("faults / round", Align::Right),
+        ("pages zeroed / round (mean)", Align::Right),
+        ("faults / round (mean)", Align::Right),
+        ("zero-page maps / round (mean)", Align::Right),
         ("cache hits", Align::Right),
         ("misses", Align::Right),
         ("bypasses", Align::Right),
     ]);
     for row in rows {
-        table.row(vec![
-            Setup::from(row).to_string(),
-            row.size.to_string(),
-            grouped(row.rounds),
-            decimal(per_round(row.ticks_total, row.rounds)),
-            grouped(row.ticks_first_round),
-            decimal(per_round(row.pages_zeroed, row.rounds)),
-            decimal(per_round(row.faults, row.rounds)),
-            grouped(row.cache_hits),
-            grouped(row.cache_misses),
-            grouped(row.cache_bypasses),
-        ]);
+        let cells = match &row.out_of_memory {
+            None => vec![
+                Setup::from(row).to_string(),
+                row.size.to_string(),
+                grouped(row.rounds),
+                decimal(per_round(row.ticks_total, row.rounds)),
+                grouped(row.ticks_first_round),
+                decimal(per_round(row.pages_zeroed, row.rounds)),
+                decimal(per_round(row.faults, row.rounds)),
+                decimal(per_round(row.zero_page_mappings, row.rounds)),
+                grouped(row.cache_hits),
+                grouped(row.cache_misses),
+                grouped(row.cache_bypasses),
+            ],
+            Some(out) => small_guest::cells(row, out),
+        };
+        table.row(cells);
     }
     table.render()
 }
@@ -52,7 +62,10 @@ pub fn table(rows: &[DemoRow], clock: Clock) -> String {
 /// The whole report: table, reading, and the unit and run time.
 pub fn report(outcome: &DemoOutcome) -> String {
     let mut text = table(&outcome.rows, outcome.clock);
-    text.push_str("\n\n");
+    text.push_str(
+        "\n(mean): the total over all rounds divided by the rounds, so a cost paid in one \
+         round shows as a fraction per round; --json prints the totals.\n\n",
+    );
     for sentence in reading(&outcome.rows, outcome.limits.as_ref()) {
         text.push_str("- ");
         text.push_str(&sentence);
@@ -95,7 +108,11 @@ pub fn reading(rows: &[DemoRow], limits: Option<&CacheLimits>) -> Vec<String> {
             rows.iter()
                 .find(|row| row.policy == policy && row.size == size)
         };
-        comparison(find(Policy::AlwaysZero)?, find(Policy::DirtyTracking)?)
+        let always_zero = find(Policy::AlwaysZero)?;
+        if always_zero.out_of_memory.is_some() {
+            return small_guest::contrast(always_zero, rows);
+        }
+        comparison(always_zero, find(Policy::DirtyTracking)?)
     }));
     sentences
 }
@@ -103,6 +120,9 @@ pub fn reading(rows: &[DemoRow], limits: Option<&CacheLimits>) -> Vec<String> {
 /// What one row's counters say.
 fn row_reading(row: &DemoRow, limits: Option<&CacheLimits>) -> String {
     let who = format!("{} at {}", Setup::from(row), row.size);
+    if let Some(out) = &row.out_of_memory {
+        return small_guest::reading(&who, row, out);
+    }
     let zeroed = decimal(per_round(row.pages_zeroed, row.rounds));
     let faults = decimal(per_round(row.faults, row.rounds));
     if row.rounds > 0 && row.cache_bypasses == row.rounds {
@@ -117,21 +137,32 @@ fn row_reading(row: &DemoRow, limits: Option<&CacheLimits>) -> String {
                 format!(" (entries must be under {limit})")
             });
         return format!(
-            "{who}: too large for the cache{limit}, so every round bypassed it and got fresh \
-             zero-page mappings: {zeroed} pages zeroed per round.{cliff}"
+            "{who}: too large for the cache{limit}, so every round bypassed it and got a fresh \
+             mapping: {zeroed} pages zeroed per round, {}.{cliff}",
+            zero_page_reading(row)
         );
     }
     if row.cache_hits == 0 {
         return format!(
-            "{who}: nothing is cached, so every round maps fresh zero pages: {zeroed} pages \
-             zeroed and {faults} faults per round, since the memory is never touched."
+            "{who}: nothing is cached, so every round gets a fresh mapping; the memory is never \
+             touched, so {zeroed} pages zeroed and {faults} faults per round, {}.",
+            zero_page_reading(row)
         );
     }
     let whole_block = row.cache_hits.saturating_mul(row.size.pages());
     if row.pages_zeroed >= whole_block {
+        let paged_in = if row.faults > 0 {
+            format!(
+                " Its {} faults (all rounds together; {faults} per round on average) are the \
+                 never-backed pages that the first re-zeroing paged in.",
+                grouped(row.faults)
+            )
+        } else {
+            String::new()
+        };
         format!(
             "{who}: re-zeroed the whole block on each of its {} cache hits, although nothing \
-             was ever written: {zeroed} pages per round.",
+             was ever written: {zeroed} pages per round.{paged_in}",
             grouped(row.cache_hits)
         )
     } else {
@@ -141,6 +172,23 @@ fn row_reading(row: &DemoRow, limits: Option<&CacheLimits>) -> String {
             grouped(row.cache_hits),
             grouped(row.pages_zeroed)
         )
+    }
+}
+
+/// What the zero-page counter of a fresh mapping says: none under lazy
+/// mapping (untouched pages stay unmapped), one per page under eager.
+fn zero_page_reading(row: &DemoRow) -> String {
+    let maps = decimal(per_round(row.zero_page_mappings, row.rounds));
+    if row.zero_page_mappings == 0 {
+        "and no zero-page maps: untouched pages stay unmapped until their first read (lazy \
+         mapping)"
+            .to_owned()
+    } else if row.zero_page_mappings > row.read_faults {
+        format!(
+            "and {maps} zero-page maps per round, made before anything was read (eager mapping)"
+        )
+    } else {
+        format!("and {maps} zero-page maps per round, one for each first read")
     }
 }
 
@@ -172,14 +220,20 @@ pub fn decimal(x: f64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use pristine_allocator::{DirtyStrategy, PageCount};
     use std::time::Duration;
 
-    const LIMITS: CacheLimits = CacheLimits::LIBMALLOC_116;
+    pub(crate) const LIMITS: CacheLimits = CacheLimits::LIBMALLOC_116;
 
-    fn row(policy: Policy, size: AllocationSize, ticks: u64, zeroed: u64, hits: u64) -> DemoRow {
+    pub(crate) fn row(
+        policy: Policy,
+        size: AllocationSize,
+        ticks: u64,
+        zeroed: u64,
+        hits: u64,
+    ) -> DemoRow {
         DemoRow {
             policy,
             dirty: DirtyStrategy::Hardware,
@@ -191,6 +245,7 @@ mod tests {
             faults: 0,
             cow_faults: 0,
             read_faults: 0,
+            zero_page_mappings: 0,
             cache_hits: hits,
             cache_misses: if hits > 0 { 1 } else { 0 },
             cache_bypasses: if LIMITS.admits(PageCount(size.pages())) {
@@ -198,10 +253,11 @@ mod tests {
             } else {
                 10
             },
+            out_of_memory: None,
         }
     }
 
-    fn seed_rows() -> Vec<DemoRow> {
+    pub(crate) fn seed_rows() -> Vec<DemoRow> {
         let hundred = AllocationSize::HUNDRED_MIB;
         let thousand = AllocationSize::THOUSAND_MIB;
         vec![
@@ -222,6 +278,32 @@ mod tests {
         let words: Vec<&str> = lines[3].split_whitespace().collect();
         assert_eq!(words[..4], ["alwayszero", "100", "MiB", "10"]);
         assert_eq!(words[4..7], ["90,000,000", "90,000,000", "23,040"]);
+        assert!(lines[0].contains("faults / round (mean)"));
+        assert!(lines[0].contains("zero-page maps / round (mean)"));
+    }
+
+    #[test]
+    fn reading_tells_lazy_from_eager_zero_page_mapping() {
+        let lazy = row(Policy::NoCache, AllocationSize::HUNDRED_MIB, 50_000, 0, 0);
+        let eager = DemoRow {
+            zero_page_mappings: 10 * 25_600,
+            ..lazy.clone()
+        };
+        let read = DemoRow {
+            zero_page_mappings: 10 * 25_600,
+            read_faults: 10 * 25_600,
+            ..lazy.clone()
+        };
+        assert!(row_reading(&lazy, None).contains("no zero-page maps"));
+        assert!(row_reading(&eager, None).contains("25,600 zero-page maps per round"));
+        assert!(row_reading(&eager, None).contains("(eager mapping)"));
+        assert!(row_reading(&read, None).contains("one for each first read"));
+        let words: Vec<String> = table(&[eager], Clock::Instructions)
+            .lines()
+            .nth(2)
+            .map(|line| line.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default();
+        assert_eq!(words[8], "25,600", "{words:?}");
     }
 
     #[test]
@@ -256,7 +338,8 @@ mod tests {
             elapsed: Duration::from_millis(2500),
         };
         let text = report(&outcome);
-        assert!(text.contains("TSC ticks (plain TCG)"));
+        assert!(text.contains("TSC ticks (plain TCG) / round (mean)"));
+        assert!(text.contains("(mean): the total over all rounds divided by the rounds"));
         assert!(text.ends_with("The demo took 2.5 s."));
     }
 

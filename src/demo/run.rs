@@ -219,7 +219,7 @@ mod tests {
     /// A `demo-row` line for `policy` at 100 MiB.
     fn row_line(policy: &str) -> String {
         format!(
-            r#"@@PRISTINE {{"kind":"demo-row","policy":"{policy}","dirty":"hw","size":104857600,"rounds":2,"ticks_total":10,"ticks_first_round":6,"pages_zeroed":0,"faults":0,"cow_faults":0,"read_faults":0,"cache_hits":1,"cache_misses":1,"cache_bypasses":0}}"#
+            r#"@@PRISTINE {{"kind":"demo-row","policy":"{policy}","dirty":"hw","size":104857600,"rounds":2,"ticks_total":10,"ticks_first_round":6,"pages_zeroed":0,"faults":0,"cow_faults":0,"read_faults":0,"zero_page_mappings":0,"cache_hits":1,"cache_misses":1,"cache_bypasses":0}}"#
         )
     }
 

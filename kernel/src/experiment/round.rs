@@ -2,18 +2,66 @@
 //!
 //! A round is what the 2016 program did ten thousand times: `calloc` a large
 //! block, maybe write some of it, `free` it. Its cost is measured in guest
-//! ticks (`rdtsc`; exact guest instructions under `-icount shift=0`).
+//! ticks (`rdtsc`; exact guest instructions under `-icount shift=0`). A
+//! round the guest has too few frames for is a [`RoundError::OutOfMemory`],
+//! not a crash: the engine has then already released the block, so the
+//! experiment can report the row and go on.
 
 use crate::arch::read_timestamp;
 use crate::console::emit;
 use crate::memory::kalloc::{self, KernelAllocError};
 use crate::memory::large;
-use pristine_allocator::PAGE_SIZE;
+use core::fmt;
+use pristine_allocator::{AllocError, MmuError, PAGE_SIZE};
 use pristine_records::{AllocationSize, Progress, Record};
+
+/// Why a round did not run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoundError {
+    /// The guest had no frame left for the block's pages, or for the page
+    /// tables that map them, even after the engine gave back its cache. The
+    /// engine has released the block.
+    OutOfMemory,
+    /// The allocator refused for another reason (a bug in an experiment).
+    Refused(KernelAllocError),
+}
+
+impl From<KernelAllocError> for RoundError {
+    fn from(error: KernelAllocError) -> RoundError {
+        if is_out_of_memory(&error) {
+            RoundError::OutOfMemory
+        } else {
+            RoundError::Refused(error)
+        }
+    }
+}
+
+impl fmt::Display for RoundError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RoundError::OutOfMemory => f.write_str("out of physical frames"),
+            RoundError::Refused(error) => write!(f, "{error:?}"),
+        }
+    }
+}
+
+/// Whether `error` means the guest ran out of frames (for data or for page
+/// tables), as opposed to a refusal an experiment should never provoke.
+pub fn is_out_of_memory(error: &KernelAllocError) -> bool {
+    matches!(
+        error,
+        KernelAllocError::Large(
+            AllocError::OutOfFrames | AllocError::Mmu(MmuError::OutOfPageTableFrames)
+        ) | KernelAllocError::HeapExhausted { .. }
+    )
+}
 
 /// `calloc(size)`, a one-byte write into each of the first `written_pages`
 /// pages, `free`; returns the ticks it took.
-pub fn timed_round(size: AllocationSize, written_pages: u64) -> Result<u64, KernelAllocError> {
+///
+/// A write that cannot get a frame is a fatal page fault, not an error: the
+/// demo writes nothing, and the benchmark runs in a guest with room.
+pub fn timed_round(size: AllocationSize, written_pages: u64) -> Result<u64, RoundError> {
     let start = read_timestamp();
     let block = kalloc::calloc(1, size.bytes())?;
     for page in 0..written_pages.min(size.pages()) {
