@@ -267,6 +267,27 @@ mod tests {
     }
 
     #[test]
+    fn dirty_tracking_reads_only_the_entries_of_the_touched_span() {
+        for dirty in [DirtyDetection::Hardware, DirtyDetection::SoftwareOnly] {
+            let mut engine = engine(Policy::DirtyTracking, dirty);
+            let ptr = engine.calloc(1, pages(7)).unwrap();
+            write_byte(&mut engine, after(ptr, 5), 1).unwrap();
+            engine.free(ptr).unwrap();
+            let before = engine.mmu().counters();
+            assert_eq!(engine.calloc(1, pages(7)), Ok(ptr));
+            assert_eq!(engine.mmu().counters().since(&before).queries, 1);
+            // Pages 2 and 4 join page 5: the span is 2..6, four entries.
+            write_byte(&mut engine, after(ptr, 4), 1).unwrap();
+            assert_eq!(read_byte(&mut engine, after(ptr, 2)), Ok(0));
+            engine.free(ptr).unwrap();
+            let before = engine.mmu().counters();
+            assert_eq!(engine.calloc(1, pages(7)), Ok(ptr));
+            assert_eq!(engine.mmu().counters().since(&before).queries, 4);
+            assert_eq!(engine.stats().pages_zeroed_on_reuse, 2);
+        }
+    }
+
+    #[test]
     fn malloc_from_the_cache_may_return_old_data() {
         let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
         let ptr = engine.calloc(1, pages(2)).unwrap();
