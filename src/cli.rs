@@ -2,8 +2,8 @@
 //!
 //! `cargo run` starts this binary, so `cargo run -- --memory 3G` and
 //! `cargo run -- test boot` both land here. The options every boot shares
-//! (memory, accelerator, extra kernel arguments, timeout, JSON output, a
-//! prebuilt kernel) are global: they may come before or after the subcommand.
+//! (architecture, memory, accelerator, extra kernel arguments, timeout, JSON
+//! output, a prebuilt kernel) are global: they may come before or after the subcommand.
 //! Each subcommand is one variant of [`Command`] with its own arguments and
 //! its own defaults for guest memory ([`Command::default_memory`]) and the
 //! time limit ([`Command::default_timeout`]). A bare `cargo run` runs the
@@ -20,6 +20,7 @@ use clap::{Args, Parser, Subcommand};
 use pristine_allocator::{DirtyStrategy, Policy};
 use pristine_records::AllocationSize;
 
+use crate::arch::Arch;
 use crate::demo::DemoPlan;
 use crate::qemu::Accel;
 use crate::run::RunConfig;
@@ -34,12 +35,14 @@ use crate::stress::StressPlan;
 #[command(name = "pristine", version, about, long_about = None)]
 #[command(after_help = "Examples:\n  \
     cargo run                          the demo: calloc + free per policy, as a table\n  \
+    cargo run -- --arch riscv64        the same on riscv64 (QEMU virt, OpenSBI, Sv39)\n  \
     cargo run -- demo --rounds 10000   the seed's full 10,000 rounds\n  \
-    cargo run -- demo --icount         count guest instructions instead of TSC ticks\n  \
+    cargo run -- demo --icount         count guest instructions instead of timestamp ticks\n  \
     cargo run -- boot                  boot with 512 MiB and show the memory summary\n  \
     cargo run -- test --list           list the kernel's tests\n  \
     cargo run -- test page_fault_reports_cr2_and_error_code\n  \
     cargo run --release -- stress --seed 1 --ops 20000\n  \
+    cargo run -- lab list              the course: graded labs (docs/labs.md)\n  \
     cargo run -- --json                machine-readable lines only, as JSON")]
 pub struct Cli {
     /// Options every boot shares.
@@ -54,6 +57,10 @@ pub struct Cli {
 /// report.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalOptions {
+    /// Guest architecture: the kernel is built for it and booted in its QEMU
+    #[arg(long, global = true, value_enum, value_name = "ARCH", default_value_t)]
+    pub arch: Arch,
+
     /// Guest RAM in QEMU's notation: 64M, 512M, 3G, 8G, or a plain number of MiB
     /// [default: 512M; demo 2G]
     #[arg(long, global = true, value_name = "SIZE")]
@@ -104,6 +111,8 @@ pub enum Command {
     /// A seeded random mix of calloc, malloc, realloc and free in the guest,
     /// every byte read checked, under every policy and strategy
     Stress(StressArgs),
+    /// The course: list the labs, start one, grade it (docs/labs.md)
+    Lab(LabArgs),
 }
 
 /// Arguments of `pristine stress`.
@@ -187,6 +196,42 @@ fn dirty_parser() -> impl TypedValueParser<Value = DirtyStrategy> {
         .try_map(|name| name.parse::<DirtyStrategy>())
 }
 
+/// Arguments of `pristine lab`.
+#[derive(Debug, Clone, Args)]
+pub struct LabArgs {
+    /// What to do with the labs.
+    #[command(subcommand)]
+    pub command: LabCommand,
+}
+
+/// The `lab` subcommands (run by [`crate::lab::execute`]).
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum LabCommand {
+    /// List the labs in course order, with what each teaches and its points
+    List,
+    /// Take a lab's solution out of the tree, leaving stubs that say what to
+    /// write (refuses while tracked files have uncommitted changes)
+    Start {
+        /// The lab, as `lab list` names it
+        name: String,
+        /// Overwrite even if tracked files have uncommitted changes
+        #[arg(long)]
+        force: bool,
+    },
+    /// Run a lab's graded tests (all labs without NAME) and print the score
+    /// table; fails below full marks
+    Grade {
+        /// The lab [default: every lab]
+        name: Option<String>,
+    },
+    /// For maintainers and CI: on a scratch copy, the full tree must earn
+    /// full marks and every graded test must fail on every lab's stub
+    Check {
+        /// The lab [default: every lab]
+        name: Option<String>,
+    },
+}
+
 /// Arguments of `pristine test`.
 #[derive(Debug, Clone, Args)]
 pub struct TestArgs {
@@ -252,7 +297,9 @@ impl Command {
         match self {
             Command::Demo(args) => args.plan().default_timeout(),
             Command::Stress(args) => args.plan().default_timeout(),
-            Command::Boot | Command::Test(_) | Command::Bench(_) => RunConfig::DEFAULT_TIMEOUT,
+            Command::Boot | Command::Test(_) | Command::Bench(_) | Command::Lab(_) => {
+                RunConfig::DEFAULT_TIMEOUT
+            }
         }
     }
 
@@ -261,7 +308,9 @@ impl Command {
         match self {
             Command::Demo(_) => DemoPlan::DEFAULT_MEMORY,
             Command::Stress(_) => StressPlan::DEFAULT_MEMORY,
-            Command::Boot | Command::Test(_) | Command::Bench(_) => MemorySize::DEFAULT,
+            Command::Boot | Command::Test(_) | Command::Bench(_) | Command::Lab(_) => {
+                MemorySize::DEFAULT
+            }
         }
     }
 }
@@ -292,6 +341,7 @@ mod tests {
         assert!(matches!(explicit, Command::Demo(ref explicit) if explicit == args));
         assert_eq!(cli.options.memory_for(&command).to_string(), "2G");
         assert_eq!(cli.options.accel, Accel::Tcg);
+        assert_eq!(cli.options.arch, Arch::X86_64);
         assert_eq!(
             cli.options.timeout_for(&command),
             args.plan().default_timeout()
@@ -401,6 +451,25 @@ mod tests {
     }
 
     #[test]
+    fn arch_goes_on_every_subcommand() {
+        for args in [
+            &["--arch", "riscv64"][..],
+            &["boot", "--arch", "riscv64"],
+            &["test", "boot", "--arch", "riscv64"],
+            &["demo", "--json", "--arch", "riscv64"],
+        ] {
+            let cli = parse(args).expect("valid");
+            assert_eq!(cli.options.arch, Arch::Riscv64, "{args:?}");
+        }
+        assert!(parse(&["--arch", "aarch64"]).is_err());
+        let help = Cli::command().render_help().to_string();
+        assert!(
+            help.contains("[default: x86_64] [possible values: x86_64, riscv64]"),
+            "{help}"
+        );
+    }
+
+    #[test]
     fn append_takes_text_that_looks_like_flags() {
         let cli = parse(&["--append", "-x policy=dirty"]).expect("valid");
         assert_eq!(cli.options.append.as_deref(), Some("-x policy=dirty"));
@@ -412,6 +481,41 @@ mod tests {
         assert!(parse(&["--memory", "8M"]).is_err());
         assert!(parse(&["--accel", "hvf"]).is_err());
         assert!(parse(&["--timeout", "0"]).is_err());
+    }
+
+    #[test]
+    fn lab_takes_list_start_grade_and_check() {
+        let lab = |args: &[&str]| match parse(args).map(|cli| cli.command_or_default()) {
+            Ok(Command::Lab(LabArgs { command })) => Some(command),
+            _ => None,
+        };
+        assert_eq!(lab(&["lab", "list"]), Some(LabCommand::List));
+        assert_eq!(
+            lab(&["lab", "start", "zero-page"]),
+            Some(LabCommand::Start {
+                name: "zero-page".into(),
+                force: false
+            })
+        );
+        assert_eq!(
+            lab(&["lab", "start", "--force", "zero-page"]),
+            Some(LabCommand::Start {
+                name: "zero-page".into(),
+                force: true
+            })
+        );
+        assert_eq!(
+            lab(&["lab", "grade"]),
+            Some(LabCommand::Grade { name: None })
+        );
+        assert_eq!(
+            lab(&["lab", "check", "dirty-hw"]),
+            Some(LabCommand::Check {
+                name: Some("dirty-hw".into())
+            })
+        );
+        assert_eq!(lab(&["lab", "start"]), None);
+        assert_eq!(lab(&["lab"]), None);
     }
 
     #[test]

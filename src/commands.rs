@@ -7,7 +7,8 @@
 //! else is a [`CommandError`] that `main` prints as one `error:` message.
 //! The demo does its work in [`crate::demo`]; here it only gets its machine
 //! and shows the result. The benchmark lives in the `pristine-bench` crate
-//! (`cargo bench -p pristine-bench`); `pristine bench` only says so.
+//! (`cargo bench -p pristine-bench`); `pristine bench` only says so. The
+//! course's `lab` subcommands are [`crate::lab`]'s.
 
 use std::path::PathBuf;
 
@@ -16,7 +17,8 @@ use crate::cmdline::{CmdlineError, KernelCmdline};
 use crate::console::Console;
 use crate::demo::{DemoError, run_demo};
 use crate::exit::GuestExit;
-use crate::kernel_build::{BuildError, build_kernel, kernel_elf_path, workspace_root};
+use crate::kernel_build::{BuildError, build_kernel_for, kernel_elf_path, workspace_root};
+use crate::lab::LabError;
 use crate::protocol::SerialLine;
 use crate::qemu::{Machine, QemuError};
 use crate::run::{RunConfig, RunError, run_kernel, run_kernel_with};
@@ -67,6 +69,9 @@ pub enum CommandError {
     /// The stress run found a problem or did not finish.
     #[error(transparent)]
     Stress(#[from] StressError),
+    /// A `lab` subcommand failed, or a grade is below full marks.
+    #[error(transparent)]
+    Lab(#[from] LabError),
     /// `pristine bench` was asked for; the benchmark is its own crate now.
     #[error("{BENCH_MOVED}")]
     BenchMoved,
@@ -98,6 +103,7 @@ pub fn execute(cli: &Cli) -> Result<(), CommandError> {
         }) if name != "list" => run_test(&cli.options, &command, name, console),
         Command::Test(_) => list_tests(&cli.options, &command, console),
         Command::Stress(args) => stress(&cli.options, &command, args, console),
+        Command::Lab(args) => Ok(crate::lab::execute(&args.command, console)?),
     }
 }
 
@@ -259,6 +265,7 @@ fn machine_for(
         cmdline.append_user(extra)?;
     }
     let mut machine = Machine::new(PathBuf::new());
+    machine.arch = options.arch;
     machine.cmdline = cmdline;
     machine.memory = options.memory_for(command);
     machine.accel = options.accel;
@@ -268,7 +275,8 @@ fn machine_for(
     Ok(machine)
 }
 
-/// The kernel to boot: `--kernel PATH`, or the workspace's kernel, built now.
+/// The kernel to boot: `--kernel PATH`, or the workspace's kernel for
+/// `--arch`, built now.
 fn kernel_elf(options: &GlobalOptions, console: Console) -> Result<PathBuf, CommandError> {
     if let Some(path) = &options.kernel {
         return if path.is_file() {
@@ -277,10 +285,13 @@ fn kernel_elf(options: &GlobalOptions, console: Console) -> Result<PathBuf, Comm
             Err(CommandError::KernelMissing(path.clone()))
         };
     }
-    if !kernel_elf_path(workspace_root()).is_file() {
-        console.note("pristine: building the kernel for the first time; this takes a minute");
+    if !kernel_elf_path(workspace_root(), options.arch).is_file() {
+        console.note(&format!(
+            "pristine: building the {} kernel for the first time; this takes a minute",
+            options.arch
+        ));
     }
-    Ok(build_kernel()?)
+    Ok(build_kernel_for(options.arch)?)
 }
 
 /// The QEMU command and stderr, for runs whose serial output was shown live.

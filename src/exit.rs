@@ -4,8 +4,11 @@
 //! `isa-debug-exit` device sits; QEMU then exits with status `(v << 1) | 1`
 //! (QEMU `hw/misc/debugexit.c`). The kernel writes [`KERNEL_SUCCESS`] when it
 //! is done, [`KERNEL_FAILURE`] when something went wrong (a failed test, a
-//! panic) and [`KERNEL_BAD_BOOT_INPUT`] when it refused its command line or
-//! boot information before doing anything (one `[BOOT INPUT]` line says why). A CPU that triple-faults resets the machine, and with `-no-reboot`
+//! panic), [`KERNEL_BAD_BOOT_INPUT`] when it refused its command line or
+//! boot information before doing anything (one `[BOOT INPUT]` line says why)
+//! and [`KERNEL_OUT_OF_MEMORY`] when a page fault found no frame even after
+//! the cache gave its frames back (one `[OUT OF MEMORY]` line says where).
+//! A CPU that triple-faults resets the machine, and with `-no-reboot`
 //! QEMU then exits with status 0: that is the one way an odd status cannot
 //! come about, so it is reported as a reset. Any other status is a failure.
 
@@ -22,6 +25,10 @@ pub const KERNEL_FAILURE: u32 = 0x11;
 /// (`kernel/src/boot_input.rs`).
 pub const KERNEL_BAD_BOOT_INPUT: u32 = 0x12;
 
+/// The value the kernel writes to port `0xf4` when a page fault needed a
+/// frame and none was left (`kernel/src/memory/out_of_memory.rs`).
+pub const KERNEL_OUT_OF_MEMORY: u32 = 0x13;
+
 /// QEMU's exit status after the guest wrote `value` to the debug-exit port.
 pub const fn debug_exit_status(value: u32) -> i32 {
     ((value << 1) | 1) as i32
@@ -37,6 +44,9 @@ pub enum GuestExit {
     /// The kernel wrote [`KERNEL_BAD_BOOT_INPUT`] (status 37): a command-line
     /// word or the boot information it could not use.
     BadBootInput,
+    /// The kernel wrote [`KERNEL_OUT_OF_MEMORY`] (status 39): a page fault
+    /// found no frame, even after the cache gave its frames back.
+    OutOfMemory,
     /// Status 0: the guest reset, most likely a triple fault.
     Reset,
     /// Any other exit status.
@@ -64,6 +74,9 @@ impl GuestExit {
             (Some(code), _) if code == debug_exit_status(KERNEL_BAD_BOOT_INPUT) => {
                 GuestExit::BadBootInput
             }
+            (Some(code), _) if code == debug_exit_status(KERNEL_OUT_OF_MEMORY) => {
+                GuestExit::OutOfMemory
+            }
             (Some(code), _) => GuestExit::Status(code),
             (None, Some(signal)) => GuestExit::Signal(signal),
             (None, None) => GuestExit::Status(-1),
@@ -84,6 +97,10 @@ impl fmt::Display for GuestExit {
             GuestExit::BadBootInput => write!(
                 f,
                 "the kernel refused its boot input; its [BOOT INPUT] line says why (exit status 37)"
+            ),
+            GuestExit::OutOfMemory => write!(
+                f,
+                "the kernel ran out of memory; its [OUT OF MEMORY] line says where (exit status 39)"
             ),
             GuestExit::Reset => write!(f, "the guest reset (triple fault?) (exit status 0)"),
             GuestExit::Status(1) => write!(
@@ -110,6 +127,7 @@ mod tests {
         assert_eq!(debug_exit_status(KERNEL_SUCCESS), 33);
         assert_eq!(debug_exit_status(KERNEL_FAILURE), 35);
         assert_eq!(debug_exit_status(KERNEL_BAD_BOOT_INPUT), 37);
+        assert_eq!(debug_exit_status(KERNEL_OUT_OF_MEMORY), 39);
     }
 
     #[test]
@@ -119,6 +137,10 @@ mod tests {
         assert_eq!(
             GuestExit::from_parts(Some(37), None),
             GuestExit::BadBootInput
+        );
+        assert_eq!(
+            GuestExit::from_parts(Some(39), None),
+            GuestExit::OutOfMemory
         );
         assert_eq!(GuestExit::from_parts(Some(0), None), GuestExit::Reset);
         assert_eq!(GuestExit::from_parts(Some(1), None), GuestExit::Status(1));
@@ -133,6 +155,7 @@ mod tests {
         for exit in [
             GuestExit::Failure,
             GuestExit::BadBootInput,
+            GuestExit::OutOfMemory,
             GuestExit::Reset,
             GuestExit::Status(1),
         ] {

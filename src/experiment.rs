@@ -24,16 +24,17 @@ pub struct Setup {
     pub dirty: DirtyStrategy,
 }
 
-/// The clock the guest's `rdtsc` reads, which decides what a tick means.
+/// The clock the guest's timestamp counter follows (`rdtsc` on x86_64,
+/// the `cycle` CSR on riscv64), which decides what a tick means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Clock {
     /// TCG with `-icount shift=0,sleep=off`: one tick per guest instruction,
     /// the same from run to run.
     Instructions,
-    /// Plain TCG: the TSC follows the host's wall clock, noisy and scaled.
+    /// Plain TCG: the counter follows the host's wall clock, noisy and scaled.
     TcgTicks,
-    /// KVM: the host CPU's TSC, through nested virtualisation.
+    /// KVM (x86_64 only): the host CPU's TSC, through nested virtualisation.
     KvmTicks,
 }
 
@@ -89,7 +90,7 @@ impl Clock {
     pub fn unit(self) -> &'static str {
         match self {
             Clock::Instructions => "guest instructions",
-            Clock::TcgTicks => "TSC ticks (plain TCG)",
+            Clock::TcgTicks => "timestamp ticks (plain TCG)",
             Clock::KvmTicks => "TSC ticks (KVM)",
         }
     }
@@ -131,7 +132,7 @@ mod tests {
         assert_eq!(Clock::of_run(Accel::Tcg, true).unit(), "guest instructions");
         assert_eq!(
             Clock::of_run(Accel::Tcg, false).unit(),
-            "TSC ticks (plain TCG)"
+            "timestamp ticks (plain TCG)"
         );
         assert_eq!(Clock::of_run(Accel::Kvm, false), Clock::KvmTicks);
     }

@@ -1,15 +1,17 @@
 //! Building the kernel ELF with a nested `cargo build`.
 //!
 //! The kernel is a workspace member but not a default member, so host commands
-//! never compile it for the host. The runner builds it here instead, for
-//! `x86_64-unknown-none` with the `kernel` profile and its own target
-//! directory (`target/kernel`), so the nested build never waits on the lock of
-//! the build that started the runner. Cargo's freshness checks decide whether
+//! never compile it for the host. The runner builds it here instead, for the
+//! Rust target of the guest architecture ([`Arch::rust_target`]:
+//! `x86_64-unknown-none` or `riscv64gc-unknown-none-elf`) with the `kernel`
+//! profile and its own target directory (`target/kernel`), so the nested
+//! build never waits on the lock of the build that started the runner. Cargo's freshness checks decide whether
 //! anything is recompiled: a change under `kernel/` or `allocator/` rebuilds,
 //! anything else costs one quick no-op check.
 //!
-//! [`build_kernel`] builds at most once per process, so all the `#[test]`s of
-//! one test binary share one build even when they run in parallel threads.
+//! [`build_kernel_for`] builds each architecture's kernel at most once per
+//! process, so all the `#[test]`s of one test binary share one build per
+//! architecture even when they run in parallel threads.
 //! Cargo's output is kept quiet unless the build fails.
 
 use std::ffi::{OsStr, OsString};
@@ -17,8 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-/// The Rust target the kernel is built for.
-pub const KERNEL_TARGET: &str = "x86_64-unknown-none";
+use crate::arch::Arch;
 
 /// The Cargo profile the kernel is built with (defined in the root manifest).
 pub const KERNEL_PROFILE: &str = "kernel";
@@ -49,9 +50,10 @@ const LEAKY_PREFIXES: &[&str] = &["CARGO_PRIMARY_PACKAGE", "CARGO_MANIFEST_"];
 pub enum BuildError {
     /// The pinned toolchain lacks the kernel's target.
     #[error(
-        "the Rust target {KERNEL_TARGET} is missing; run `rustup toolchain install` in the repository root"
+        "the Rust target {} is missing; run `rustup toolchain install` in the repository root",
+        .0.rust_target()
     )]
-    TargetMissing,
+    TargetMissing(Arch),
     /// `rustc --print sysroot` could not be run or failed.
     #[error("could not ask rustc for its sysroot: {0}")]
     Sysroot(String),
@@ -81,29 +83,38 @@ pub fn workspace_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Where the nested build leaves the kernel ELF under `root`.
-pub fn kernel_elf_path(root: &Path) -> PathBuf {
+/// Where the nested build leaves the kernel ELF for `arch` under `root`.
+pub fn kernel_elf_path(root: &Path, arch: Arch) -> PathBuf {
     root.join("target/kernel")
-        .join(KERNEL_TARGET)
+        .join(arch.rust_target())
         .join(KERNEL_PROFILE)
         .join(KERNEL_PACKAGE)
 }
 
-/// Builds the kernel of this workspace, once per process, and returns its ELF.
+/// Builds the x86_64 kernel of this workspace, once per process, and
+/// returns its ELF: [`build_kernel_for`] with the default architecture.
+pub fn build_kernel() -> Result<PathBuf, BuildError> {
+    build_kernel_for(Arch::default())
+}
+
+/// Builds the kernel of this workspace for `arch`, once per process and
+/// architecture, and returns its ELF.
 ///
 /// Later calls, from any thread, wait for the first and share its result.
-pub fn build_kernel() -> Result<PathBuf, BuildError> {
-    static BUILT: OnceLock<Result<PathBuf, BuildError>> = OnceLock::new();
-    BUILT
-        .get_or_init(|| build_kernel_at(workspace_root()))
+pub fn build_kernel_for(arch: Arch) -> Result<PathBuf, BuildError> {
+    static BUILT: [OnceLock<Result<PathBuf, BuildError>>; Arch::ALL.len()] =
+        [const { OnceLock::new() }; Arch::ALL.len()];
+    BUILT[arch as usize]
+        .get_or_init(|| build_kernel_at(workspace_root(), arch))
         .clone()
 }
 
-/// Builds the kernel of the workspace at `root` now, without sharing.
-pub fn build_kernel_at(root: &Path) -> Result<PathBuf, BuildError> {
-    check_target_installed(root)?;
+/// Builds the kernel of the workspace at `root` for `arch` now, without
+/// sharing.
+pub fn build_kernel_at(root: &Path, arch: Arch) -> Result<PathBuf, BuildError> {
+    check_target_installed(root, arch)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = cargo_command(&cargo, root, std::env::vars_os().map(|(key, _)| key))
+    let output = cargo_command(&cargo, root, arch, std::env::vars_os().map(|(key, _)| key))
         .stdin(Stdio::null())
         .output()
         .map_err(|error| BuildError::CargoSpawn {
@@ -116,7 +127,7 @@ pub fn build_kernel_at(root: &Path) -> Result<PathBuf, BuildError> {
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         });
     }
-    let elf = kernel_elf_path(root);
+    let elf = kernel_elf_path(root, arch);
     if elf.is_file() {
         Ok(elf)
     } else {
@@ -124,16 +135,21 @@ pub fn build_kernel_at(root: &Path) -> Result<PathBuf, BuildError> {
     }
 }
 
-/// The nested `cargo build` command; `host_vars` are the names of the
-/// variables in the runner's environment, so leaky ones can be removed.
-fn cargo_command(cargo: &OsStr, root: &Path, host_vars: impl Iterator<Item = OsString>) -> Command {
+/// The nested `cargo build` command for `arch`; `host_vars` are the names of
+/// the variables in the runner's environment, so leaky ones can be removed.
+fn cargo_command(
+    cargo: &OsStr,
+    root: &Path,
+    arch: Arch,
+    host_vars: impl Iterator<Item = OsString>,
+) -> Command {
     let mut command = Command::new(cargo);
     command
         .current_dir(root)
         .arg("build")
         .arg("--manifest-path")
         .arg(root.join("kernel/Cargo.toml"))
-        .args(["-p", KERNEL_PACKAGE, "--target", KERNEL_TARGET])
+        .args(["-p", KERNEL_PACKAGE, "--target", arch.rust_target()])
         .args(["--profile", KERNEL_PROFILE])
         .arg("--target-dir")
         .arg(root.join("target/kernel"));
@@ -151,8 +167,8 @@ fn is_leaky(name: &OsStr) -> bool {
 }
 
 /// Fails with [`BuildError::TargetMissing`] unless the toolchain that `root`
-/// pins has the kernel's target installed.
-fn check_target_installed(root: &Path) -> Result<(), BuildError> {
+/// pins has `arch`'s target installed.
+fn check_target_installed(root: &Path, arch: Arch) -> Result<(), BuildError> {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let output = Command::new(&rustc)
         .current_dir(root)
@@ -165,16 +181,19 @@ fn check_target_installed(root: &Path) -> Result<(), BuildError> {
         return Err(BuildError::Sysroot(stderr.trim().to_owned()));
     }
     let sysroot = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
-    if has_target(&sysroot) {
+    if has_target(&sysroot, arch) {
         Ok(())
     } else {
-        Err(BuildError::TargetMissing)
+        Err(BuildError::TargetMissing(arch))
     }
 }
 
-/// Whether the sysroot holds the standard library for [`KERNEL_TARGET`].
-fn has_target(sysroot: &Path) -> bool {
-    sysroot.join("lib/rustlib").join(KERNEL_TARGET).is_dir()
+/// Whether the sysroot holds the standard library for `arch`'s target.
+fn has_target(sysroot: &Path, arch: Arch) -> bool {
+    sysroot
+        .join("lib/rustlib")
+        .join(arch.rust_target())
+        .is_dir()
 }
 
 #[cfg(test)]
@@ -184,7 +203,7 @@ mod tests {
     #[test]
     fn builds_the_kernel_package_for_its_target_and_profile() {
         let root = Path::new("/repo");
-        let command = cargo_command(OsStr::new("cargo"), root, std::iter::empty());
+        let command = cargo_command(OsStr::new("cargo"), root, Arch::X86_64, std::iter::empty());
         let args: Vec<_> = command.get_args().map(|a| a.to_string_lossy()).collect();
         assert_eq!(
             args.join(" "),
@@ -192,6 +211,12 @@ mod tests {
              --target x86_64-unknown-none --profile kernel --target-dir /repo/target/kernel"
         );
         assert_eq!(command.get_current_dir(), Some(root));
+        let riscv = cargo_command(OsStr::new("cargo"), root, Arch::Riscv64, std::iter::empty());
+        let args: Vec<_> = riscv.get_args().map(|a| a.to_string_lossy()).collect();
+        assert!(
+            args.join(" ")
+                .contains("--target riscv64gc-unknown-none-elf ")
+        );
     }
 
     #[test]
@@ -206,6 +231,7 @@ mod tests {
         let command = cargo_command(
             OsStr::new("cargo"),
             Path::new("/repo"),
+            Arch::X86_64,
             vars.iter().map(OsString::from),
         );
         let removed: Vec<_> = command
@@ -223,19 +249,23 @@ mod tests {
     #[test]
     fn elf_path_follows_target_and_profile() {
         assert_eq!(
-            kernel_elf_path(Path::new("/repo")),
+            kernel_elf_path(Path::new("/repo"), Arch::X86_64),
             Path::new("/repo/target/kernel/x86_64-unknown-none/kernel/pristine-kernel")
+        );
+        assert_eq!(
+            kernel_elf_path(Path::new("/repo"), Arch::Riscv64),
+            Path::new("/repo/target/kernel/riscv64gc-unknown-none-elf/kernel/pristine-kernel")
         );
     }
 
     #[test]
     fn missing_target_is_one_line_naming_rustup() {
-        let message = BuildError::TargetMissing.to_string();
+        let message = BuildError::TargetMissing(Arch::Riscv64).to_string();
         assert_eq!(
             message,
-            "the Rust target x86_64-unknown-none is missing; \
+            "the Rust target riscv64gc-unknown-none-elf is missing; \
              run `rustup toolchain install` in the repository root"
         );
-        assert!(!has_target(Path::new("/nonexistent-sysroot")));
+        assert!(!has_target(Path::new("/nonexistent-sysroot"), Arch::X86_64));
     }
 }

@@ -5,8 +5,9 @@
 //! shared by the `pristine` binary (`cargo run`) and the QEMU integration
 //! tests in `tests/` (`cargo test`):
 //!
-//! - [`kernel_build`] builds the kernel ELF with a nested `cargo build`, once
-//!   per process;
+//! - [`arch`] names the guest architectures (x86_64, riscv64);
+//!   [`kernel_build`] builds the kernel ELF for one with a nested `cargo
+//!   build`, once per process;
 //! - [`qemu`] decides the QEMU command line, [`cmdline`] the kernel's;
 //! - [`run`] boots it under a timeout ([`process`] owns the QEMU child) and
 //!   collects the serial lines, which [`protocol`] classifies and [`exit`]
@@ -18,7 +19,8 @@
 //!   vocabulary beyond the records (setups, clocks), [`stats`], [`table`]
 //!   and [`progress`] their tools;
 //! - [`cli`], [`commands`], [`console`] and [`render`] make up the binary;
-//! - [`size`] reads guest memory sizes the way QEMU writes them.
+//! - [`size`] reads guest memory sizes the way QEMU writes them;
+//! - [`lab`] is the course: graded labs (`cargo run -- lab list`).
 //!
 //! The records the kernel prints are defined once, in the `pristine-records`
 //! crate the kernel serialises them from; policies and dirty strategies are
@@ -43,6 +45,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod arch;
 pub mod cli;
 pub mod cmdline;
 pub mod commands;
@@ -51,6 +54,7 @@ pub mod demo;
 pub mod exit;
 pub mod experiment;
 pub mod kernel_build;
+pub mod lab;
 pub mod process;
 pub mod progress;
 pub mod protocol;
@@ -64,10 +68,11 @@ pub mod table;
 pub mod transcript;
 pub mod verdict;
 
+pub use arch::Arch;
 pub use cmdline::KernelCmdline;
 pub use exit::GuestExit;
 pub use experiment::{Clock, Setup};
-pub use kernel_build::{BuildError, build_kernel, workspace_root};
+pub use kernel_build::{BuildError, build_kernel, build_kernel_for, workspace_root};
 pub use protocol::SerialLine;
 pub use qemu::{Accel, Machine};
 pub use run::{RunConfig, RunError, RunOutcome, run_kernel, run_kernel_with};

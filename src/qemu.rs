@@ -1,28 +1,36 @@
 //! The QEMU command line that boots the kernel, and the checks made before it.
 //!
-//! One place decides every QEMU argument, so the runner, the tests and later
-//! the demo and the benchmark all boot the same machine: a `pc` machine with
-//! the `max` CPU, no display, the serial port on stdio, no monitor, no reboot
-//! (so a triple fault ends QEMU instead of looping), and the `isa-debug-exit`
-//! device the kernel uses to report its result (see [`crate::exit`]). QEMU
-//! loads the kernel ELF through its PVH note, so no bootloader is involved.
+//! One place decides every QEMU argument, so the runner, the tests, the demo
+//! and the benchmark all boot the same machine for an architecture
+//! ([`Arch`]):
+//! - **x86_64**: a `pc` machine with the `max` CPU and the `isa-debug-exit`
+//!   device the kernel uses to report its result (see [`crate::exit`]);
+//!   QEMU loads the kernel ELF through its PVH note, so no bootloader is
+//!   involved;
+//! - **riscv64**: a `virt` machine with OpenSBI as firmware (`-bios
+//!   default`, QEMU's bundled `fw_dynamic` image), which starts the kernel
+//!   in S-mode; the kernel ends QEMU through the machine's `sifive_test`
+//!   device with the same statuses.
+//!
+//! Both run with no display, the serial port on stdio, no monitor and no
+//! reboot (so a triple fault, or a firmware reset, ends QEMU instead of
+//! looping).
 //!
 //! TCG is the default accelerator: on this project's machines `/dev/kvm` is
-//! nested and much slower than TCG. `-icount shift=0,sleep=off` makes the
-//! guest clock count instructions, which keeps benchmark numbers repeatable.
+//! nested and much slower than TCG, and it runs only x86_64 guests.
+//! `-icount shift=0,sleep=off` makes the guest clock count instructions,
+//! which keeps benchmark numbers repeatable on both architectures.
 
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::arch::Arch;
 use crate::cmdline::KernelCmdline;
 use crate::size::MemorySize;
 
-/// The QEMU system emulator the runner starts.
-pub const QEMU_PROGRAM: &str = "qemu-system-x86_64";
-
-/// The device through which the kernel ends QEMU with a status.
+/// The device through which the x86_64 kernel ends QEMU with a status.
 const DEBUG_EXIT_DEVICE: &str = "isa-debug-exit,iobase=0xf4,iosize=0x04";
 
 /// How QEMU runs guest code.
@@ -59,7 +67,9 @@ impl Accel {
 /// Everything about the virtual machine that QEMU needs to boot the kernel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Machine {
-    /// The kernel ELF with its PVH note.
+    /// The guest architecture: which QEMU and which machine.
+    pub arch: Arch,
+    /// The kernel ELF, built for [`Machine::arch`].
     pub kernel: PathBuf,
     /// The kernel command line (`-append`).
     pub cmdline: KernelCmdline,
@@ -75,8 +85,24 @@ pub struct Machine {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QemuError {
     /// The emulator is not on `PATH`.
-    #[error("{QEMU_PROGRAM} not found; install it with: sudo apt-get install qemu-system-x86")]
-    NotFound,
+    #[error("{} not found; install it with: sudo apt-get install {}", .0.qemu_program(), .0.packages())]
+    NotFound(Arch),
+    /// The emulator is there but the firmware its machine boots is not.
+    #[error(
+        "{} needs the firmware {file}, which is not in QEMU's data folder; \
+         install it with: sudo apt-get install {}",
+        .arch.qemu_program(),
+        .arch.packages()
+    )]
+    FirmwareMissing {
+        /// The architecture whose machine needs it.
+        arch: Arch,
+        /// The file QEMU looks for.
+        file: &'static str,
+    },
+    /// KVM runs only guests of the host's own architecture.
+    #[error("--accel kvm runs only x86_64 guests on this host; use --accel tcg for {0}")]
+    KvmForeignArch(Arch),
     /// KVM was asked for on a machine without `/dev/kvm`.
     #[error("--accel kvm needs /dev/kvm, which this machine does not have; use --accel tcg")]
     KvmMissing,
@@ -95,9 +121,11 @@ pub struct QemuCommand {
 }
 
 impl Machine {
-    /// A machine booting `kernel` with default memory, TCG and no arguments.
+    /// An x86_64 machine booting `kernel` with default memory, TCG and no
+    /// arguments (set [`Machine::arch`] for another architecture).
     pub fn new(kernel: impl Into<PathBuf>) -> Self {
         Machine {
+            arch: Arch::X86_64,
             kernel: kernel.into(),
             cmdline: KernelCmdline::new(),
             memory: MemorySize::DEFAULT,
@@ -106,16 +134,45 @@ impl Machine {
         }
     }
 
-    /// Checks the host can run this machine and finds the emulator.
+    /// Checks the host can run this machine and finds the emulator (and,
+    /// for riscv64, the firmware it loads).
     pub fn preflight(&self) -> Result<PathBuf, QemuError> {
         if self.icount && self.accel != Accel::Tcg {
             return Err(QemuError::IcountNeedsTcg);
         }
+        if self.accel == Accel::Kvm && self.arch != Arch::X86_64 {
+            return Err(QemuError::KvmForeignArch(self.arch));
+        }
         if self.accel == Accel::Kvm && !Path::new("/dev/kvm").exists() {
             return Err(QemuError::KvmMissing);
         }
-        find_on_path(QEMU_PROGRAM).ok_or(QemuError::NotFound)
+        let program =
+            find_on_path(self.arch.qemu_program()).ok_or(QemuError::NotFound(self.arch))?;
+        if let Some(file) = self.arch.firmware()
+            && !firmware_present(&program, file)
+        {
+            return Err(QemuError::FirmwareMissing {
+                arch: self.arch,
+                file,
+            });
+        }
+        Ok(program)
     }
+}
+
+/// Whether `file` is in one of the data folders QEMU at `program` searches
+/// for `-bios default`: `share/qemu` beside its `bin` folder, and
+/// `/usr/share/qemu` (Debian's `qemu-system-data` puts OpenSBI's image
+/// there, next to the `opensbi` package's own copy).
+fn firmware_present(program: &Path, file: &str) -> bool {
+    let beside = program
+        .parent()
+        .and_then(Path::parent)
+        .map(|prefix| prefix.join("share/qemu"));
+    beside
+        .into_iter()
+        .chain([PathBuf::from("/usr/share/qemu")])
+        .any(|folder| folder.join(file).is_file())
 }
 
 impl QemuCommand {
@@ -126,8 +183,16 @@ impl QemuCommand {
         flag("-kernel", machine.kernel.clone().into_os_string());
         flag("-append", machine.cmdline.to_string().into());
         flag("-m", machine.memory.qemu_arg().into());
-        flag("-cpu", machine.accel.cpu_model().into());
-        flag("-machine", "pc".into());
+        match machine.arch {
+            Arch::X86_64 => {
+                flag("-cpu", machine.accel.cpu_model().into());
+                flag("-machine", "pc".into());
+            }
+            Arch::Riscv64 => {
+                flag("-machine", "virt".into());
+                flag("-bios", "default".into());
+            }
+        }
         flag("-accel", machine.accel.qemu_name().into());
         flag("-display", "none".into());
         flag("-serial", "stdio".into());
@@ -136,7 +201,9 @@ impl QemuCommand {
             flag("-icount", "shift=0,sleep=off".into());
         }
         args.push("-no-reboot".into());
-        args.extend(["-device".into(), DEBUG_EXIT_DEVICE.into()]);
+        if machine.arch == Arch::X86_64 {
+            args.extend(["-device".into(), DEBUG_EXIT_DEVICE.into()]);
+        }
         QemuCommand {
             program: program.into(),
             args,
@@ -199,7 +266,7 @@ mod tests {
     use super::*;
 
     fn args_of(machine: &Machine) -> Vec<String> {
-        QemuCommand::new(QEMU_PROGRAM, machine)
+        QemuCommand::new(machine.arch.qemu_program(), machine)
             .args
             .iter()
             .map(|arg| arg.to_string_lossy().into_owned())
@@ -218,6 +285,50 @@ mod tests {
                         -accel tcg -display none -serial stdio -monitor none -no-reboot \
                         -device isa-debug-exit,iobase=0xf4,iosize=0x04";
         assert_eq!(args.join(" "), expected);
+    }
+
+    #[test]
+    fn riscv64_machine_is_virt_with_opensbi_and_no_debug_exit() {
+        let mut machine = Machine::new("/k/pristine-kernel");
+        machine.arch = Arch::Riscv64;
+        let args = args_of(&machine);
+        let expected = "-kernel /k/pristine-kernel -append  -m 512M -machine virt -bios default \
+                        -accel tcg -display none -serial stdio -monitor none -no-reboot";
+        assert_eq!(args.join(" "), expected);
+    }
+
+    #[test]
+    fn kvm_is_refused_for_riscv64() {
+        let mut machine = Machine::new("k");
+        machine.arch = Arch::Riscv64;
+        machine.accel = Accel::Kvm;
+        assert_eq!(
+            machine.preflight(),
+            Err(QemuError::KvmForeignArch(Arch::Riscv64))
+        );
+    }
+
+    #[test]
+    fn missing_emulator_and_firmware_name_the_packages() {
+        assert_eq!(
+            QemuError::NotFound(Arch::Riscv64).to_string(),
+            "qemu-system-riscv64 not found; install it with: \
+             sudo apt-get install qemu-system-misc opensbi"
+        );
+        let firmware = QemuError::FirmwareMissing {
+            arch: Arch::Riscv64,
+            file: "opensbi-riscv64-generic-fw_dynamic.bin",
+        };
+        let message = firmware.to_string();
+        assert!(!message.contains('\n'), "{message}");
+        assert!(
+            message.ends_with("sudo apt-get install qemu-system-misc opensbi"),
+            "{message}"
+        );
+        assert!(!firmware_present(
+            Path::new("/nonexistent/bin/qemu"),
+            "no-such-firmware.bin"
+        ));
     }
 
     #[test]
@@ -263,7 +374,7 @@ mod tests {
     fn displays_a_copyable_shell_line() {
         let mut machine = Machine::new("/tmp/my kernel");
         machine.cmdline.append_raw("policy=dirty rounds=3");
-        let shown = QemuCommand::new(QEMU_PROGRAM, &machine).to_string();
+        let shown = QemuCommand::new(machine.arch.qemu_program(), &machine).to_string();
         assert!(shown.starts_with("qemu-system-x86_64 -kernel '/tmp/my kernel' "));
         assert!(shown.contains(" -append 'policy=dirty rounds=3' "));
         assert_eq!(shell_quote(""), "''");

@@ -1,12 +1,13 @@
 //! End-to-end tests of `cargo run -- demo`.
 //!
-//! These boot the real kernel in QEMU (TCG) in its `mode=demo` (issue 4)
-//! and check what the host side makes of it: one demo row per policy and
-//! size with the counters that tell the policies apart, the cache limits the
-//! kernel ran with, and the `--json` output, in the default guest and in
-//! guests too small for the always-zero cache. The first runs through the
-//! library; the JSON tests run the `pristine` binary itself, as a user
-//! would. Every failure message shows what the kernel or the binary said.
+//! These boot the real kernel in QEMU (TCG) in its `mode=demo` (issue 4),
+//! on each architecture (x86_64 and riscv64), and check what the host side
+//! makes of it: one demo row per policy and size with the counters that
+//! tell the policies apart, the cache limits the kernel ran with, and the
+//! `--json` output, in the default guest and in guests too small for the
+//! always-zero cache. The first runs through the library; the JSON tests
+//! run the `pristine` binary itself, as a user would. Every failure message
+//! shows what the kernel or the binary said.
 //! (The benchmark's end-to-end test lives with the benchmark, in
 //! `bench/tests/`.)
 
@@ -14,7 +15,7 @@ use std::process::{Command, Output};
 
 use pristine::console::Console;
 use pristine::demo::{DemoPlan, run_demo};
-use pristine::{Machine, MemorySize, RunConfig, build_kernel};
+use pristine::{Arch, Machine, MemorySize, RunConfig, build_kernel_for};
 use pristine_allocator::{CacheLimits, DirtyStrategy, Policy};
 use pristine_records::{AllocationSize, DemoRow};
 
@@ -39,13 +40,24 @@ fn shown(output: &Output) -> String {
     )
 }
 
+/// The seed's loop with few rounds on x86_64: see [`expect_demo_rows`].
+#[test]
+fn demo_prints_one_row_per_policy_and_size() {
+    expect_demo_rows(Arch::X86_64);
+}
+
+/// The same on riscv64.
+#[test]
+fn demo_prints_one_row_per_policy_and_size_riscv64() {
+    expect_demo_rows(Arch::Riscv64);
+}
+
 /// The seed's loop with few rounds shows each policy's behaviour in the
 /// counters: always-zero re-zeroes all 25,600 pages of every reuse at
 /// 100 MiB and bypasses the cache at 1000 MiB; dirty tracking reuses without
 /// zeroing; no cache never hits.
-#[test]
-fn demo_prints_one_row_per_policy_and_size() {
-    let kernel = build_kernel().unwrap_or_else(|error| panic!("error: {error}"));
+fn expect_demo_rows(arch: Arch) {
+    let kernel = build_kernel_for(arch).unwrap_or_else(|error| panic!("error: {error}"));
     let plan = DemoPlan {
         rounds: ROUNDS,
         sizes: Vec::new(),
@@ -53,6 +65,7 @@ fn demo_prints_one_row_per_policy_and_size() {
         dirty: DirtyStrategy::Hardware,
     };
     let mut machine = Machine::new(kernel);
+    machine.arch = arch;
     machine.memory = MemorySize::TWO_GIB;
     machine.icount = true;
     machine.cmdline = plan
@@ -63,7 +76,7 @@ fn demo_prints_one_row_per_policy_and_size() {
         timeout: plan.default_timeout(),
     };
     let outcome = run_demo(&config, &plan, Console::new(false))
-        .unwrap_or_else(|error| panic!("the demo failed: {error}"));
+        .unwrap_or_else(|error| panic!("the {arch} demo failed: {error}"));
     assert_eq!(outcome.rows.len(), 6);
     assert_eq!(outcome.limits, Some(CacheLimits::default()));
     let row = |policy, size| {
@@ -113,8 +126,28 @@ fn demo_prints_one_row_per_policy_and_size() {
 /// `demo --json` prints exactly one JSON object per row on stdout.
 #[test]
 fn demo_json_prints_one_object_per_row() {
+    expect_json_rows(Arch::X86_64);
+}
+
+/// The same with `--arch riscv64`.
+#[test]
+fn demo_json_prints_one_object_per_row_riscv64() {
+    expect_json_rows(Arch::Riscv64);
+}
+
+/// `demo --json --arch ARCH` prints exactly one JSON object per row on stdout.
+fn expect_json_rows(arch: Arch) {
     let output = pristine(&[
-        "demo", "--json", "--rounds", "2", "--size", "128K", "--dirty", "sw",
+        "demo",
+        "--json",
+        "--arch",
+        arch.name(),
+        "--rounds",
+        "2",
+        "--size",
+        "128K",
+        "--dirty",
+        "sw",
     ]);
     assert!(output.status.success(), "{}", shown(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -147,13 +180,15 @@ fn demo_json_prints_one_object_per_row() {
     );
 }
 
-/// `demo --json` in a guest of `memory`: exits 0, and the rows at 100 MiB
+/// `demo --json` on `arch` in a guest of `memory`: exits 0, and the rows at 100 MiB
 /// show the contrast: always-zero runs out of frames in its second round
 /// (re-zeroing the cache hit backs all 25,600 pages), while no cache and
 /// dirty tracking run every round; dirty tracking zeroes nothing.
-fn small_guest_demo_shows_out_of_memory(memory: &str) {
+fn small_guest_demo_shows_out_of_memory(arch: Arch, memory: &str) {
     let rounds = 4;
     let output = pristine(&[
+        "--arch",
+        arch.name(),
         "--memory",
         memory,
         "--json",
@@ -202,11 +237,17 @@ fn small_guest_demo_shows_out_of_memory(memory: &str) {
 /// The demo in a 64 MiB guest.
 #[test]
 fn demo_in_64m_shows_out_of_memory_for_alwayszero_only() {
-    small_guest_demo_shows_out_of_memory("64M");
+    small_guest_demo_shows_out_of_memory(Arch::X86_64, "64M");
 }
 
 /// The demo in a 33 MiB guest, about the smallest that boots with room.
 #[test]
 fn demo_in_33m_shows_out_of_memory_for_alwayszero_only() {
-    small_guest_demo_shows_out_of_memory("33M");
+    small_guest_demo_shows_out_of_memory(Arch::X86_64, "33M");
+}
+
+/// The demo in a 33 MiB riscv64 guest.
+#[test]
+fn demo_in_33m_shows_out_of_memory_for_alwayszero_only_riscv64() {
+    small_guest_demo_shows_out_of_memory(Arch::Riscv64, "33M");
 }

@@ -2,7 +2,8 @@
 //!
 //! Both run the `pristine` binary as a user would, with `--json` so the
 //! kernel's records can be read back: a bounded run under every setup must
-//! pass and must have exercised heap, cached and bypassing blocks; and the
+//! pass and must have exercised heap, cached and bypassing blocks (on
+//! x86_64 and on riscv64); and the
 //! same run with one byte flipped on purpose (`stress-inject=K`, a kernel
 //! word for tests) must fail, naming the seed and the operation, to show the
 //! checker can fail at all.
@@ -54,7 +55,21 @@ fn records<T: DeserializeOwned>(output: &Output, kind: &str) -> Vec<T> {
 /// checked; the caches are used, and the always-zero cache zeroes pages.
 #[test]
 fn bounded_stress_run_passes_under_every_setup() {
-    let output = pristine(&BOUNDED);
+    expect_bounded_run_passes(&[]);
+}
+
+/// The same bounded run on riscv64.
+#[test]
+fn bounded_stress_run_passes_under_every_setup_riscv64() {
+    expect_bounded_run_passes(&["--arch", "riscv64"]);
+}
+
+/// Runs the bounded stress run with `extra` arguments and checks it as
+/// [`bounded_stress_run_passes_under_every_setup`] describes.
+fn expect_bounded_run_passes(extra: &[&str]) {
+    let mut args = BOUNDED.to_vec();
+    args.extend(extra);
+    let output = pristine(&args);
     assert!(output.status.success(), "{}", shown(&output));
     let summaries: Vec<StressSummary> = records(&output, "stress-summary");
     let setups: Vec<String> = summaries

@@ -35,8 +35,14 @@ pub enum AllocError {
     /// Every region slot is taken by a live allocation, even after evicting
     /// the whole cache (the slot count is the engine's `SLOTS` parameter).
     RegionTableFull,
-    /// The frame source has no frame left, even after evicting the whole
-    /// cache. A `calloc` that fails this way has released its region.
+    /// The frame source has no frame left, even after the engine reclaimed
+    /// the whole cache (released every cached region, oldest first, and
+    /// retried). Only an always-zero cache hit needs frames inside an
+    /// allocation call: it faults every page in to zero it. If it runs out,
+    /// the block it took from the cache is released too, its frames given
+    /// back, and the call fails with this error; the cache is then empty
+    /// and nothing else has changed. The caller can read the shortage from
+    /// its frame source: the block needed one frame per page.
     OutOfFrames,
     /// The pointer is not inside any region of this engine.
     UnknownPointer(VirtAddr),
@@ -82,6 +88,10 @@ pub(crate) enum Shortfall {
 pub enum SetupError {
     /// The virtual range does not start on a page boundary.
     MisalignedRange(VirtAddr),
+    /// The virtual range starts at address 0. Its first region would start
+    /// there too (no guard page precedes it), so the engine would hand out
+    /// the null pointer.
+    RangeContainsAddressZero,
     /// The virtual range is empty.
     EmptyRange,
     /// The virtual range runs past the end of the 64-bit address space.
@@ -119,6 +129,9 @@ impl fmt::Display for SetupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SetupError::MisalignedRange(addr) => write!(f, "range start {addr} is not aligned"),
+            SetupError::RangeContainsAddressZero => {
+                f.write_str("the virtual range starts at address 0 (a null allocation)")
+            }
             SetupError::EmptyRange => f.write_str("empty virtual range"),
             SetupError::RangeOverflow => f.write_str("virtual range overflows"),
             SetupError::HardwareDirtyUnsupported => f.write_str("the MMU has no dirty bit"),

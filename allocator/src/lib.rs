@@ -77,6 +77,8 @@
 //! - [`AllocError`], [`SetupError`], [`MmuError`]: errors as values.
 //! - `sim` (feature `simulator`): a simulated MMU with RAM, page tables and
 //!   a TLB, on which every test and the example below run.
+//! - `conformance` (feature `conformance`): a kit for porters that checks
+//!   the engine's guarantees on any [`Mmu`] through a small glue trait.
 //!
 //! # Unsafe code
 //!
@@ -172,6 +174,8 @@ extern crate std;
 mod addr;
 mod cache;
 mod config;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod dirty;
 mod engine;
 mod error;

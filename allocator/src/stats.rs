@@ -28,7 +28,9 @@ pub struct Stats {
     pub spurious_faults: u64,
     /// Times the zero page was mapped into a page.
     pub zero_page_mappings: u64,
-    /// Allocations served from the cache.
+    /// Allocations served from the cache. A hit that could not be made
+    /// ready (an always-zero hit without the frames to re-zero its block)
+    /// is not counted: the call failed and the block was released.
     pub cache_hits: u64,
     /// Cacheable allocations the cache could not serve.
     pub cache_misses: u64,
@@ -36,6 +38,11 @@ pub struct Stats {
     pub cache_bypasses: u64,
     /// Cached regions released to make room or to find frames.
     pub cache_evictions: u64,
+    /// Frames given back by cached regions that were released because the
+    /// frame source ran dry (or the MMU had no frame for a page table):
+    /// memory pressure reclaiming the cache, oldest entry first. Always 0
+    /// under [`crate::Policy::NoCache`].
+    pub frames_reclaimed: u64,
     /// Frames the engine holds now, in live and cached regions (a level;
     /// the zero page is not counted).
     pub frames_in_use: u64,
@@ -79,6 +86,7 @@ impl Stats {
         cache_misses: 0,
         cache_bypasses: 0,
         cache_evictions: 0,
+        frames_reclaimed: 0,
         frames_in_use: 0,
     };
 }

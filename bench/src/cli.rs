@@ -11,8 +11,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use pristine::arch::Arch;
 use pristine::console::Console;
-use pristine::kernel_build::{BuildError, build_kernel, workspace_root};
+use pristine::kernel_build::{BuildError, build_kernel_for, workspace_root};
 use pristine::qemu::{Accel, Machine, QemuError};
 use pristine::run::run_kernel_with;
 use pristine::size::MemorySize;
@@ -27,6 +28,10 @@ use crate::run::{BenchReport, BenchSettings, run_bench};
 #[command(name = "pristine-bench", bin_name = "cargo bench -p pristine-bench --")]
 #[command(version, about, long_about = None)]
 pub struct BenchArgs {
+    /// Guest architecture: the kernel is built for it and booted in its QEMU
+    #[arg(long, value_enum, value_name = "ARCH", default_value_t)]
+    pub arch: Arch,
+
     /// A short sweep: the sizes and written fractions the targets need
     #[arg(long)]
     pub quick: bool,
@@ -39,7 +44,8 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub rounds: Option<u64>,
 
-    /// Where to write CSV, JSON, summary and plots [default: target/bench]
+    /// Where to write CSV, JSON, summary and plots [default: target/bench;
+    /// riscv64: target/bench/riscv64]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
@@ -110,10 +116,13 @@ impl BenchArgs {
         BenchSettings {
             quick: self.quick || self.check,
             rounds: self.rounds,
-            out: self
-                .out
-                .clone()
-                .unwrap_or_else(|| crate::output::default_dir(workspace_root())),
+            out: self.out.clone().unwrap_or_else(|| {
+                let default = crate::output::default_dir(workspace_root());
+                match self.arch {
+                    Arch::X86_64 => default,
+                    other => default.join(other.name()),
+                }
+            }),
             jobs: self
                 .jobs
                 .and_then(|jobs| usize::try_from(jobs).ok())
@@ -165,6 +174,7 @@ pub fn check(report: &BenchReport) -> Result<(), CliError> {
 /// asked for, the user's `--append` words, QEMU checked and the kernel built.
 fn machine(args: &BenchArgs, console: Console) -> Result<Machine, CliError> {
     let mut machine = Machine::new(PathBuf::new());
+    machine.arch = args.arch;
     machine.memory = args.memory.unwrap_or(BENCH_MEMORY);
     machine.accel = Accel::Tcg;
     machine.icount = true;
@@ -178,8 +188,11 @@ fn machine(args: &BenchArgs, console: Console) -> Result<Machine, CliError> {
     machine.kernel = match &args.kernel {
         Some(path) => path.clone(),
         None => {
-            console.note("pristine-bench: building the kernel");
-            build_kernel()?
+            console.note(&format!(
+                "pristine-bench: building the {} kernel",
+                args.arch
+            ));
+            build_kernel_for(args.arch)?
         }
     };
     Ok(machine)

@@ -1,7 +1,7 @@
 //! What the boot loader told the kernel, in an architecture-neutral form.
 //!
 //! Boot protocols differ (PVH start info on x86_64, a device tree on
-//! aarch64 and RISC-V), but the kernel only needs two things from them: the
+//! riscv64 and aarch64), but the kernel only needs two things from them: the
 //! command line and a map of physical memory. The arch code copies both into
 //! a [`BootInfo`] before anything else runs, so the memory that held the
 //! originals can be reused and the rest of the kernel never sees the format.
@@ -39,9 +39,10 @@ impl core::fmt::Display for CommandLineError {
         match self {
             Self::TooLong => write!(
                 f,
-                "the command line is longer than {MAX_COMMAND_LINE} bytes, the most a PVH \
-                 boot carries (QEMU's loader buffer is 4 KiB with the closing NUL, and a \
-                 longer line overruns what follows it); none of it was used"
+                "the command line is longer than {MAX_COMMAND_LINE} bytes, the most the \
+                 kernel takes and a PVH boot carries (QEMU's loader buffer is 4 KiB with \
+                 the closing NUL, and a longer line overruns what follows it); none of it \
+                 was used"
             ),
             Self::NotUtf8 { valid_up_to } => write!(
                 f,
@@ -128,6 +129,59 @@ impl BootInfo {
         };
         *slot = region;
         self.region_count += 1;
+        true
+    }
+
+    /// Marks `[start, end)` reserved: every usable region it overlaps loses
+    /// that part (split in two where the reservation lies inside), and the
+    /// range is recorded as [`MemoryKind::Reserved`]. A device tree names
+    /// firmware memory this way, inside the RAM its memory node lists; a
+    /// PVH memory map never needs it. Returns `false` (and changes
+    /// nothing) if the table has no room for the pieces.
+    pub fn reserve(&mut self, start: PhysAddr, end: PhysAddr) -> bool {
+        if start.0 >= end.0 {
+            return true;
+        }
+        let mut pieces = [MemoryRegion::EMPTY; MAX_MEMORY_REGIONS];
+        let mut count = 0;
+        let mut keep = |region: MemoryRegion| {
+            let slot = pieces.get_mut(count)?;
+            *slot = region;
+            count += 1;
+            Some(())
+        };
+        for region in self.regions() {
+            let overlaps = region.start.0 < end.0 && start.0 < region.end.0;
+            if region.kind != MemoryKind::Usable || !overlaps {
+                if keep(*region).is_none() {
+                    return false;
+                }
+                continue;
+            }
+            let below = MemoryRegion {
+                end: PhysAddr(start.0.max(region.start.0)),
+                ..*region
+            };
+            let above = MemoryRegion {
+                start: PhysAddr(end.0.min(region.end.0)),
+                ..*region
+            };
+            for piece in [below, above].into_iter().filter(|piece| piece.len() > 0) {
+                if keep(piece).is_none() {
+                    return false;
+                }
+            }
+        }
+        let reserved = MemoryRegion {
+            start,
+            end,
+            kind: MemoryKind::Reserved,
+        };
+        if keep(reserved).is_none() {
+            return false;
+        }
+        self.regions = pieces;
+        self.region_count = count;
         true
     }
 

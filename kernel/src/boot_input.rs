@@ -16,7 +16,9 @@
 //! protocol carries) ends the same way, through [`refuse`].
 //!
 //! [`WORDS`] is the one list of keys the kernel reads, each with the values
-//! it accepts, checked with the same parsers the kernel then uses. Nothing
+//! it accepts, checked with the same parsers the kernel then uses; an
+//! architecture adds the words only it reads ([`arch::BOOT_WORDS`], such as
+//! riscv64's `svade=`). Nothing
 //! here allocates: the check runs before the heap exists.
 
 use crate::arch;
@@ -91,7 +93,7 @@ impl fmt::Display for BadWord<'_> {
         match self {
             Self::UnknownKey { key } => {
                 write!(f, "{key:?} is not a kernel command-line key; known: ")?;
-                for (index, known) in WORDS.iter().enumerate() {
+                for (index, known) in all_words().enumerate() {
                     let separator = if index == 0 { "" } else { ", " };
                     write!(f, "{separator}{}=", known.key)?;
                 }
@@ -208,11 +210,16 @@ pub const WORDS: &[Word] = &[
     },
 ];
 
+/// Every key the kernel reads: [`WORDS`], then the architecture's own.
+fn all_words() -> impl Iterator<Item = &'static Word> {
+    WORDS.iter().chain(arch::BOOT_WORDS)
+}
+
 /// Checks every word of `command_line` and returns the options the kernel
 /// acts on, or the first word it refuses.
 pub fn check<'a>(command_line: &CommandLine<'a>) -> Result<BootOptions, BadWord<'a>> {
     for (key, value) in command_line.pairs() {
-        let Some(word) = WORDS.iter().find(|word| word.key == key) else {
+        let Some(word) = all_words().find(|word| word.key == key) else {
             return Err(BadWord::UnknownKey { key });
         };
         if !(word.accepts)(value) {

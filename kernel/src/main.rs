@@ -1,4 +1,4 @@
-//! Pristine: a small x86_64 kernel that owns its whole memory stack.
+//! Pristine: a small kernel (x86_64 and riscv64) that owns its whole memory stack.
 //!
 //! It exists to show one idea: memory that was never written never needs
 //! zeroing again. This file is the architecture-neutral top: after the arch

@@ -72,7 +72,8 @@ pub fn report(outcome: &DemoOutcome) -> String {
         text.push('\n');
     }
     text.push_str(&format!(
-        "\nTicks are the guest's rdtsc: {}{}. The demo took {:.1} s.",
+        "\nTicks are the guest's timestamp counter (rdtsc on x86_64, the cycle CSR on riscv64): \
+         {}{}. The demo took {:.1} s.",
         outcome.clock.unit(),
         clock_note(outcome.clock),
         outcome.elapsed.as_secs_f64()
@@ -338,7 +339,7 @@ pub(crate) mod tests {
             elapsed: Duration::from_millis(2500),
         };
         let text = report(&outcome);
-        assert!(text.contains("TSC ticks (plain TCG) / round (mean)"));
+        assert!(text.contains("timestamp ticks (plain TCG) / round (mean)"));
         assert!(text.contains("(mean): the total over all rounds divided by the rounds"));
         assert!(text.ends_with("The demo took 2.5 s."));
     }

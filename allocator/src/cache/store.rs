@@ -37,6 +37,7 @@ pub(crate) fn best_fit<const N: usize>(
     regions: &RegionTable<N>,
     pages: PageCount,
 ) -> Option<usize> {
+    // LAB(cache-store): begin
     regions
         .iter()
         .filter_map(|(index, region)| match region.state {
@@ -46,10 +47,12 @@ pub(crate) fn best_fit<const N: usize>(
         .filter(|&(_, size, _)| size >= pages && size.0 - pages.0 < pages.0)
         .min_by_key(|&(_, size, stamp)| (size, u64::MAX - stamp))
         .map(|(index, _, _)| index)
+    // LAB(cache-store): end
 }
 
 /// The index of the cached region that entered the cache first.
 pub(crate) fn oldest<const N: usize>(regions: &RegionTable<N>) -> Option<usize> {
+    // LAB(cache-store): begin
     regions
         .iter()
         .filter_map(|(index, region)| match region.state {
@@ -58,6 +61,7 @@ pub(crate) fn oldest<const N: usize>(regions: &RegionTable<N>) -> Option<usize> 
         })
         .min()
         .map(|(_, index)| index)
+    // LAB(cache-store): end
 }
 
 #[cfg(test)]

@@ -181,6 +181,17 @@ impl<F: FrameSource, const SLOTS: usize> LargeAllocator<crate::sim::SimMmu, F, S
     }
 }
 
+#[cfg(any(test, feature = "simulator"))]
+impl<M: Mmu, const SLOTS: usize> LargeAllocator<M, crate::sim::SimFrames, SLOTS> {
+    /// The simulated frame source, for injecting failures
+    /// ([`crate::sim::SimFrames::fail_allocation`]). Only the simulator's
+    /// frame source is lent out mutably: a real one must hand the engine's
+    /// frames to nobody else.
+    pub fn frames_mut(&mut self) -> &mut crate::sim::SimFrames {
+        &mut self.frames
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,22 @@
 //! The engine's side of the cache: admit a freed region, take one back,
-//! evict, drain.
+//! evict, reclaim, drain.
 //!
 //! The cached regions stay in the region table (`cache/store.rs` reads it
 //! as a cache); this file moves regions between live and cached
 //! and releases the ones that must go. What a cache hit costs under each
 //! policy is in `reuse.rs`.
+//!
+//! # Memory pressure
+//!
+//! A cached region keeps its frames, so the cache can hold most of RAM. When
+//! the engine needs a frame and the frame source has none (or the MMU has
+//! none for a page table), it **reclaims**: it releases the oldest cached
+//! region, giving its frames back, and tries again, until it gets the frame
+//! or the cache is empty (`mapping.rs`). Only then is it out of memory. So
+//! an operation never fails for want of frames while a cached region still
+//! holds some, on the allocation path (an always-zero cache hit faulting
+//! pages in to zero them) and on the fault path alike;
+//! [`crate::Stats::frames_reclaimed`] counts the frames won back this way.
 
 use crate::addr::VirtAddr;
 use crate::cache::store;
@@ -81,28 +93,52 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         Ok(())
     }
 
+    /// Releases the oldest cached region because a frame is needed and none
+    /// is free: an eviction whose frames count as reclaimed. Returns whether
+    /// there was a region to release.
+    pub(crate) fn reclaim_oldest(&mut self) -> Result<bool, Shortfall> {
+        let held = self.stats.frames_in_use;
+        let released = self.evict_oldest();
+        self.stats.frames_reclaimed += held.saturating_sub(self.stats.frames_in_use);
+        released
+    }
+
     /// Tries `attempt`, evicting the oldest cached region after each
     /// failure, until it succeeds (its answer) or the cache is empty
     /// (`None`).
-    ///
-    /// The loop is bounded: every pass that goes on releases one region and
-    /// the table holds at most `SLOTS`, so `SLOTS + 1` passes always end
-    /// it. Running past that would mean an eviction that released nothing;
-    /// debug builds (and so every test) stop there with a message instead
-    /// of spinning.
     pub(crate) fn evict_until<T>(
         &mut self,
         mut attempt: impl FnMut(&mut Self) -> Option<T>,
     ) -> Result<Option<T>, Shortfall> {
+        if let Some(done) = attempt(self) {
+            return Ok(Some(done));
+        }
+        self.release_until(Self::evict_oldest, attempt)
+    }
+
+    /// Releases the oldest cached region with `release` (an eviction or a
+    /// reclaim) and tries `attempt` again, until it succeeds (its answer)
+    /// or `release` finds the cache empty (`None`).
+    ///
+    /// Every eviction loop of the engine runs here, and the loop is
+    /// bounded: each pass that goes on releases one region and the table
+    /// holds at most `SLOTS`, so `SLOTS + 1` passes always end it. Running
+    /// past that would mean a release that released nothing; debug builds
+    /// (and so every test) stop there with a message instead of spinning.
+    pub(crate) fn release_until<T>(
+        &mut self,
+        release: fn(&mut Self) -> Result<bool, Shortfall>,
+        mut attempt: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Result<Option<T>, Shortfall> {
         for _ in 0..=SLOTS {
+            if !release(self)? {
+                return Ok(None);
+            }
             if let Some(done) = attempt(self) {
                 return Ok(Some(done));
             }
-            if !self.evict_oldest()? {
-                return Ok(None);
-            }
         }
-        debug_assert!(false, "{} evictions released no region", SLOTS + 1);
+        debug_assert!(false, "{} releases left a cached region", SLOTS + 1);
         Ok(None)
     }
 
@@ -290,11 +326,54 @@ mod tests {
         write_byte(&mut engine, ptr, 1).unwrap();
         assert_eq!(engine.cache_usage().entries, 0);
         assert_eq!(engine.stats().cache_evictions, 1);
+        assert_eq!(engine.stats().frames_reclaimed, 2);
         write_byte(&mut engine, after(ptr, 1), 1).unwrap();
         assert!(write_byte(&mut engine, after(ptr, 2), 1).is_err());
         assert_eq!(
             engine.calloc(1, pages(300)),
             Err(AllocError::OutOfVirtualSpace)
         );
+    }
+
+    #[test]
+    fn reclaim_releases_the_oldest_entry_first_and_only_as_much_as_needed() {
+        // Zero page + 5 frames: three cached regions hold 1, 2 and 1 frames.
+        let mut engine = engine_with(config(Policy::DirtyTracking), 6, DirtyDetection::Hardware);
+        let sizes = [1, 2, 3];
+        let regions: [_; 3] = core::array::from_fn(|i| engine.calloc(1, pages(sizes[i])).unwrap());
+        for (region, written) in regions.into_iter().zip([1, 2, 1]) {
+            for page in 0..written {
+                write_byte(&mut engine, after(region, page), 1).unwrap();
+            }
+        }
+        for region in regions {
+            engine.free(region).unwrap();
+        }
+        // One frame is free; a fresh 4-page block written twice needs one
+        // more, which the oldest entry (1 frame) gives back.
+        let fresh = engine.calloc(1, pages(4)).unwrap();
+        write_byte(&mut engine, fresh, 1).unwrap();
+        write_byte(&mut engine, after(fresh, 1), 1).unwrap();
+        let stats = engine.stats();
+        assert_eq!((stats.cache_evictions, stats.frames_reclaimed), (1, 1));
+        assert!(!engine.is_cached(regions[0]));
+        assert!(engine.is_cached(regions[1]) && engine.is_cached(regions[2]));
+        // The next write takes the next oldest entry's two frames.
+        write_byte(&mut engine, after(fresh, 2), 1).unwrap();
+        assert_eq!(engine.stats().frames_reclaimed, 3);
+        assert!(!engine.is_cached(regions[1]) && engine.is_cached(regions[2]));
+        assert_eq!(engine.stats().frames_in_use + 1, engine.frames().in_use());
+    }
+
+    #[test]
+    fn making_room_in_the_cache_is_not_reclaim() {
+        let mut engine = engine(Policy::AlwaysZero, DirtyDetection::Hardware);
+        let regions: [_; 5] = core::array::from_fn(|_| engine.malloc(pages(1)).unwrap());
+        for ptr in regions {
+            write_byte(&mut engine, ptr, 1).unwrap();
+            engine.free(ptr).unwrap();
+        }
+        let stats = engine.stats();
+        assert_eq!((stats.cache_evictions, stats.frames_reclaimed), (1, 0));
     }
 }

@@ -75,6 +75,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     pub(crate) fn resolve(&mut self, page: Page, access: Access) -> Result<Resolution, Shortfall> {
         let write = access == Access::Write;
         match self.mmu.query(page) {
+            // LAB(zero-page): begin
             None if !write => {
                 self.map_zero_page(page)?;
                 self.stats.read_faults += 1;
@@ -90,6 +91,8 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
                 self.stats.cow_faults += 1;
                 Ok(Resolution::FreshFrameMapped)
             }
+            // LAB(zero-page): end
+            // LAB(dirty-sw): begin
             Some(entry) if write && !entry.writable => {
                 let flags = PageFlags::WRITABLE | self.presets(Access::Write);
                 self.mmu.protect(page, flags)?;
@@ -97,6 +100,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
                 self.stats.tracked_write_faults += 1;
                 Ok(Resolution::WriteTracked)
             }
+            // LAB(dirty-sw): end
             Some(entry) if self.lacks_accessed_dirty(&entry, write) => {
                 self.refuse_if_fixed_before(page, access, entry)?;
                 let mut flags = PageFlags::ACCESSED;

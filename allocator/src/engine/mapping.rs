@@ -1,14 +1,21 @@
 //! Getting frames and putting pages into the page tables.
 //!
 //! Small building blocks shared by the fault path, the cache and realloc:
-//! take a frame (evicting cached regions if the frame source runs dry),
-//! give one back, map the zero page, map a freshly zeroed frame, and record
-//! that a page of a region was mapped. Each keeps [`crate::Stats`] exact.
+//! take a frame, make a page-table entry, give a frame back, map the zero
+//! page, map a freshly zeroed frame, and record that a page of a region was
+//! mapped. Each keeps [`crate::Stats`] exact.
+//!
+//! Taking a frame and making an entry are where memory pressure shows: the
+//! frame source may be dry, or the MMU may find no frame for a page table.
+//! Both then reclaim cached regions, oldest first, and try again (see
+//! "Memory pressure" in `cache.rs`). The retry is out of line, so the
+//! copy-on-write fault, which takes a frame and makes an entry every time,
+//! pays nothing for it while frames are plentiful.
 
 use crate::addr::FrameNumber;
 use crate::error::Shortfall;
 use crate::frame::{FrameError, FrameSource};
-use crate::mmu::{Access, AccessedDirtyUpdates, Mmu, PageFlags};
+use crate::mmu::{Access, AccessedDirtyUpdates, Mmu, MmuError, PageFlags};
 use crate::page::Page;
 
 use super::LargeAllocator;
@@ -24,29 +31,75 @@ pub(crate) enum Previous {
 }
 
 impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
-    /// Takes a frame; when the source is empty, evicts cached regions (oldest
-    /// first) until one frees up or the cache is empty.
+    /// Takes a frame; when the source is empty, reclaims cached regions
+    /// (oldest first) until one frees up or the cache is empty.
     #[inline]
     pub(crate) fn take_frame(&mut self) -> Result<FrameNumber, Shortfall> {
         match self.frames.allocate_frame() {
-            Err(FrameError::OutOfFrames) => self.take_frame_evicting(),
-            other => other.map_err(Shortfall::Frames),
+            Ok(frame) => Ok(frame),
+            Err(refusal) => self.take_frame_under_pressure(refusal),
         }
     }
 
-    /// [`LargeAllocator::take_frame`] once the source ran dry: out of line,
-    /// so the copy-on-write fault pays nothing for it while frames last.
+    /// [`LargeAllocator::take_frame`] after the frame source refused: reclaim
+    /// and retry while it says "out of frames" and the cache has a region.
     #[cold]
     #[inline(never)]
-    fn take_frame_evicting(&mut self) -> Result<FrameNumber, Shortfall> {
-        let taken = self.evict_until(|engine| match engine.frames.allocate_frame() {
-            Err(FrameError::OutOfFrames) => None,
-            other => Some(other),
+    fn take_frame_under_pressure(&mut self, refusal: FrameError) -> Result<FrameNumber, Shortfall> {
+        if refusal != FrameError::OutOfFrames {
+            return Err(Shortfall::Frames(refusal));
+        }
+        let taken = self.release_until(Self::reclaim_oldest, |engine| {
+            match engine.frames.allocate_frame() {
+                Err(FrameError::OutOfFrames) => None,
+                other => Some(other),
+            }
         })?;
         match taken {
-            Some(Ok(frame)) => Ok(frame),
-            Some(Err(refusal)) => Err(Shortfall::Frames(refusal)),
-            None => Err(Shortfall::Frames(FrameError::OutOfFrames)),
+            Some(outcome) => outcome.map_err(Shortfall::Frames),
+            None => Err(Shortfall::Frames(refusal)),
+        }
+    }
+
+    /// Maps `page` to `frame` with `flags`; when the MMU has no frame for a
+    /// page table, reclaims cached regions (oldest first) and tries again
+    /// until the map succeeds or the cache is empty.
+    #[inline]
+    pub(crate) fn map_entry(
+        &mut self,
+        page: Page,
+        frame: FrameNumber,
+        flags: PageFlags,
+    ) -> Result<(), Shortfall> {
+        match self.mmu.map(page, frame, flags) {
+            Ok(()) => Ok(()),
+            Err(refusal) => self.map_entry_under_pressure(page, frame, flags, refusal),
+        }
+    }
+
+    /// [`LargeAllocator::map_entry`] after the MMU refused: reclaim and retry
+    /// while it lacks a page-table frame and the cache has a region.
+    #[cold]
+    #[inline(never)]
+    fn map_entry_under_pressure(
+        &mut self,
+        page: Page,
+        frame: FrameNumber,
+        flags: PageFlags,
+        refusal: MmuError,
+    ) -> Result<(), Shortfall> {
+        if refusal != MmuError::OutOfPageTableFrames {
+            return Err(Shortfall::Mmu(refusal));
+        }
+        let mapped = self.release_until(Self::reclaim_oldest, |engine| {
+            match engine.mmu.map(page, frame, flags) {
+                Err(MmuError::OutOfPageTableFrames) => None,
+                other => Some(other),
+            }
+        })?;
+        match mapped {
+            Some(outcome) => outcome.map_err(Shortfall::Mmu),
+            None => Err(Shortfall::Mmu(refusal)),
         }
     }
 
@@ -74,7 +127,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// Maps the shared zero page read-only at `page` (which must be unmapped).
     pub(crate) fn map_zero_page(&mut self, page: Page) -> Result<(), Shortfall> {
         let flags = self.presets(Access::Read);
-        self.mmu.map(page, self.zero_page.frame(), flags)?;
+        self.map_entry(page, self.zero_page.frame(), flags)?;
         self.stats.zero_page_mappings += 1;
         self.note_touched(page);
         Ok(())
@@ -96,6 +149,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         page: Page,
         previous: Previous,
     ) -> Result<(), Shortfall> {
+        // LAB(zero-page): begin
         let frame = self.take_frame()?;
         self.mmu.zero_frame(frame);
         self.stats.pages_zeroed_on_fault += 1;
@@ -104,13 +158,14 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             self.mmu.flush_tlb(page);
         }
         let flags = PageFlags::WRITABLE | self.presets(Access::Write);
-        if let Err(err) = self.mmu.map(page, frame, flags) {
+        if let Err(err) = self.map_entry(page, frame, flags) {
             // The map failed, so the frame is ours alone: hand it back.
             self.give_frame(frame)?;
-            return Err(Shortfall::Mmu(err));
+            return Err(err);
         }
         self.note_touched(page);
         Ok(())
+        // LAB(zero-page): end
     }
 
     /// Records that `page` is mapped, growing its region's touched span.
@@ -164,6 +219,60 @@ mod tests {
         let entry = engine.mmu().entry(page).unwrap();
         assert_ne!(entry.frame, engine.zero_page());
         assert!(entry.writable);
+    }
+
+    #[test]
+    fn a_refused_page_table_reclaims_the_cache_then_retries() {
+        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
+        let cached = engine.calloc(1, pages(2)).unwrap();
+        crate::sim::write_byte(&mut engine, cached, 1).unwrap();
+        engine.free(cached).unwrap();
+        let ptr = engine.calloc(1, pages(3)).unwrap();
+        let page = Page::containing(ptr);
+        engine.mmu_mut().fail_map(0);
+        engine.map_fresh_frame(page, Previous::Unmapped).unwrap();
+        assert_eq!(engine.mmu().injected_map_failures(), 1);
+        assert!(!engine.is_cached(cached));
+        assert_eq!(engine.stats().frames_reclaimed, 1);
+        assert_eq!(engine.stats().frames_in_use, 1);
+        assert!(engine.mmu().entry(page).is_some());
+    }
+
+    #[test]
+    fn a_refused_page_table_with_an_empty_cache_gives_the_frame_back() {
+        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
+        let ptr = engine.calloc(1, pages(3)).unwrap();
+        let page = Page::containing(ptr);
+        engine.mmu_mut().fail_map(0);
+        assert_eq!(
+            engine.map_fresh_frame(page, Previous::Unmapped),
+            Err(Shortfall::Mmu(MmuError::OutOfPageTableFrames))
+        );
+        assert_eq!(engine.frames().in_use(), 1, "the zero page only");
+        assert_eq!(engine.stats().frames_in_use, 0);
+        assert!(engine.mmu().entry(page).is_none());
+        engine.mmu_mut().fail_map(0);
+        assert_eq!(
+            engine.map_zero_page(page),
+            Err(Shortfall::Mmu(MmuError::OutOfPageTableFrames))
+        );
+        assert_eq!(engine.stats().zero_page_mappings, 0);
+    }
+
+    #[test]
+    fn a_frame_source_that_fails_for_another_reason_is_not_reclaimed_for() {
+        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
+        let cached = engine.calloc(1, pages(2)).unwrap();
+        crate::sim::write_byte(&mut engine, cached, 1).unwrap();
+        engine.free(cached).unwrap();
+        // An MMU refusal other than a missing page table: no reclaim.
+        let page = Page::containing(cached);
+        assert!(matches!(
+            engine.map_entry(page, engine.zero_page(), PageFlags::empty()),
+            Err(Shortfall::Mmu(MmuError::AlreadyMapped(_)))
+        ));
+        assert!(engine.is_cached(cached));
+        assert_eq!(engine.stats().frames_reclaimed, 0);
     }
 
     #[test]

@@ -100,9 +100,9 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             flags.set(PageFlags::WRITABLE, entry.writable);
             flags.set(PageFlags::DIRTY, entry.dirty);
             let target = new.page(PageIndex(offset));
-            if let Err(err) = self.mmu.map(target, entry.frame, flags) {
+            if let Err(err) = self.map_entry(target, entry.frame, flags) {
                 self.forget_entries(new, old.touched.below(offset));
-                return Err(Shortfall::Mmu(err));
+                return Err(err);
             }
             if self.zero_page.is(entry.frame) {
                 self.stats.zero_page_mappings += 1;

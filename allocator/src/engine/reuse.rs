@@ -38,7 +38,12 @@ use super::allocate::Fill;
 impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// Makes the region at `start`, just taken from the cache, ready for a
     /// request of `pages` pages. On failure the region is released, not
-    /// left half zeroed.
+    /// left half zeroed: under AlwaysZero without frames to fault every
+    /// page in (after reclaiming every other cached region), the call fails
+    /// with [`AllocError::OutOfFrames`] and holds nothing. It does not fall
+    /// back to a fresh block: a kernel's experiment must see that the
+    /// always-zero cache cannot serve this size in this much memory, which
+    /// a silent fallback would hide.
     pub(crate) fn reuse(
         &mut self,
         start: Page,
@@ -107,13 +112,20 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// next write through unseen (Intel SDM Vol. 3A, 4.8 and 4.10.2.3).
     #[inline]
     fn zero_if_dirty(&mut self, page: Page) {
+        // LAB(dirty-hw): begin
         let Some(entry) = self.mmu.take_dirty(page) else {
             return;
         };
         if entry.dirty {
-            self.zero_cached_frame(entry.frame);
+            // A dirty entry never maps the zero page: it is only ever mapped
+            // read-only, so no write can set its D bit. The frame is the
+            // page's own, and the zero-page check of `zero_cached_frame`
+            // would cost every re-armed page a compare for nothing.
+            self.mmu.zero_frame(entry.frame);
+            self.stats.pages_zeroed_on_reuse += 1;
             self.mmu.flush_tlb(page);
         }
+        // LAB(dirty-hw): end
     }
 
     /// Software strategy, one page: if it is writable (written since
@@ -121,6 +133,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// entry (a cached writable translation would let the next write
     /// through unseen).
     fn zero_if_writable(&mut self, page: Page) -> Result<(), AllocError> {
+        // LAB(dirty-sw): begin
         let Some(entry) = self.mmu.query(page) else {
             return Ok(());
         };
@@ -130,6 +143,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             self.mmu.flush_tlb(page);
         }
         Ok(())
+        // LAB(dirty-sw): end
     }
 
     /// Zeroes the frame of a written cached page through the direct map.
@@ -316,5 +330,33 @@ mod tests {
         );
         assert_eq!(engine.stats().frames_in_use, 1);
         assert_eq!(engine.cache_usage().entries, 0);
+        assert_eq!(engine.frames().in_use(), 2, "the zero page and `other`");
+        assert_eq!(engine.stats().cache_hits, 0, "a failed hit is no hit");
+        assert_eq!(
+            engine.free(ptr),
+            Err(crate::AllocError::UnknownPointer(ptr))
+        );
+        assert_eq!(read_byte(&mut engine, other), Ok(1));
+    }
+
+    #[test]
+    fn always_zero_reclaims_older_entries_to_rezero_a_hit() {
+        // Zero page + 5 frames. An older cached region holds 2 frames, the
+        // hit needs 3 for its untouched pages and only 2 are free.
+        let mut engine = engine_with(config(Policy::AlwaysZero), 6, DirtyDetection::Hardware);
+        let older = engine.calloc(1, pages(2)).unwrap();
+        let hit = engine.calloc(1, pages(4)).unwrap();
+        write_byte(&mut engine, older, 1).unwrap();
+        write_byte(&mut engine, after(older, 1), 1).unwrap();
+        write_byte(&mut engine, hit, 1).unwrap();
+        engine.free(older).unwrap();
+        engine.free(hit).unwrap();
+        engine.reset_counters();
+        assert_eq!(engine.calloc(1, pages(4)), Ok(hit));
+        let stats = engine.stats();
+        assert_eq!((stats.cache_hits, stats.frames_reclaimed), (1, 2));
+        assert_eq!(stats.pages_zeroed_on_reuse, 4);
+        assert!(!engine.is_cached(older));
+        assert_eq!(reads_zero(&mut engine, hit, pages(4)), Ok(true));
     }
 }

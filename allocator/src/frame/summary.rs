@@ -168,6 +168,7 @@ impl<'m> SummaryBitmap<'m> {
         }
     }
 
+    // LAB(frame-bitmap): begin
     /// The lowest set bit at or after `from`, if any.
     pub(super) fn next_set(&self, from: u64) -> Option<u64> {
         let (mut level, mut position) = self.climb(from)?;
@@ -202,6 +203,7 @@ impl<'m> SummaryBitmap<'m> {
         }
         None
     }
+    // LAB(frame-bitmap): end
 
     /// Word `index` of level `level` (0 beyond the end).
     fn word(&self, level: usize, index: usize) -> u64 {

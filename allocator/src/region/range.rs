@@ -3,6 +3,12 @@
 //! Every region the engine hands out lies inside this range, so a fault
 //! address outside it is simply "not ours" and the kernel can route faults
 //! with one comparison.
+//!
+//! The range never contains address 0. The first region starts at the
+//! range's first page (guard pages sit after each region, not before the
+//! first), so a range starting at 0 would hand out the null pointer, which
+//! a C front end must read as failure and Rust may not hold in a
+//! `NonNull`. [`VirtRange::new`] refuses such a range.
 
 use crate::addr::VirtAddr;
 use crate::error::SetupError;
@@ -18,12 +24,16 @@ pub struct VirtRange {
 impl VirtRange {
     /// The range of `pages` pages starting at `start`.
     ///
-    /// Fails if `start` is not page aligned, if the range is empty, or if
+    /// Fails if `start` is not page aligned, if it is address 0 (the first
+    /// allocation would be the null pointer), if the range is empty, or if
     /// it would run past the end of the address space.
     pub const fn new(start: VirtAddr, pages: PageCount) -> Result<VirtRange, SetupError> {
         let Some(first) = Page::from_start(start) else {
             return Err(SetupError::MisalignedRange(start));
         };
+        if start.as_u64() == 0 {
+            return Err(SetupError::RangeContainsAddressZero);
+        }
         if pages.0 == 0 {
             return Err(SetupError::EmptyRange);
         }
@@ -77,6 +87,21 @@ mod tests {
             VirtRange::new(top, PageCount(2)),
             Err(SetupError::RangeOverflow)
         );
+    }
+
+    #[test]
+    fn a_range_that_would_hand_out_address_zero_is_refused() {
+        for pages in [1, 2, 1 << 20] {
+            assert_eq!(
+                VirtRange::new(VirtAddr(0), PageCount(pages)),
+                Err(SetupError::RangeContainsAddressZero)
+            );
+        }
+        // The lowest range allowed starts one page up: its first region,
+        // and so the first pointer handed out, is 0x1000.
+        let lowest = VirtRange::new(VirtAddr(0x1000), PageCount(1)).unwrap();
+        assert_eq!(lowest.start().start(), VirtAddr(0x1000));
+        assert!(!lowest.contains(VirtAddr(0)));
     }
 
     #[test]

@@ -4,12 +4,18 @@
 //! this small stand-in so host tests do not depend on it, and so tests can
 //! read exactly how many frames are out ([`SimFrames::in_use`]) and catch a
 //! frame freed twice.
+//!
+//! It also injects faults: [`SimFrames::fail_allocation`] makes one chosen
+//! request fail with [`FrameError::OutOfFrames`] although frames are free,
+//! so a test can walk a failure through every allocation of a sequence and
+//! check that each one is handled (see `tests/fault_injection.rs`).
 
 use std::vec;
 use std::vec::Vec;
 
 use crate::addr::{FrameCount, FrameNumber};
 use crate::frame::{FrameError, FrameSource};
+use crate::sim::injection::OneFailure;
 
 /// Hands out the frames `0..count`, lowest first.
 #[derive(Clone, Debug, Default)]
@@ -17,6 +23,7 @@ pub struct SimFrames {
     free: Vec<FrameNumber>,
     taken: Vec<bool>,
     in_use: u64,
+    injection: OneFailure,
 }
 
 impl SimFrames {
@@ -31,7 +38,25 @@ impl SimFrames {
             free: (0..count.0).rev().map(FrameNumber).collect(),
             taken: vec![false; slots],
             in_use: 0,
+            injection: OneFailure::default(),
         }
+    }
+
+    /// Makes the request `n` requests from now fail with
+    /// [`FrameError::OutOfFrames`], once, whether or not a frame is free
+    /// (0: the next request). Replaces an injection not yet made.
+    pub fn fail_allocation(&mut self, n: u64) {
+        self.injection.arm(n);
+    }
+
+    /// Requests for a frame made so far, refused ones included.
+    pub fn requests(&self) -> u64 {
+        self.injection.requests()
+    }
+
+    /// Requests refused by [`SimFrames::fail_allocation`] so far.
+    pub fn injected_failures(&self) -> u64 {
+        self.injection.injected()
     }
 
     /// Frames handed out and not given back.
@@ -51,6 +76,9 @@ impl SimFrames {
 
 impl FrameSource for SimFrames {
     fn allocate_frame(&mut self) -> Result<FrameNumber, FrameError> {
+        if self.injection.next_fails() {
+            return Err(FrameError::OutOfFrames);
+        }
         let frame = self.free.pop().ok_or(FrameError::OutOfFrames)?;
         if let Some(taken) = self.slot(frame) {
             *taken = true;
@@ -92,5 +120,17 @@ mod tests {
             Err(FrameError::DoubleFree(FrameNumber(9)))
         );
         assert_eq!((frames.in_use(), frames.available()), (1, 1));
+    }
+
+    #[test]
+    fn an_injected_failure_refuses_exactly_one_request() {
+        let mut frames = SimFrames::new(FrameCount(4));
+        frames.allocate_frame().unwrap();
+        frames.fail_allocation(1);
+        assert!(frames.allocate_frame().is_ok());
+        assert_eq!(frames.allocate_frame(), Err(FrameError::OutOfFrames));
+        assert!(frames.allocate_frame().is_ok());
+        assert_eq!((frames.requests(), frames.injected_failures()), (4, 1));
+        assert_eq!((frames.in_use(), frames.available()), (3, 1));
     }
 }

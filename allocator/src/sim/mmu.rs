@@ -16,6 +16,7 @@ use crate::mmu::{Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, Entr
 use crate::page::Page;
 use crate::sim::SimConfig;
 use crate::sim::counters::SimCounters;
+use crate::sim::injection::OneFailure;
 use crate::sim::memory::{FRAME_BYTES, PhysicalMemory};
 use crate::sim::tlb::Tlb;
 
@@ -43,6 +44,8 @@ pub struct SimMmu {
     pub(crate) counters: SimCounters,
     pub(crate) queries: Cell<u64>,
     pub(crate) zeroed_pages: Vec<Page>,
+    /// Which call to [`crate::Mmu::map`] is to fail, for fault injection.
+    pub(crate) map_injection: OneFailure,
 }
 
 impl SimMmu {
@@ -59,7 +62,25 @@ impl SimMmu {
             counters: SimCounters::default(),
             queries: Cell::new(0),
             zeroed_pages: Vec::new(),
+            map_injection: OneFailure::default(),
         }
+    }
+
+    /// Makes the call to [`crate::Mmu::map`] `n` calls from now fail with
+    /// [`crate::MmuError::OutOfPageTableFrames`], once, as a real MMU does
+    /// when no frame is left for a page table (0: the next call).
+    pub fn fail_map(&mut self, n: u64) {
+        self.map_injection.arm(n);
+    }
+
+    /// Calls to [`crate::Mmu::map`] so far, refused ones included.
+    pub fn map_requests(&self) -> u64 {
+        self.map_injection.requests()
+    }
+
+    /// Calls to [`crate::Mmu::map`] refused by [`SimMmu::fail_map`] so far.
+    pub fn injected_map_failures(&self) -> u64 {
+        self.map_injection.injected()
     }
 
     /// Loads the byte at `addr`, as a CPU would.

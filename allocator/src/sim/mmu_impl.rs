@@ -41,6 +41,9 @@ unsafe impl Mmu for SimMmu {
     }
 
     fn map(&mut self, page: Page, frame: FrameNumber, flags: PageFlags) -> Result<(), MmuError> {
+        if self.map_injection.next_fails() {
+            return Err(MmuError::OutOfPageTableFrames);
+        }
         if self.table.contains_key(&page) {
             return Err(MmuError::AlreadyMapped(page));
         }

@@ -7,7 +7,9 @@
 //! read-only, and a missing TLB flush leaves a stale translation behind.
 //! [`SimFrames`] is a frame source over the same RAM, and [`read_byte`],
 //! [`write_byte`] and their siblings play the CPU: access, fault, let the
-//! engine fix it, retry.
+//! engine fix it, retry. Both halves can fail one chosen request on
+//! purpose ([`SimFrames::fail_allocation`], [`SimMmu::fail_map`]), for
+//! fault-injection tests.
 //!
 //! This module only declares and re-exports; [`machine()`] builds a
 //! matching MMU and frame source from a [`SimConfig`].
@@ -15,6 +17,7 @@
 mod counters;
 mod cpu;
 mod frames;
+mod injection;
 mod machine;
 mod memory;
 mod mmu;

@@ -2,10 +2,11 @@
 //!
 //! A round is what the 2016 program did ten thousand times: `calloc` a large
 //! block, maybe write some of it, `free` it. Its cost is measured in guest
-//! ticks (`rdtsc`; exact guest instructions under `-icount shift=0`). A
-//! round the guest has too few frames for is a [`RoundError::OutOfMemory`],
-//! not a crash: the engine has then already released the block, so the
-//! experiment can report the row and go on.
+//! ticks (`rdtsc` on x86_64, the `cycle` CSR on riscv64; exact guest
+//! instructions under `-icount shift=0`). A round the guest has too few
+//! frames for is a [`RoundError::OutOfMemory`], not a crash: the engine has
+//! then already released the block, so the experiment can report the row
+//! and go on.
 
 use crate::arch::read_timestamp;
 use crate::console::emit;

@@ -4,7 +4,7 @@
 //! [`FrameAllocator`](pristine_allocator::frame::FrameAllocator): it finds room
 //! for the allocator's bitmap in low RAM (the only RAM the boot page tables
 //! reach), hands every usable range to it, and takes back what is already
-//! spoken for: the first MiB (firmware data and the boot loader's
+//! spoken for: the first MiB (on x86_64 firmware data and the boot loader's
 //! structures), the kernel image with its stacks, and the bitmap itself.
 
 use crate::arch::{EARLY_MAPPED_LIMIT, kernel_image, phys_to_virt};
@@ -38,14 +38,15 @@ pub fn stats() -> FrameStats {
 /// Builds the frame allocator from the boot memory map.
 ///
 /// # Panics
-/// If no usable RAM below 4 GiB can hold the bitmap: the machine is too small
+/// If no usable RAM below [`EARLY_MAPPED_LIMIT`] can hold the bitmap: the machine is too small
 /// to boot at all.
 pub fn init(boot_info: &BootInfo) {
     let frame_limit = boot_info.usable_end().frame_at_or_after();
     let words = FrameAllocator::metadata_words(frame_limit);
     let bytes = (words as u64 * 8).next_multiple_of(PAGE_SIZE);
-    let metadata_start = find_metadata_home(boot_info, bytes)
-        .unwrap_or_else(|| panic!("no room below 4 GiB for {bytes} bytes of frame bitmap"));
+    let metadata_start = find_metadata_home(boot_info, bytes).unwrap_or_else(|| {
+        panic!("no room below {EARLY_MAPPED_LIMIT:#x} for {bytes} bytes of frame bitmap")
+    });
     // SAFETY: the range is usable RAM, not part of the kernel image, reachable
     // through the boot direct map, and reserved below so nothing else gets it.
     let metadata =

@@ -97,6 +97,8 @@ unsafe fn heap_block_size(pointer: NonNull<u8>) -> u64 {
 }
 
 fn to_pointer(address: VirtAddr) -> NonNull<u8> {
+    // The engine's range cannot start at 0 (`VirtRange::new` refuses it with
+    // `SetupError::RangeContainsAddressZero`), so no region starts there.
     NonNull::new(address.0 as *mut u8).expect("the engine never hands out address 0")
 }
 

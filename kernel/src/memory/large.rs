@@ -12,6 +12,11 @@
 //!
 //! Everything else is the engine's own API, reached through [`with_engine`].
 //!
+//! Under memory pressure the engine gives back cached blocks before it gives
+//! up; a fault that still finds no frame is reported as
+//! [`UnfixableFault::OutOfMemory`], and the kernel stops with a report of
+//! what memory held (see `out_of_memory.rs`).
+//!
 //! Locks: the engine lock is taken first, then (inside the MMU) the
 //! page-table lock, then the frame-allocator lock. A page fault taken while
 //! the engine lock is held would be a bug in the engine; [`resolve_fault`]
@@ -19,20 +24,26 @@
 //! verdict is a value, formatted only if the kernel dies of it.
 
 use crate::arch::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START, PageTableMmu};
-use crate::memory::with_frames;
+use crate::memory::out_of_memory::OutOfMemory;
+use crate::memory::{injection, with_frames};
 use core::fmt;
 use pristine_allocator::frame::{FrameError, FrameSource};
 use pristine_allocator::{
     Access, AllocError, Config, DirtyDetection, DirtyStrategy, FatalFault, FaultOutcome,
-    FrameNumber, LargeAllocator, PAGE_SIZE, PageCount, Policy, SetupError, VirtAddr, VirtRange,
+    FrameNumber, LargeAllocator, MmuError, PAGE_SIZE, PageCount, Policy, SetupError, VirtAddr,
+    VirtRange,
 };
 use spin::Mutex;
 
 /// The kernel's frame allocator, lent to the engine one frame at a time.
+/// A kernel test can make one request fail ([`injection`]).
 pub struct KernelFrames;
 
 impl FrameSource for KernelFrames {
     fn allocate_frame(&mut self) -> Result<FrameNumber, FrameError> {
+        if injection::refuse_this_request() {
+            return Err(FrameError::OutOfFrames);
+        }
         with_frames(|frames| frames.allocate())
     }
 
@@ -65,6 +76,9 @@ pub enum UnfixableFault {
     InsideEngine,
     /// The fault came before [`init`] built the engine.
     BeforeInit,
+    /// No frame was left for the page, or for a page table to map it, even
+    /// after the engine reclaimed its whole cache.
+    OutOfMemory(OutOfMemory),
     /// The engine refused the access (unallocated, freed, execute) or could
     /// not fix it.
     Refused(FatalFault),
@@ -77,6 +91,11 @@ impl fmt::Display for UnfixableFault {
             Self::BeforeInit => {
                 f.write_str("page fault in the large range before the engine exists")
             }
+            Self::OutOfMemory(fault) => write!(
+                f,
+                "out of memory: a {:?} fault at {:#x} found no frame",
+                fault.access, fault.address
+            ),
             Self::Refused(reason) => write!(f, "{reason}"),
         }
     }
@@ -114,6 +133,12 @@ pub fn with_engine<R>(operation: impl FnOnce(&mut Engine) -> R) -> R {
     )
 }
 
+/// Runs `operation` with the engine locked, unless the lock is held (or
+/// the engine not built yet): for reports made from a fault handler.
+pub fn try_with_engine<R>(operation: impl FnOnce(&mut Engine) -> R) -> Option<R> {
+    ENGINE.try_lock()?.as_mut().map(operation)
+}
+
 /// Whether `address` lies in the large-allocation range.
 pub fn owns(address: u64) -> bool {
     (LARGE_ALLOCATION_START..LARGE_ALLOCATION_START + LARGE_ALLOCATION_SIZE).contains(&address)
@@ -133,8 +158,26 @@ pub fn resolve_fault(address: u64, access: Access) -> FaultVerdict {
     match engine.handle_fault(VirtAddr(address), access) {
         FaultOutcome::Handled(_) => FaultVerdict::Retry,
         FaultOutcome::NotOurs => FaultVerdict::NotOurs,
-        FaultOutcome::Fatal(reason) => FaultVerdict::Fatal(UnfixableFault::Refused(reason)),
+        FaultOutcome::Fatal(reason) => FaultVerdict::Fatal(unfixable(reason, address, access)),
     }
+}
+
+/// Why the fault at `address` that the engine refused for `reason` cannot
+/// be fixed: out of memory, or the engine's own reason. Out of line: the
+/// fault path that succeeds pays nothing for it.
+#[cold]
+#[inline(never)]
+fn unfixable(reason: FatalFault, address: u64, access: Access) -> UnfixableFault {
+    let for_page_table = match reason {
+        FatalFault::OutOfFrames(_) => false,
+        FatalFault::Mmu(MmuError::OutOfPageTableFrames) => true,
+        other => return UnfixableFault::Refused(other),
+    };
+    UnfixableFault::OutOfMemory(OutOfMemory {
+        address,
+        access,
+        for_page_table,
+    })
 }
 
 /// Drains the cache and switches policy and dirty strategy, for the next

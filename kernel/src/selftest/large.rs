@@ -10,7 +10,7 @@
 
 use super::TestResult;
 use super::bytes::{expect_pattern, expect_zero, pattern, write_page_checked};
-use crate::arch::{LARGE_ALLOCATION_START, PageTableMmu};
+use crate::arch::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START, PageTableMmu};
 use crate::memory::kalloc::{self, KernelAllocError};
 use crate::memory::{frames, large};
 use alloc::format;
@@ -35,6 +35,15 @@ pub(super) fn start(
         free: frames::stats().free.0,
         page_tables: PageTableMmu::page_table_frames(),
     })
+}
+
+impl FrameBaseline {
+    /// Frames missing now against the baseline: free then, less free now
+    /// and the page-table frames taken since (0 when every frame is back).
+    pub(super) fn missing_now(&self) -> u64 {
+        let tables = PageTableMmu::page_table_frames() - self.page_tables;
+        self.free.saturating_sub(frames::stats().free.0 + tables)
+    }
 }
 
 /// Drains the cache and checks every frame came back.
@@ -203,7 +212,7 @@ pub fn large_allocation_errors_are_values() -> TestResult {
         result,
         KernelAllocError::Large(AllocError::DoubleFree(address(block))),
     )?;
-    let stranger = LARGE_ALLOCATION_START + (1 << 40);
+    let stranger = LARGE_ALLOCATION_START + LARGE_ALLOCATION_SIZE / 2;
     let stranger = NonNull::new(stranger as *mut u8).ok_or("null")?;
     // SAFETY: as above.
     let result = unsafe { kalloc::free(stranger) };

@@ -14,10 +14,13 @@
 
 mod boot;
 mod bytes;
+mod conformance;
 mod dirty;
 mod frames;
 mod heap;
+mod injection;
 mod large;
+mod pressure;
 mod runner;
 
 pub use runner::{KernelTest, TestResult, finish, print_list, run};

@@ -1,6 +1,6 @@
 //! The kernel-test registry and runner: find a test by name, run it, report.
 
-use super::{boot, dirty, frames, heap, large};
+use super::{boot, conformance, dirty, frames, heap, injection, large, pressure};
 use crate::arch;
 use crate::console::emit;
 use alloc::string::String;
@@ -89,6 +89,46 @@ const NEUTRAL_TESTS: &[KernelTest] = &[
     KernelTest {
         name: "realloc_keeps_contents",
         run: large::realloc_keeps_contents,
+    },
+    KernelTest {
+        name: "pressure_cycles_beyond_ram_nocache",
+        run: pressure::pressure_cycles_beyond_ram_nocache,
+    },
+    KernelTest {
+        name: "pressure_cycles_beyond_ram_alwayszero",
+        run: pressure::pressure_cycles_beyond_ram_alwayszero,
+    },
+    KernelTest {
+        name: "pressure_cycles_beyond_ram_dirty_hw",
+        run: pressure::pressure_cycles_beyond_ram_dirty_hw,
+    },
+    KernelTest {
+        name: "pressure_cycles_beyond_ram_dirty_sw",
+        run: pressure::pressure_cycles_beyond_ram_dirty_sw,
+    },
+    KernelTest {
+        name: "write_fault_without_frames_reports_out_of_memory",
+        run: pressure::write_fault_without_frames_reports_out_of_memory,
+    },
+    KernelTest {
+        name: "injected_frame_failure_leaks_nothing_nocache",
+        run: injection::injected_frame_failure_leaks_nothing_nocache,
+    },
+    KernelTest {
+        name: "injected_frame_failure_leaks_nothing_alwayszero",
+        run: injection::injected_frame_failure_leaks_nothing_alwayszero,
+    },
+    KernelTest {
+        name: "injected_frame_failure_leaks_nothing_dirty_hw",
+        run: injection::injected_frame_failure_leaks_nothing_dirty_hw,
+    },
+    KernelTest {
+        name: "injected_frame_failure_leaks_nothing_dirty_sw",
+        run: injection::injected_frame_failure_leaks_nothing_dirty_sw,
+    },
+    KernelTest {
+        name: "mmu_passes_conformance_kit",
+        run: conformance::mmu_passes_conformance_kit,
     },
 ];
 

@@ -60,6 +60,7 @@ impl FrameAllocator<'_> {
 
     /// The word and one-bit mask of the lowest free frame, if any.
     fn lowest_free(&self) -> Option<(usize, u64)> {
+        // LAB(frame-bitmap): begin
         let start = self.search_start;
         let (word, _) = split(start);
         let bits = self.free.leaf_word(word) & (u64::MAX << (start % WORD_BITS));
@@ -67,6 +68,7 @@ impl FrameAllocator<'_> {
             return Some((word, bits & bits.wrapping_neg()));
         }
         self.free.next_set(start).map(split)
+        // LAB(frame-bitmap): end
     }
 
     /// Marks the free frame at bit `mask` of word `word` used.

@@ -7,7 +7,9 @@
 //!   after it;
 //! - a **page fault** (vector 14) in the large-allocation range goes to the
 //!   allocator engine (zero page, copy-on-write, software dirty tracking);
-//!   if it fixes the mapping, the faulting instruction runs again;
+//!   if it fixes the mapping, the faulting instruction runs again; if no
+//!   frame is left for it even after the cache gave its frames back, the
+//!   machine ends with an `[OUT OF MEMORY]` report, not a panic;
 //! - a fault a **kernel test expects** ends the test with its verdict (see
 //!   [`super::selftest::expected_fault`]; when no test armed one, the check
 //!   is one atomic load, no lock);
@@ -20,7 +22,8 @@
 use super::exception_entry::{EXCEPTION_VECTORS, ExceptionFrame, stub_address};
 use super::gdt::DOUBLE_FAULT_IST_INDEX;
 use super::selftest::expected_fault;
-use crate::memory::large::{self, FaultVerdict};
+use crate::memory::large::{self, FaultVerdict, UnfixableFault};
+use crate::memory::out_of_memory;
 use core::sync::atomic::{AtomicU64, Ordering};
 use pristine_allocator::Access;
 use spin::Once;
@@ -113,6 +116,9 @@ pub extern "C" fn exception_dispatch(frame: &mut ExceptionFrame) {
         vector::PAGE_FAULT => match large::resolve_fault(address, access_of(frame.error_code)) {
             FaultVerdict::Retry => {}
             FaultVerdict::NotOurs => fatal(frame, address),
+            FaultVerdict::Fatal(UnfixableFault::OutOfMemory(report)) => {
+                out_of_memory::end_machine(&report, frame.rip)
+            }
             FaultVerdict::Fatal(reason) => {
                 panic!(
                     "page fault at {address:#x} (rip {:#x}): {reason}",

@@ -93,6 +93,13 @@ fn leaf_flags(flags: PageFlags) -> F {
     bits
 }
 
+// `with_leaf` checks the range once per 2 MiB block, which is only sound if
+// no block straddles the range's ends.
+const _: () = assert!(
+    LARGE_ALLOCATION_START.is_multiple_of(2 << 20) && LARGE_ALLOCATION_SIZE.is_multiple_of(2 << 20),
+    "the large-allocation range must be 2 MiB aligned"
+);
+
 /// Whether `page` lies in the large-allocation range, the only pages this
 /// MMU touches.
 fn in_range(page: Page) -> bool {
@@ -147,6 +154,7 @@ fn install_table(entry: &mut PageTableEntry) -> Result<(), MmuError> {
 #[cold]
 #[inline(never)]
 fn walk_to_leaf_table(page: X86Page, create: bool) -> Result<Option<u64>, MmuError> {
+    // LAB(page-table-walk): begin
     let walk = |root: &mut PageTable| {
         let mut table = root;
         for index in [page.p4_index(), page.p3_index(), page.p2_index()] {
@@ -166,6 +174,7 @@ fn walk_to_leaf_table(page: X86Page, create: bool) -> Result<Option<u64>, MmuErr
         }
         Ok(Some(table as *mut PageTable as u64))
     };
+    // LAB(page-table-walk): end
     // SAFETY: `walk` only follows, or fills while empty, the entries on the
     // way to `page`, an engine page of the large-allocation range that
     // nothing but this MMU maps; new tables come zeroed from
@@ -190,15 +199,18 @@ impl PageTableMmu {
         create: bool,
         operation: impl FnOnce(&mut PageTableEntry) -> R,
     ) -> Result<Option<R>, MmuError> {
-        if !in_range(page) {
-            return Ok(None);
-        }
-        let page = x86_page(page);
-        let block = page.start_address().as_u64() >> 21;
+        let block = page.start().0 >> 21;
         let table = match self.leaf_table.get() {
+            // The remembered block passed the range check below, and the
+            // range is 2 MiB aligned (a compile-time check next to
+            // `in_range`), so every page of it is in the range too: the
+            // per-page loops pay no range check.
             Some((cached_block, table)) if cached_block == block => table,
             _ => {
-                let Some(table) = walk_to_leaf_table(page, create)? else {
+                if !in_range(page) {
+                    return Ok(None);
+                }
+                let Some(table) = walk_to_leaf_table(x86_page(page), create)? else {
                     return Ok(None);
                 };
                 self.leaf_table.set(Some((block, table)));
@@ -209,7 +221,7 @@ impl PageTableMmu {
         // Tables of the large-allocation range are never freed, and only this
         // MMU (owned by the engine, behind the engine lock) edits them.
         let table = unsafe { &mut *(table as *mut PageTable) };
-        Ok(Some(operation(&mut table[page.p1_index()])))
+        Ok(Some(operation(&mut table[x86_page(page).p1_index()])))
     }
 }
 
@@ -285,6 +297,7 @@ unsafe impl Mmu for PageTableMmu {
     /// re-zeroing loop, which calls it once per page.
     #[inline]
     fn take_dirty(&mut self, page: Page) -> Option<EntryInfo> {
+        // LAB(dirty-hw): begin
         let result = self.with_leaf(page, false, |entry| {
             let info = info_of(entry)?;
             if info.dirty {
@@ -293,11 +306,23 @@ unsafe impl Mmu for PageTableMmu {
             Some(info)
         });
         result.ok().flatten().flatten()
+        // LAB(dirty-hw): end
     }
 
     #[inline]
     fn flush_tlb(&mut self, page: Page) {
-        x86_64::instructions::tlb::flush(VirtAddr::new_truncate(page.start().0));
+        // `invlpg` on the page's address as it is: pages of the range are
+        // canonical already, so the sign extension `VirtAddr::new_truncate`
+        // would redo costs instructions on every re-armed page for nothing.
+        // SAFETY: `invlpg` only drops a cached translation (Intel SDM
+        // Vol. 3A, 4.10.4.1); it reads and writes no memory.
+        unsafe {
+            core::arch::asm!(
+                "invlpg [{address}]",
+                address = in(reg) page.start().0,
+                options(nostack, preserves_flags),
+            );
+        }
     }
 
     #[inline]

@@ -28,11 +28,14 @@ mod stacks;
 
 pub use clear::{CLEAR_PAGE_CANDIDATES, ClearRoutine, clear_page, fill_pages};
 pub use cpu::read_timestamp;
-pub use exit::{exit_bad_boot_input, exit_failure, exit_success};
+pub use exit::{exit_bad_boot_input, exit_failure, exit_out_of_memory, exit_success};
 pub use layout::{
     EARLY_MAPPED_LIMIT, HEAP_MAX_SIZE, HEAP_START, LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START,
 };
 pub use mmu::PageTableMmu;
 pub use paging::{PagingError, init_page_tables, kernel_image, map_fresh_pages, phys_to_virt};
 pub use selftest::KERNEL_TESTS;
+
+/// x86_64 reads no command-line words of its own.
+pub const BOOT_WORDS: &[crate::boot_input::Word] = &[];
 pub use serial::{break_console_lock, write_console};
