@@ -264,6 +264,10 @@ kernel_tests! {
         kernel_text_is_not_writable,
         /// A jump into the kernel's data faults: data is mapped no-execute.
         kernel_data_is_not_executable,
+        /// The page-table MMU gives a leaf entry exactly the flags asked
+        /// (accessed and dirty too, which the engine never asks of it) and
+        /// touches no page outside the large-allocation range.
+        mmu_entries_get_the_flags_asked_inside_the_range_only,
     }
     riscv64 = Arch::Riscv64 => {
         /// `ebreak` reaches the trap handler and execution resumes after it.

@@ -17,9 +17,9 @@ use super::tree::Tree;
 
 /// Cargo's own subcommands (and installed tools) the docs may use; any
 /// other must be an alias of `.cargo/config.toml`.
-const BUILTIN: [&str; 18] = [
+const BUILTIN: [&str; 19] = [
     "bench", "build", "check", "clean", "clippy", "doc", "fetch", "fmt", "install", "metadata",
-    "package", "publish", "run", "test", "tree", "update", "add", "rustc",
+    "package", "publish", "run", "test", "tree", "update", "add", "rustc", "mutants",
 ];
 
 /// What a checked command was.

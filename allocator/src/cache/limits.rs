@@ -69,6 +69,36 @@ mod tests {
         assert!(!limits.admits(PageCount(u64::MAX)));
     }
 
+    /// The figures of the module docs, in plain numbers: a shift written
+    /// the wrong way would change them silently.
+    #[test]
+    fn libmalloc_limits_are_pinned() {
+        let macos_10_12 = CacheLimits {
+            max_entries: 16,
+            max_entry_bytes: 134_217_728,
+            max_total_bytes: 2_147_483_648,
+        };
+        assert_eq!(CacheLimits::LIBMALLOC_116, macos_10_12);
+        assert_eq!(CacheLimits::default(), macos_10_12);
+        let large_machine = CacheLimits {
+            max_entries: 64,
+            max_entry_bytes: 536_870_912,
+            max_total_bytes: 2_147_483_648,
+        };
+        assert_eq!(CacheLimits::LIBMALLOC_LARGE_MACHINE, large_machine);
+    }
+
+    #[test]
+    fn a_region_must_also_fit_the_total() {
+        let limits = CacheLimits {
+            max_entries: 1,
+            max_entry_bytes: 10 * 4096,
+            max_total_bytes: 2 * 4096,
+        };
+        assert!(limits.admits(PageCount(2)));
+        assert!(!limits.admits(PageCount(3)));
+    }
+
     #[test]
     fn zero_entries_admit_nothing() {
         let limits = CacheLimits {

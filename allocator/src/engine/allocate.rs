@@ -84,18 +84,13 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             // Hopeless however empty the range: do not evict the cache for it.
             return Err(AllocError::OutOfVirtualSpace);
         }
-        let start = loop {
-            if let Some(start) = self.regions.find_gap(&self.config.range, pages) {
-                break start;
-            }
-            if !self.evict_oldest()? {
-                return Err(AllocError::OutOfVirtualSpace);
-            }
+        let range = self.config.range;
+        let Some(start) = self.evict_until(|engine| engine.regions.find_gap(&range, pages))? else {
+            return Err(AllocError::OutOfVirtualSpace);
         };
-        while self.regions.is_full() {
-            if !self.evict_oldest()? {
-                return Err(AllocError::RegionTableFull);
-            }
+        let has_free_slot = |engine: &mut Self| (!engine.regions.is_full()).then_some(());
+        if self.evict_until(has_free_slot)?.is_none() {
+            return Err(AllocError::RegionTableFull);
         }
         self.regions
             .insert(Region::live(start, pages, len))

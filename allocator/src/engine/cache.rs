@@ -40,12 +40,20 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// reports the first refusal.
     pub fn drain_cache(&mut self) -> Result<(), AllocError> {
         let mut first_error = Ok(());
-        while let Some(index) = store::oldest(&self.regions) {
+        // Each pass removes one region, so `SLOTS` passes drain any table.
+        for _ in 0..SLOTS {
+            let Some(index) = store::oldest(&self.regions) else {
+                break;
+            };
             let outcome = self.release_region(index).map_err(AllocError::from);
             if first_error.is_ok() {
                 first_error = outcome;
             }
         }
+        debug_assert!(
+            store::oldest(&self.regions).is_none(),
+            "draining left a cached region: releasing one did not remove it"
+        );
         first_error
     }
 
@@ -72,11 +80,11 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             .regions
             .region_at(start.start())
             .map_or(0, |region| region.bytes());
-        while !store::has_room(&self.config.cache, self.cache_usage(), bytes) {
-            if !self.evict_oldest()? {
-                break;
-            }
-        }
+        // If nothing is left to evict, the region fits: the caller checked
+        // that the limits admit it into an empty cache.
+        self.evict_until(|engine| {
+            store::has_room(&engine.config.cache, engine.cache_usage(), bytes).then_some(())
+        })?;
         let stamp = self.clock;
         self.clock += 1;
         if let Some(region) = self.regions.region_at_mut(start.start()) {
@@ -93,6 +101,45 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         let released = self.evict_oldest();
         self.stats.frames_reclaimed += held.saturating_sub(self.stats.frames_in_use);
         released
+    }
+
+    /// Tries `attempt`, evicting the oldest cached region after each
+    /// failure, until it succeeds (its answer) or the cache is empty
+    /// (`None`).
+    pub(crate) fn evict_until<T>(
+        &mut self,
+        mut attempt: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Result<Option<T>, Shortfall> {
+        if let Some(done) = attempt(self) {
+            return Ok(Some(done));
+        }
+        self.release_until(Self::evict_oldest, attempt)
+    }
+
+    /// Releases the oldest cached region with `release` (an eviction or a
+    /// reclaim) and tries `attempt` again, until it succeeds (its answer)
+    /// or `release` finds the cache empty (`None`).
+    ///
+    /// Every eviction loop of the engine runs here, and the loop is
+    /// bounded: each pass that goes on releases one region and the table
+    /// holds at most `SLOTS`, so `SLOTS + 1` passes always end it. Running
+    /// past that would mean a release that released nothing; debug builds
+    /// (and so every test) stop there with a message instead of spinning.
+    pub(crate) fn release_until<T>(
+        &mut self,
+        release: fn(&mut Self) -> Result<bool, Shortfall>,
+        mut attempt: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Result<Option<T>, Shortfall> {
+        for _ in 0..=SLOTS {
+            if !release(self)? {
+                return Ok(None);
+            }
+            if let Some(done) = attempt(self) {
+                return Ok(Some(done));
+            }
+        }
+        debug_assert!(false, "{} releases left a cached region", SLOTS + 1);
+        Ok(None)
     }
 
     /// Releases the oldest cached region. Returns whether there was one.
@@ -176,6 +223,84 @@ mod tests {
         let usage = engine.cache_usage();
         assert_eq!((usage.entries, usage.bytes), (2, pages(14)));
         assert!(!engine.is_cached(regions[0]));
+    }
+
+    #[test]
+    fn admission_evicts_as_many_entries_as_it_takes_oldest_first() {
+        let mut engine = engine(Policy::AlwaysZero, DirtyDetection::Hardware);
+        let fives: [_; 3] = core::array::from_fn(|_| engine.malloc(pages(5)).unwrap());
+        let seven = engine.malloc(pages(7)).unwrap();
+        for ptr in fives {
+            engine.free(ptr).unwrap();
+        }
+        assert_eq!(engine.cache_usage().bytes, pages(15));
+        // 15 + 7 pages against a limit of 16: the two oldest must go.
+        engine.free(seven).unwrap();
+        let usage = engine.cache_usage();
+        assert_eq!((usage.entries, usage.bytes), (2, pages(12)));
+        assert_eq!(engine.stats().cache_evictions, 2);
+        let kept = fives.map(|ptr| engine.is_cached(ptr));
+        assert_eq!(kept, [false, false, true]);
+        assert!(engine.is_cached(seven));
+    }
+
+    #[test]
+    fn eviction_follows_the_order_of_freeing_not_of_addresses() {
+        let mut engine = engine(Policy::AlwaysZero, DirtyDetection::Hardware);
+        let regions: [_; 5] = core::array::from_fn(|_| engine.malloc(pages(1)).unwrap());
+        let seven = engine.malloc(pages(7)).unwrap();
+        for ptr in regions.iter().rev() {
+            engine.free(*ptr).unwrap();
+        }
+        // Freed last to first: the highest address is the oldest entry.
+        let kept = regions.map(|ptr| engine.is_cached(ptr));
+        assert_eq!(kept, [true, true, true, true, false]);
+        // Each admission evicts the oldest of what is left.
+        engine.free(seven).unwrap();
+        let kept = regions.map(|ptr| engine.is_cached(ptr));
+        assert_eq!(kept, [true, true, true, false, false]);
+    }
+
+    #[test]
+    fn on_equal_sizes_the_most_recently_freed_wins() {
+        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
+        let low = engine.malloc(pages(2)).unwrap();
+        let high = engine.malloc(pages(2)).unwrap();
+        engine.free(low).unwrap();
+        engine.free(high).unwrap();
+        assert_eq!(engine.malloc(pages(2)), Ok(high));
+        engine.free(high).unwrap();
+        // Freed again, `high` is now younger than `low` still.
+        assert_eq!(engine.malloc(pages(2)), Ok(high));
+        assert_eq!(engine.malloc(pages(2)), Ok(low));
+    }
+
+    #[test]
+    fn a_one_page_entry_fits_a_one_page_request() {
+        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
+        let one = engine.malloc(pages(1)).unwrap();
+        let six = engine.malloc(pages(6)).unwrap();
+        engine.free(one).unwrap();
+        engine.free(six).unwrap();
+        assert_eq!(engine.malloc(pages(1)), Ok(one));
+        // Three pages from six would waste half: refused.
+        let three = engine.malloc(pages(3)).unwrap();
+        assert_ne!(three, six);
+        assert!(engine.is_cached(six));
+        let stats = engine.stats();
+        assert_eq!((stats.cache_hits, stats.cache_misses), (1, 3));
+    }
+
+    #[test]
+    fn only_the_start_of_a_cached_region_is_cached() {
+        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
+        let live = engine.malloc(pages(2)).unwrap();
+        let freed = engine.malloc(pages(2)).unwrap();
+        engine.free(freed).unwrap();
+        assert!(engine.is_cached(freed));
+        assert!(!engine.is_cached(after(freed, 1)));
+        assert!(!engine.is_cached(live));
+        assert!(!engine.is_cached(after(freed, 3)));
     }
 
     #[test]

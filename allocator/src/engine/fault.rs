@@ -356,6 +356,25 @@ mod tests {
     }
 
     #[test]
+    fn on_svade_a_fault_on_an_entry_with_its_bits_set_is_spurious() {
+        let mut engine = svade_engine(Policy::DirtyTracking);
+        let ptr = engine.calloc(1, pages(2)).unwrap();
+        write_byte(&mut engine, ptr, 1).unwrap();
+        let entry = engine.mmu().entry(Page::containing(ptr)).unwrap();
+        assert!(entry.accessed && entry.dirty && entry.writable);
+        let spurious = FaultOutcome::Handled(Resolution::Spurious);
+        // A stale translation, not a missing bit: flushed, nothing set.
+        assert_eq!(engine.handle_fault(ptr, Access::Write), spurious);
+        assert_eq!(engine.handle_fault(ptr, Access::Read), spurious);
+        // A re-armed page (D clear) still allows reads without a fix.
+        engine.free(ptr).unwrap();
+        assert_eq!(engine.calloc(1, pages(2)), Ok(ptr));
+        assert_eq!(engine.handle_fault(ptr, Access::Read), spurious);
+        let stats = engine.stats();
+        assert_eq!((stats.spurious_faults, stats.accessed_dirty_faults), (3, 0));
+    }
+
+    #[test]
     fn an_mmu_that_hides_svade_gets_a_fatal_fault_not_a_loop() {
         let svade = SimConfig::new(FrameCount(64), DirtyDetection::Hardware)
             .with_accessed_dirty_updates(AccessedDirtyUpdates::Software);

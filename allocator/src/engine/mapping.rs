@@ -45,18 +45,19 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// and retry while it says "out of frames" and the cache has a region.
     #[cold]
     #[inline(never)]
-    fn take_frame_under_pressure(
-        &mut self,
-        mut refusal: FrameError,
-    ) -> Result<FrameNumber, Shortfall> {
-        loop {
-            if refusal != FrameError::OutOfFrames || !self.reclaim_oldest()? {
-                return Err(Shortfall::Frames(refusal));
+    fn take_frame_under_pressure(&mut self, refusal: FrameError) -> Result<FrameNumber, Shortfall> {
+        if refusal != FrameError::OutOfFrames {
+            return Err(Shortfall::Frames(refusal));
+        }
+        let taken = self.release_until(Self::reclaim_oldest, |engine| {
+            match engine.frames.allocate_frame() {
+                Err(FrameError::OutOfFrames) => None,
+                other => Some(other),
             }
-            match self.frames.allocate_frame() {
-                Ok(frame) => return Ok(frame),
-                Err(again) => refusal = again,
-            }
+        })?;
+        match taken {
+            Some(outcome) => outcome.map_err(Shortfall::Frames),
+            None => Err(Shortfall::Frames(refusal)),
         }
     }
 
@@ -85,16 +86,20 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         page: Page,
         frame: FrameNumber,
         flags: PageFlags,
-        mut refusal: MmuError,
+        refusal: MmuError,
     ) -> Result<(), Shortfall> {
-        loop {
-            if refusal != MmuError::OutOfPageTableFrames || !self.reclaim_oldest()? {
-                return Err(Shortfall::Mmu(refusal));
+        if refusal != MmuError::OutOfPageTableFrames {
+            return Err(Shortfall::Mmu(refusal));
+        }
+        let mapped = self.release_until(Self::reclaim_oldest, |engine| {
+            match engine.mmu.map(page, frame, flags) {
+                Err(MmuError::OutOfPageTableFrames) => None,
+                other => Some(other),
             }
-            match self.mmu.map(page, frame, flags) {
-                Ok(()) => return Ok(()),
-                Err(again) => refusal = again,
-            }
+        })?;
+        match mapped {
+            Some(outcome) => outcome.map_err(Shortfall::Mmu),
+            None => Err(Shortfall::Mmu(refusal)),
         }
     }
 

@@ -130,6 +130,7 @@ mod tests {
     use crate::mmu::DirtyDetection;
     use crate::sim::testing::{after, engine, pages};
     use crate::sim::{read_byte, write_byte};
+    use crate::stats::Stats;
 
     #[test]
     fn shrinking_releases_the_tail() {
@@ -152,6 +153,49 @@ mod tests {
         assert_eq!(engine.realloc(ptr, pages(5)), Ok(ptr));
         assert_eq!(read_byte(&mut engine, ptr), Ok(5));
         assert_eq!(read_byte(&mut engine, after(ptr, 4)), Ok(0));
+    }
+
+    #[test]
+    fn growing_stays_in_place_exactly_while_the_gap_holds_the_new_pages() {
+        let mut engine = engine(Policy::NoCache, DirtyDetection::Hardware);
+        // Pages 0-1, guard 2, a gap of 4 pages (3-6) after `gone` is freed,
+        // and `wall` at 7: `ptr` may grow by 4 pages, not by 5.
+        let ptr = engine.calloc(1, pages(2)).unwrap();
+        let gone = engine.calloc(1, pages(3)).unwrap();
+        let wall = engine.calloc(1, pages(1)).unwrap();
+        assert_eq!(wall, after(ptr, 7));
+        engine.free(gone).unwrap();
+        write_byte(&mut engine, ptr, 5).unwrap();
+        assert_eq!(engine.realloc(ptr, pages(6)), Ok(ptr));
+        assert_eq!(engine.allocation_size(ptr), Ok(pages(6)));
+        assert_eq!(read_byte(&mut engine, after(ptr, 5)), Ok(0));
+        // Back to two pages, then one page too many for the gap: it moves.
+        assert_eq!(engine.realloc(ptr, pages(2)), Ok(ptr));
+        let moved = engine.realloc(ptr, pages(7)).unwrap();
+        assert_eq!(moved, after(wall, 2));
+        assert_eq!(read_byte(&mut engine, moved), Ok(5));
+        assert_eq!(engine.allocation_size(wall), Ok(pages(1)));
+    }
+
+    #[test]
+    fn moving_keeps_every_counter_exact() {
+        let mut engine = engine(Policy::NoCache, DirtyDetection::Hardware);
+        let ptr = engine.calloc(1, pages(3)).unwrap();
+        let _wall = engine.calloc(1, pages(1)).unwrap();
+        write_byte(&mut engine, ptr, 1).unwrap();
+        assert_eq!(read_byte(&mut engine, after(ptr, 2)), Ok(0));
+        engine.reset_counters();
+        let moved = engine.realloc(ptr, pages(4)).unwrap();
+        assert_ne!(moved, ptr);
+        // The zero page is mapped once more (at the new place); the frame
+        // moves without being counted again.
+        let expected = Stats {
+            zero_page_mappings: 1,
+            frames_in_use: 1,
+            ..Stats::ZERO
+        };
+        assert_eq!(engine.stats(), expected);
+        assert_eq!(engine.mmu().mapped_pages(), 2);
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::cache::Policy;
 use crate::dirty::DirtyStrategy;
 use crate::error::AllocError;
 use crate::frame::FrameSource;
-use crate::mmu::{Access, Mmu, PageFlags};
+use crate::mmu::{Mmu, PageFlags};
 use crate::page::{Page, PageCount, PageIndex};
 use crate::region::Region;
 
@@ -80,14 +80,12 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         }
     }
 
-    /// AlwaysZero: faults every page in and zeroes it through its mapping.
+    /// AlwaysZero: zeroes every page through its mapping, faulting in the
+    /// ones that are not writable yet (the store faults, as the `memset`
+    /// did on macOS, and the engine answers it).
     fn zero_every_page(&mut self, region: &Region) -> Result<(), AllocError> {
         for index in 0..region.pages.0 {
-            let page = region.page(PageIndex(index));
-            if !self.mmu.query(page).is_some_and(|entry| entry.writable) {
-                self.resolve(page, Access::Write)?;
-            }
-            self.write_zeroes_through(page)?;
+            self.write_zeroes_through(region.page(PageIndex(index)))?;
         }
         Ok(())
     }
@@ -159,8 +157,11 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     }
 
     /// Zeroes `page` through its mapping, resolving the fault once if the
-    /// MMU refuses (a stale TLB entry, or a clear accessed or dirty bit on
-    /// an MMU that faults on those).
+    /// MMU refuses: the page is unmapped or maps the zero page (a
+    /// copy-on-write fault), is write-protected by the software dirty
+    /// strategy (a tracked write), or has a clear accessed or dirty bit on
+    /// an MMU that faults on those. Each is answered in one step, so a
+    /// second refusal is reported ([`AllocError::MmuFault`]).
     fn write_zeroes_through(&mut self, page: Page) -> Result<(), AllocError> {
         let Err(fault) = self.mmu.write_zeroes(page) else {
             self.stats.pages_zeroed_on_reuse += 1;
@@ -178,8 +179,9 @@ mod tests {
     use crate::cache::Policy;
     use crate::mmu::DirtyDetection;
     use crate::page::Page;
-    use crate::sim::testing::{after, config, engine, engine_with, pages};
+    use crate::sim::testing::{after, config, engine, engine_with, pages, svade_engine};
     use crate::sim::{read_byte, reads_zero, write_byte};
+    use crate::stats::Stats;
 
     #[test]
     fn always_zero_faults_in_and_zeroes_every_page() {
@@ -199,6 +201,33 @@ mod tests {
         assert_eq!(spent.pages_zeroed_through_mapping, 4, "as memset would");
         assert_eq!(spent.pages_zeroed_through_direct_map, 0);
         assert_eq!(reads_zero(&mut engine, ptr, pages(4)), Ok(true));
+    }
+
+    #[test]
+    fn always_zero_counts_a_page_zeroed_after_a_retry_once() {
+        // Svade: a page re-armed under DirtyTracking is writable with D
+        // clear, so AlwaysZero's zeroing store faults once, gets its dirty
+        // bit set and is retried.
+        let mut engine = svade_engine(Policy::DirtyTracking);
+        let ptr = engine.calloc(1, pages(3)).unwrap();
+        for page in 0..3 {
+            write_byte(&mut engine, after(ptr, page), 1).unwrap();
+        }
+        engine.free(ptr).unwrap();
+        assert_eq!(engine.calloc(1, pages(3)), Ok(ptr));
+        engine.set_policy(Policy::AlwaysZero).unwrap();
+        engine.free(ptr).unwrap();
+        engine.reset_counters();
+        assert_eq!(engine.calloc(1, pages(3)), Ok(ptr));
+        let expected = Stats {
+            pages_zeroed_on_reuse: 3,
+            accessed_dirty_faults: 3,
+            cache_hits: 1,
+            frames_in_use: 3,
+            ..Stats::ZERO
+        };
+        assert_eq!(engine.stats(), expected);
+        assert_eq!(engine.mmu().counters().pages_zeroed_through_mapping, 3);
     }
 
     #[test]
@@ -249,6 +278,27 @@ mod tests {
         assert_eq!(engine.calloc(1, pages(7)), Ok(ptr));
         let spent = engine.mmu().counters().since(&before);
         assert_eq!((spent.queries, spent.page_table_ops()), (0, 0));
+    }
+
+    #[test]
+    fn dirty_tracking_reads_only_the_entries_of_the_touched_span() {
+        for dirty in [DirtyDetection::Hardware, DirtyDetection::SoftwareOnly] {
+            let mut engine = engine(Policy::DirtyTracking, dirty);
+            let ptr = engine.calloc(1, pages(7)).unwrap();
+            write_byte(&mut engine, after(ptr, 5), 1).unwrap();
+            engine.free(ptr).unwrap();
+            let before = engine.mmu().counters();
+            assert_eq!(engine.calloc(1, pages(7)), Ok(ptr));
+            assert_eq!(engine.mmu().counters().since(&before).queries, 1);
+            // Pages 2 and 4 join page 5: the span is 2..6, four entries.
+            write_byte(&mut engine, after(ptr, 4), 1).unwrap();
+            assert_eq!(read_byte(&mut engine, after(ptr, 2)), Ok(0));
+            engine.free(ptr).unwrap();
+            let before = engine.mmu().counters();
+            assert_eq!(engine.calloc(1, pages(7)), Ok(ptr));
+            assert_eq!(engine.mmu().counters().since(&before).queries, 4);
+            assert_eq!(engine.stats().pages_zeroed_on_reuse, 2);
+        }
     }
 
     #[test]

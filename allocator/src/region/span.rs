@@ -27,54 +27,33 @@ impl PageSpan {
     }
 
     /// The span grown to include `index`.
-    pub(crate) const fn including(self, index: PageIndex) -> PageSpan {
+    pub(crate) fn including(self, index: PageIndex) -> PageSpan {
+        let end = index.0.saturating_add(1);
         if self.is_empty() {
             return PageSpan {
                 start: index.0,
-                end: index.0.saturating_add(1),
+                end,
             };
         }
         PageSpan {
-            start: if index.0 < self.start {
-                index.0
-            } else {
-                self.start
-            },
-            end: if index.0 >= self.end {
-                index.0.saturating_add(1)
-            } else {
-                self.end
-            },
+            start: self.start.min(index.0),
+            end: self.end.max(end),
         }
     }
 
-    /// The part of the span below `end`.
-    pub(crate) const fn below(self, end: u64) -> PageSpan {
-        let end = if self.end < end { self.end } else { end };
-        if self.start >= end {
-            PageSpan::EMPTY
-        } else {
-            PageSpan {
-                start: self.start,
-                end,
-            }
+    /// The part of the span below `end` (empty if none is).
+    pub(crate) fn below(self, end: u64) -> PageSpan {
+        PageSpan {
+            start: self.start,
+            end: self.end.min(end),
         }
     }
 
-    /// The part of the span at or above `start`.
-    pub(crate) const fn from(self, start: u64) -> PageSpan {
-        let start = if self.start > start {
-            self.start
-        } else {
-            start
-        };
-        if start >= self.end {
-            PageSpan::EMPTY
-        } else {
-            PageSpan {
-                start,
-                end: self.end,
-            }
+    /// The part of the span at or above `start` (empty if none is).
+    pub(crate) fn from(self, start: u64) -> PageSpan {
+        PageSpan {
+            start: self.start.max(start),
+            end: self.end,
         }
     }
 

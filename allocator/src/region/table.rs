@@ -147,6 +147,9 @@ impl<const N: usize> Default for RegionTable<N> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::TestCaseError;
+    use std::vec::Vec;
 
     fn range() -> VirtRange {
         VirtRange::new(VirtAddr(0x100_000), PageCount(16)).unwrap()
@@ -207,5 +210,179 @@ mod tests {
         assert!(table.region_at(VirtAddr(0x106_000)).is_none());
         assert_eq!(table.room_after(0, &range()), 1);
         assert_eq!(table.room_after(2, &range()), 6);
+    }
+
+    /// The model: the same regions as `(first page, pages)` in a plain
+    /// `Vec`, kept sorted, with every answer worked out by brute force.
+    #[derive(Default)]
+    struct Model {
+        regions: Vec<(u64, u64)>,
+    }
+
+    /// Slots of the table under test, and pages of its range.
+    const SLOTS: usize = 5;
+    const RANGE_PAGES: u64 = 40;
+
+    /// The range the model test works in.
+    fn model_range() -> VirtRange {
+        VirtRange::new(VirtAddr(0x100_000), PageCount(RANGE_PAGES)).unwrap()
+    }
+
+    impl Model {
+        /// The pages a region and its guard page take up.
+        fn taken(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+            self.regions
+                .iter()
+                .map(|&(start, pages)| (start, start + pages + GUARD_PAGES))
+        }
+
+        fn first_page() -> u64 {
+            model_range().start().number()
+        }
+
+        /// Whether `pages` pages plus a guard page at `start` fit the range
+        /// and overlap nothing.
+        fn fits(&self, start: u64, pages: u64) -> bool {
+            let end = start + pages + GUARD_PAGES;
+            end <= Self::first_page() + RANGE_PAGES
+                && self.taken().all(|(from, to)| end <= from || start >= to)
+        }
+
+        fn find_gap(&self, pages: u64) -> Option<u64> {
+            (Self::first_page()..Self::first_page() + RANGE_PAGES)
+                .find(|&start| self.fits(start, pages))
+        }
+
+        fn find(&self, page: u64) -> Option<usize> {
+            self.regions
+                .iter()
+                .position(|&(start, pages)| (start..start + pages).contains(&page))
+        }
+
+        fn room_after(&self, index: usize) -> u64 {
+            let Some(&(start, pages)) = self.regions.get(index) else {
+                return 0;
+            };
+            let others = Model {
+                regions: [&self.regions[..index], &self.regions[index + 1..]].concat(),
+            };
+            (0..RANGE_PAGES)
+                .take_while(|&extra| others.fits(start, pages + extra + 1))
+                .count() as u64
+        }
+
+        fn insert(&mut self, region: (u64, u64)) -> usize {
+            let position = self.regions.partition_point(|&(start, _)| start < region.0);
+            self.regions.insert(position, region);
+            position
+        }
+    }
+
+    #[derive(Clone, Copy, Debug)]
+    enum TableOp {
+        /// Insert a region of `pages` pages at the first gap.
+        InsertFirstFit { pages: u64 },
+        /// Insert a region of `pages` pages at `start`, if it fits there.
+        InsertAt { start: u64, pages: u64 },
+        /// Remove the region at `index` (which may be past the end).
+        Remove { index: usize },
+    }
+
+    fn table_op() -> impl Strategy<Value = TableOp> {
+        prop_oneof![
+            (1..8u64).prop_map(|pages| TableOp::InsertFirstFit { pages }),
+            (0..RANGE_PAGES, 1..8u64).prop_map(|(start, pages)| TableOp::InsertAt {
+                start: Model::first_page() + start,
+                pages
+            }),
+            (0..SLOTS + 2).prop_map(|index| TableOp::Remove { index }),
+        ]
+    }
+
+    /// Checks every query of `table` against `model`.
+    fn agrees(table: &RegionTable<SLOTS>, model: &Model) -> Result<(), TestCaseError> {
+        let listed: Vec<(usize, u64, u64)> = table
+            .iter()
+            .map(|(index, region)| (index, region.start.number(), region.pages.0))
+            .collect();
+        let expected: Vec<(usize, u64, u64)> = model
+            .regions
+            .iter()
+            .enumerate()
+            .map(|(index, &(start, pages))| (index, start, pages))
+            .collect();
+        prop_assert_eq!(listed, expected);
+        prop_assert_eq!(table.is_full(), model.regions.len() == SLOTS);
+        for index in 0..SLOTS + 2 {
+            let got = table.get(index).map(|r| (r.start.number(), r.pages.0));
+            prop_assert_eq!(got, model.regions.get(index).copied(), "get({})", index);
+            prop_assert_eq!(
+                table.room_after(index, &model_range()),
+                model.room_after(index),
+                "room_after({})",
+                index
+            );
+        }
+        let first = Model::first_page();
+        for page in first - 1..=first + RANGE_PAGES {
+            let addr = VirtAddr(page * 4096 + 0x123);
+            prop_assert_eq!(table.find(addr), model.find(page), "find({})", addr);
+            let start = table.region_at(addr).map(|region| region.start.number());
+            let want = model.find(page).map(|index| model.regions[index].0);
+            prop_assert_eq!(start, want);
+        }
+        for pages in 1..=RANGE_PAGES {
+            let gap = table.find_gap(&model_range(), PageCount(pages));
+            let got = gap.map(Page::number);
+            prop_assert_eq!(got, model.find_gap(pages), "find_gap({})", pages);
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// The table agrees with a sorted `Vec` of regions after every
+        /// insert and remove: order, length, lookups, gaps and room.
+        #[test]
+        fn table_agrees_with_a_sorted_vec(ops in prop::collection::vec(table_op(), 1..24)) {
+            let mut table = RegionTable::<SLOTS>::new();
+            let mut model = Model::default();
+            for op in ops {
+                match op {
+                    TableOp::InsertFirstFit { pages } => {
+                        let Some(start) = model.find_gap(pages) else { continue };
+                        let region = live_region(start, pages);
+                        match table.insert(region) {
+                            Ok(index) => prop_assert_eq!(index, model.insert((start, pages))),
+                            Err(back) => {
+                                prop_assert_eq!(model.regions.len(), SLOTS);
+                                prop_assert_eq!(back, region);
+                            }
+                        }
+                    }
+                    TableOp::InsertAt { start, pages } => {
+                        if !model.fits(start, pages) {
+                            continue;
+                        }
+                        let region = live_region(start, pages);
+                        match table.insert(region) {
+                            Ok(index) => prop_assert_eq!(index, model.insert((start, pages))),
+                            Err(back) => {
+                                prop_assert_eq!(model.regions.len(), SLOTS);
+                                prop_assert_eq!(back, region);
+                            }
+                        }
+                    }
+                    TableOp::Remove { index } => {
+                        let removed = table.remove(index).map(|r| (r.start.number(), r.pages.0));
+                        let expected = (index < model.regions.len())
+                            .then(|| model.regions.remove(index));
+                        prop_assert_eq!(removed, expected);
+                    }
+                }
+                agrees(&table, &model)?;
+            }
+        }
     }
 }

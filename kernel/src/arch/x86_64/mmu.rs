@@ -79,7 +79,7 @@ impl PageTableMmu {
 }
 
 /// The leaf flags for an allocation page: never executable.
-fn leaf_flags(flags: PageFlags) -> F {
+pub(super) fn leaf_flags(flags: PageFlags) -> F {
     let mut bits = F::PRESENT | F::NO_EXECUTE;
     if flags.contains(PageFlags::WRITABLE) {
         bits |= F::WRITABLE;
@@ -102,7 +102,7 @@ const _: () = assert!(
 
 /// Whether `page` lies in the large-allocation range, the only pages this
 /// MMU touches.
-fn in_range(page: Page) -> bool {
+pub(super) fn in_range(page: Page) -> bool {
     let address = page.start().0;
     address >= LARGE_ALLOCATION_START && address - LARGE_ALLOCATION_START < LARGE_ALLOCATION_SIZE
 }
