@@ -5,7 +5,7 @@
 //! dirty detection the MMU offers); the `with_*` methods change one thing
 //! at a time, so a kernel experiment reads as a list of its differences.
 
-use crate::cache::{CacheLimits, Policy};
+use crate::cache::{Adaptation, CacheLimits, Policy};
 use crate::dirty::DirtyStrategy;
 use crate::region::VirtRange;
 use crate::zero_page::ZeroPageMapping;
@@ -23,6 +23,9 @@ pub struct Config {
     /// How written pages are detected; `None` picks the best the MMU
     /// declares (hardware if it has a dirty bit, else software).
     pub dirty: Option<DirtyStrategy>,
+    /// Whether [`Policy::DirtyTracking`] re-zeroes a wholly written region
+    /// whole (`cache/adaptive.rs`); on by default.
+    pub adaptation: Adaptation,
     /// When untouched pages get their zero-page mapping.
     pub zero_page_mapping: ZeroPageMapping,
     /// Requests smaller than this many bytes are refused with
@@ -39,6 +42,7 @@ impl Config {
             range,
             policy: Policy::DirtyTracking,
             dirty: None,
+            adaptation: Adaptation::On,
             zero_page_mapping: ZeroPageMapping::Lazy,
             threshold: DEFAULT_THRESHOLD,
             cache: CacheLimits::LIBMALLOC_116,
@@ -56,6 +60,11 @@ impl Config {
             dirty: Some(dirty),
             ..self
         }
+    }
+
+    /// The same configuration with `adaptation`.
+    pub const fn with_adaptation(self, adaptation: Adaptation) -> Config {
+        Config { adaptation, ..self }
     }
 
     /// The same configuration with `mapping`.
@@ -101,5 +110,11 @@ mod tests {
         assert_eq!(config.dirty, None);
         let forced = config.with_dirty_strategy(DirtyStrategy::Software);
         assert_eq!(forced.dirty, Some(DirtyStrategy::Software));
+        assert_eq!(config.adaptation, Adaptation::On);
+        let off = config.with_adaptation(Adaptation::Off);
+        assert_eq!(
+            (off.adaptation, off.policy),
+            (Adaptation::Off, Policy::NoCache)
+        );
     }
 }

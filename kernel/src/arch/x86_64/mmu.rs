@@ -23,7 +23,7 @@
 //! kernel's frame allocator and are kept for the life of the kernel. Every
 //! method refuses (or ignores) a page outside that range.
 
-use super::clear::clear_page;
+use super::clear::{clear_page, fill_pages};
 use super::layout::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START};
 use super::paging::{phys_to_virt, with_root_table};
 use crate::memory::with_frames;
@@ -31,7 +31,7 @@ use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering};
 use pristine_allocator::{
     Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, FrameNumber, Mmu,
-    MmuError, PAGE_SIZE, Page, PageFlags, PhysAddr as FramePhysAddr,
+    MmuError, PAGE_SIZE, Page, PageFlags, PageIndex, PhysAddr as FramePhysAddr,
 };
 use x86_64::structures::paging::page_table::PageTableEntry;
 use x86_64::structures::paging::{Page as X86Page, PageTable, PageTableFlags as F, PhysFrame};
@@ -199,6 +199,21 @@ impl PageTableMmu {
         create: bool,
         operation: impl FnOnce(&mut PageTableEntry) -> R,
     ) -> Result<Option<R>, MmuError> {
+        let Some(table) = self.leaf_table_of(page, create)? else {
+            return Ok(None);
+        };
+        // SAFETY: `table` is the live last-level table for this 2 MiB block.
+        // Tables of the large-allocation range are never freed, and only this
+        // MMU (owned by the engine, behind the engine lock) edits them.
+        let table = unsafe { &mut *(table as *mut PageTable) };
+        Ok(Some(operation(&mut table[x86_page(page).p1_index()])))
+    }
+
+    /// The direct-map address of the last-level table holding `page`'s
+    /// entry (see [`PageTableMmu::with_leaf`]), or `None` if a table on the
+    /// way is missing or the page lies outside the range.
+    #[inline]
+    fn leaf_table_of(&self, page: Page, create: bool) -> Result<Option<u64>, MmuError> {
         let block = page.start().0 >> 21;
         let table = match self.leaf_table.get() {
             // The remembered block passed the range check below, and the
@@ -217,11 +232,7 @@ impl PageTableMmu {
                 table
             }
         };
-        // SAFETY: `table` is the live last-level table for this 2 MiB block.
-        // Tables of the large-allocation range are never freed, and only this
-        // MMU (owned by the engine, behind the engine lock) edits them.
-        let table = unsafe { &mut *(table as *mut PageTable) };
-        Ok(Some(operation(&mut table[x86_page(page).p1_index()])))
+        Ok(Some(table))
     }
 }
 
@@ -352,4 +363,40 @@ unsafe impl Mmu for PageTableMmu {
             }),
         }
     }
+
+    /// One 2 MiB block at a time: one pass over its last-level entries
+    /// finds how many pages from `first` on are mapped writable, and one
+    /// `rep stosq` through the mapping clears them all (the CPU sets their
+    /// D bits, as for [`Mmu::write_zeroes`]).
+    fn write_zeroes_run(&mut self, first: Page, count: u64) -> u64 {
+        let mut done = 0;
+        while done < count {
+            let page = first.nth_after(PageIndex(done));
+            let Ok(Some(table)) = self.leaf_table_of(page, false) else {
+                return done;
+            };
+            // SAFETY: as in `with_leaf`: the live last-level table of this
+            // 2 MiB block, edited only by this MMU; only read here.
+            let table = unsafe { &*(table as *const PageTable) };
+            let index = usize::from(x86_page(page).p1_index());
+            let in_block = (ENTRIES_PER_TABLE - index).min((count - done) as usize);
+            let writable = table.iter().skip(index).take(in_block);
+            let run = writable
+                .take_while(|entry| entry.flags().contains(F::PRESENT | F::WRITABLE))
+                .count() as u64;
+            // SAFETY: the `run` pages from `page` lie in the range (the leaf
+            // table was found for it and the run stays in its block) and are
+            // mapped writable, so by the `Mmu` contract to frames the engine
+            // owns; writing through the mapping lets the CPU set D.
+            unsafe { fill_pages(page.start().0 as *mut u8, run, 0) };
+            done += run;
+            if run < in_block as u64 {
+                return done;
+            }
+        }
+        done
+    }
 }
+
+/// Entries in one page table (Intel SDM Vol. 3A, 4.5: 512 of 8 bytes).
+const ENTRIES_PER_TABLE: usize = 512;
