@@ -28,6 +28,7 @@ pub mod execute;
 #[cfg(test)]
 pub mod fixtures;
 pub mod host;
+pub mod never_worse;
 pub mod output;
 pub mod plan;
 pub mod plot;

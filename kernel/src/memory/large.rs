@@ -29,9 +29,9 @@ use crate::memory::{injection, with_frames};
 use core::fmt;
 use pristine_allocator::frame::{FrameError, FrameSource};
 use pristine_allocator::{
-    Access, AllocError, Config, DirtyDetection, DirtyStrategy, FatalFault, FaultOutcome,
-    FrameNumber, LargeAllocator, MmuError, PAGE_SIZE, PageCount, Policy, SetupError, VirtAddr,
-    VirtRange,
+    Access, Adaptation, AllocError, Config, DirtyDetection, DirtyStrategy, FatalFault,
+    FaultOutcome, FrameNumber, LargeAllocator, MmuError, PAGE_SIZE, PageCount, Policy, SetupError,
+    VirtAddr, VirtRange,
 };
 use spin::Mutex;
 
@@ -101,14 +101,20 @@ impl fmt::Display for UnfixableFault {
     }
 }
 
-/// Builds the engine with `policy` and `dirty` over the kernel's range.
-pub fn init(policy: Policy, dirty: DirtyStrategy) -> Result<(), SetupError> {
+/// Builds the engine with `policy`, `dirty` and `adaptation` over the
+/// kernel's range.
+pub fn init(
+    policy: Policy,
+    dirty: DirtyStrategy,
+    adaptation: Adaptation,
+) -> Result<(), SetupError> {
     let pages = PageCount(LARGE_ALLOCATION_SIZE / PAGE_SIZE);
     let range = VirtRange::new(VirtAddr(LARGE_ALLOCATION_START), pages)
         .expect("the arch's large-allocation range is page aligned");
     let config = Config::new(range)
         .with_policy(policy)
-        .with_dirty_strategy(dirty);
+        .with_dirty_strategy(dirty)
+        .with_adaptation(adaptation);
     // SAFETY: the one MMU the kernel builds, handed straight to the engine
     // with the large-allocation range (the architecture's layout reserves it for the
     // engine) and `KernelFrames`, whose frames come from the kernel's frame

@@ -26,7 +26,7 @@
 //! method refuses (or ignores) a page outside that range. Pristine runs on
 //! one hart, so `sfence.vma` is the whole shootdown.
 
-use super::clear::clear_page;
+use super::clear::{clear_page, fill_pages};
 use super::csr;
 use super::layout::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START};
 use super::paging::{next_table, phys_to_virt, with_root_table};
@@ -37,7 +37,7 @@ use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering};
 use pristine_allocator::{
     Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, FrameNumber, Mmu,
-    MmuError, PAGE_SIZE, Page, PageFlags,
+    MmuError, PAGE_SIZE, Page, PageFlags, PageIndex,
 };
 
 /// Frames taken for page tables of the large-allocation range so far. They
@@ -216,6 +216,23 @@ impl PageTableMmu {
         create: bool,
         operation: impl FnOnce(&mut PageTableEntry) -> R,
     ) -> Result<Option<R>, MmuError> {
+        let Some(table) = self.leaf_table_of(page, create)? else {
+            return Ok(None);
+        };
+        // SAFETY: `table` is the live last-level table for this 2 MiB block.
+        // Tables of the large-allocation range are never freed, and only this
+        // MMU (owned by the engine, behind the engine lock) edits them.
+        let table = unsafe { &mut *(table as *mut PageTable) };
+        Ok(Some(operation(
+            &mut table.entries[index(page.start().0, 0)],
+        )))
+    }
+
+    /// The direct-map address of the last-level table holding `page`'s
+    /// entry (see `with_leaf`), or `None` if a table on the way is missing
+    /// or the page lies outside the range.
+    #[inline]
+    fn leaf_table_of(&self, page: Page, create: bool) -> Result<Option<u64>, MmuError> {
         if !in_range(page) {
             return Ok(None);
         }
@@ -231,11 +248,20 @@ impl PageTableMmu {
                 table
             }
         };
-        // SAFETY: `table` is the live last-level table for this 2 MiB block.
-        // Tables of the large-allocation range are never freed, and only this
-        // MMU (owned by the engine, behind the engine lock) edits them.
-        let table = unsafe { &mut *(table as *mut PageTable) };
-        Ok(Some(operation(&mut table.entries[index(address, 0)])))
+        Ok(Some(table))
+    }
+
+    /// Whether a store through `entry` goes through without a fault (see
+    /// [`Mmu::write_zeroes`]).
+    fn stores_through(&self, entry: PageTableEntry) -> bool {
+        let flags = entry.flags();
+        // A store goes through only with W set (and, with hardware A/D
+        // updates, sets D itself); imitating Svade, W is set only while
+        // D is, and A is always preset.
+        entry.is_leaf()
+            && flags.contains(EntryFlags::WRITE)
+            && (self.updates == AccessedDirtyUpdates::Hardware
+                || flags.contains(EntryFlags::ACCESSED | EntryFlags::DIRTY))
     }
 }
 
@@ -335,16 +361,7 @@ unsafe impl Mmu for PageTableMmu {
 
     fn write_zeroes(&mut self, page: Page) -> Result<(), AccessFault> {
         let entry = self.with_leaf(page, false, |entry| *entry).ok().flatten();
-        let stores = entry.is_some_and(|entry| {
-            let flags = entry.flags();
-            // A store goes through only with W set (and, with hardware A/D
-            // updates, sets D itself); imitating Svade, W is set only while
-            // D is, and A is always preset.
-            entry.is_leaf()
-                && flags.contains(EntryFlags::WRITE)
-                && (self.updates == AccessedDirtyUpdates::Hardware
-                    || flags.contains(EntryFlags::ACCESSED | EntryFlags::DIRTY))
-        });
+        let stores = entry.is_some_and(|entry| self.stores_through(entry));
         if !stores {
             return Err(AccessFault {
                 addr: page.start(),
@@ -356,5 +373,37 @@ unsafe impl Mmu for PageTableMmu {
         // owns; writing through the mapping lets the MMU set D.
         unsafe { clear_page(page.start().0 as *mut u8) };
         Ok(())
+    }
+
+    /// One 2 MiB block at a time: one pass over its last-level entries
+    /// finds how many pages from `first` on take a store, and one loop of
+    /// `sd` through the mapping clears them all.
+    fn write_zeroes_run(&mut self, first: Page, count: u64) -> u64 {
+        let mut done = 0;
+        while done < count {
+            let page = first.nth_after(PageIndex(done));
+            let Ok(Some(table)) = self.leaf_table_of(page, false) else {
+                return done;
+            };
+            // SAFETY: as in `with_leaf`: the live last-level table of this
+            // 2 MiB block, edited only by this MMU; only read here.
+            let table = unsafe { &*(table as *const PageTable) };
+            let start = index(page.start().0, 0);
+            let in_block = (table.entries.len() - start).min((count - done) as usize);
+            let run = table.entries[start..start + in_block]
+                .iter()
+                .take_while(|entry| self.stores_through(**entry))
+                .count() as u64;
+            // SAFETY: the `run` pages from `page` lie in the range (the leaf
+            // table was found for it and the run stays in its block) and
+            // take stores, so by the `Mmu` contract they map frames the
+            // engine owns; writing through the mapping lets the MMU set D.
+            unsafe { fill_pages(page.start().0 as *mut u8, run, 0) };
+            done += run;
+            if run < in_block as u64 {
+                return done;
+            }
+        }
+        done
     }
 }
