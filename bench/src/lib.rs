@@ -22,6 +22,8 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+pub mod breakdown;
+pub mod breakdown_plot;
 pub mod cli;
 pub mod error;
 pub mod execute;
@@ -39,7 +41,7 @@ pub mod show;
 pub mod summary;
 pub mod targets;
 
-pub use cli::{BenchArgs, CliError, execute_args};
+pub use cli::{BenchArgs, CliError, execute_args, execute_breakdown};
 pub use error::BenchError;
 pub use plan::BenchPlan;
 pub use results::BenchResults;

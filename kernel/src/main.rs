@@ -18,6 +18,7 @@ extern crate alloc;
 mod arch;
 mod boot_info;
 mod boot_input;
+mod breakdown;
 mod cmdline;
 mod console;
 mod experiment;

@@ -94,7 +94,11 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// were last zeroed; visits only the region's touched span.
     pub(super) fn zero_written_pages(&mut self, region: &Region) -> Result<(), AllocError> {
         for index in region.touched.below(region.pages.0).indices() {
-            self.zero_if_written(region.page(PageIndex(index)))?;
+            let page = region.page(PageIndex(index));
+            match self.dirty {
+                DirtyStrategy::Hardware => self.zero_if_dirty(page),
+                DirtyStrategy::Software => self.zero_if_writable(page)?,
+            }
         }
         Ok(())
     }

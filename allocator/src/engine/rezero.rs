@@ -11,7 +11,9 @@
 //!   page the run refuses (the zero page, a write-protected page) to the
 //!   tracked route for that one page.
 //!
-//! With [`Adaptation::Off`] every hit is tracked and nothing is learned.
+//! With [`Adaptation::Off`], and for a touched span under
+//! [`crate::Config::whole_min_pages`] pages, every hit is tracked and
+//! nothing is learned.
 
 use crate::cache::{Adaptation, Rezero};
 use crate::error::AllocError;
@@ -29,13 +31,17 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         if self.config.adaptation == Adaptation::Off {
             return self.zero_written_pages(region);
         }
+        let visited = region.touched.below(region.pages.0).indices();
+        if visited.end - visited.start < self.config.whole_min_pages {
+            // Too small a span to re-zero whole: tracked, nothing learned.
+            return self.zero_written_pages(region);
+        }
         let zeroed_before = self.stats.pages_zeroed_on_reuse;
         match region.history.plan() {
             Rezero::Tracked => self.zero_written_pages(region)?,
             Rezero::Whole => self.zero_span_whole(region)?,
         }
         let written = self.stats.pages_zeroed_on_reuse - zeroed_before;
-        let visited = region.touched.below(region.pages.0).indices();
         let history = region
             .history
             .after_hit(written, visited.end - visited.start);
@@ -189,6 +195,24 @@ mod tests {
             round(&mut engine, 6, 1, 1);
             assert_eq!(engine.stats().pages_zeroed_on_reuse, 1, "tracked again");
         }
+    }
+
+    #[test]
+    fn a_span_under_the_minimum_is_always_tracked() {
+        let config = config(Policy::DirtyTracking).with_whole_min_pages(5);
+        let mut engine: Engine = engine_with(config, 64, DirtyDetection::SoftwareOnly);
+        let ptr = round(&mut engine, 4, 4, 1);
+        round(&mut engine, 4, 4, 1);
+        assert_eq!(history_of(&engine, ptr), WriteHistory::Tracking);
+        round(&mut engine, 4, 4, 1);
+        assert_eq!(engine.stats().tracked_write_faults, 8, "re-armed every hit");
+        // Five pages reach the minimum: the next hit learns.
+        let wide = round(&mut engine, 6, 5, 1);
+        round(&mut engine, 6, 5, 1);
+        assert!(matches!(
+            history_of(&engine, wide),
+            WriteHistory::Whole { .. }
+        ));
     }
 
     #[test]

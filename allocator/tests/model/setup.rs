@@ -76,6 +76,7 @@ pub fn engine(
     let config = Config::new(range)
         .with_policy(policy)
         .with_adaptation(adaptation)
+        .with_whole_min_pages(1)
         .with_threshold(PAGE)
         .with_zero_page_mapping(mapping)
         .with_cache_limits(CacheLimits {

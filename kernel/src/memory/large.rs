@@ -24,6 +24,7 @@
 //! verdict is a value, formatted only if the kernel dies of it.
 
 use crate::arch::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START, PageTableMmu};
+use crate::breakdown::{Part, measure};
 use crate::memory::out_of_memory::OutOfMemory;
 use crate::memory::{injection, with_frames};
 use core::fmt;
@@ -44,11 +45,11 @@ impl FrameSource for KernelFrames {
         if injection::refuse_this_request() {
             return Err(FrameError::OutOfFrames);
         }
-        with_frames(|frames| frames.allocate())
+        measure(Part::Frames, || with_frames(|frames| frames.allocate()))
     }
 
     fn free_frame(&mut self, frame: FrameNumber) -> Result<(), FrameError> {
-        with_frames(|frames| frames.free(frame))
+        measure(Part::Frames, || with_frames(|frames| frames.free(frame)))
     }
 }
 
@@ -161,7 +162,9 @@ pub fn resolve_fault(address: u64, access: Access) -> FaultVerdict {
     let Some(engine) = guard.as_mut() else {
         return FaultVerdict::Fatal(UnfixableFault::BeforeInit);
     };
-    match engine.handle_fault(VirtAddr(address), access) {
+    match measure(Part::Engine, || {
+        engine.handle_fault(VirtAddr(address), access)
+    }) {
         FaultOutcome::Handled(_) => FaultVerdict::Retry,
         FaultOutcome::NotOurs => FaultVerdict::NotOurs,
         FaultOutcome::Fatal(reason) => FaultVerdict::Fatal(unfixable(reason, address, access)),

@@ -32,6 +32,7 @@ use super::layout::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START};
 use super::paging::{next_table, phys_to_virt, with_root_table};
 use super::sv39::{EntryFlags, PageTable, PageTableEntry, index};
 use super::svade::{self, SOFTWARE_WRITE};
+use crate::breakdown::{Part, measure};
 use crate::memory::with_frames;
 use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -287,123 +288,147 @@ unsafe impl Mmu for PageTableMmu {
     }
 
     fn map(&mut self, page: Page, frame: FrameNumber, flags: PageFlags) -> Result<(), MmuError> {
-        let bits = self.leaf_flags(flags, EntryFlags::empty());
-        let result = self.with_leaf(page, true, |entry| {
-            if entry.is_valid() {
-                return Err(MmuError::AlreadyMapped(page));
-            }
-            *entry = PageTableEntry::new(frame.start_address(), bits);
-            Ok(())
-        })?;
-        result.unwrap_or(Err(MmuError::NotMapped(page)))
+        measure(Part::PageTables, || {
+            let bits = self.leaf_flags(flags, EntryFlags::empty());
+            let result = self.with_leaf(page, true, |entry| {
+                if entry.is_valid() {
+                    return Err(MmuError::AlreadyMapped(page));
+                }
+                *entry = PageTableEntry::new(frame.start_address(), bits);
+                Ok(())
+            })?;
+            result.unwrap_or(Err(MmuError::NotMapped(page)))
+        })
     }
 
     fn unmap(&mut self, page: Page) -> Option<EntryInfo> {
-        let result = self.with_leaf(page, false, |entry| {
-            let old = *entry;
-            *entry = PageTableEntry::EMPTY;
-            old
-        });
-        let old = result.ok().flatten()?;
-        self.info_of(old)
+        measure(Part::PageTables, || {
+            let result = self.with_leaf(page, false, |entry| {
+                let old = *entry;
+                *entry = PageTableEntry::EMPTY;
+                old
+            });
+            let old = result.ok().flatten()?;
+            self.info_of(old)
+        })
     }
 
     fn protect(&mut self, page: Page, flags: PageFlags) -> Result<(), MmuError> {
-        let result = self.with_leaf(page, false, |entry| {
-            if !entry.is_leaf() {
-                return Err(MmuError::NotMapped(page));
-            }
-            Ok(*entry)
-        })?;
-        let old = result.unwrap_or(Err(MmuError::NotMapped(page)))?;
-        let bits = self.leaf_flags(flags, old.flags());
-        let _ = self.with_leaf(page, false, |entry| *entry = old.with_flags(bits));
-        Ok(())
+        measure(Part::PageTables, || {
+            let result = self.with_leaf(page, false, |entry| {
+                if !entry.is_leaf() {
+                    return Err(MmuError::NotMapped(page));
+                }
+                Ok(*entry)
+            })?;
+            let old = result.unwrap_or(Err(MmuError::NotMapped(page)))?;
+            let bits = self.leaf_flags(flags, old.flags());
+            let _ = self.with_leaf(page, false, |entry| *entry = old.with_flags(bits));
+            Ok(())
+        })
     }
 
     fn query(&self, page: Page) -> Option<EntryInfo> {
-        let entry = self.with_leaf(page, false, |entry| *entry).ok().flatten()?;
-        self.info_of(entry)
+        measure(Part::PageTables, || {
+            let entry = self.with_leaf(page, false, |entry| *entry).ok().flatten()?;
+            self.info_of(entry)
+        })
     }
 
     fn clear_dirty(&mut self, page: Page) {
-        // A page that is not mapped has no dirty bit to clear.
-        let _ = self.with_leaf(page, false, |entry| *entry = without_dirty(*entry));
+        measure(Part::PageTables, || {
+            // A page that is not mapped has no dirty bit to clear.
+            let _ = self.with_leaf(page, false, |entry| *entry = without_dirty(*entry));
+        })
     }
 
     /// One walk (usually none: the last leaf table is remembered), one read
     /// and, only if D was set, one write.
     #[inline]
     fn take_dirty(&mut self, page: Page) -> Option<EntryInfo> {
-        let result = self.with_leaf(page, false, |entry| {
-            let old = *entry;
-            if old.is_leaf() && old.flags().contains(EntryFlags::DIRTY) {
-                *entry = without_dirty(old);
-            }
-            old
-        });
-        let old = result.ok().flatten()?;
-        self.info_of(old)
+        measure(Part::PageTables, || {
+            let result = self.with_leaf(page, false, |entry| {
+                let old = *entry;
+                if old.is_leaf() && old.flags().contains(EntryFlags::DIRTY) {
+                    *entry = without_dirty(old);
+                }
+                old
+            });
+            let old = result.ok().flatten()?;
+            self.info_of(old)
+        })
     }
 
     #[inline]
     fn flush_tlb(&mut self, page: Page) {
-        csr::flush_page(page.start().0);
+        measure(Part::TlbFlush, || {
+            csr::flush_page(page.start().0);
+        })
     }
 
     #[inline]
     fn zero_frame(&mut self, frame: FrameNumber) {
-        // SAFETY: by the `Mmu` contract the engine owns the frame (it came
-        // from its frame source, which `new`'s caller vouched for); the
-        // direct map reaches every frame.
-        unsafe { clear_page(phys_to_virt(frame.start_address())) };
+        measure(Part::Zeroing, || {
+            // SAFETY: by the `Mmu` contract the engine owns the frame (it came
+            // from its frame source, which `new`'s caller vouched for); the
+            // direct map reaches every frame.
+            unsafe { clear_page(phys_to_virt(frame.start_address())) };
+        })
     }
 
     fn write_zeroes(&mut self, page: Page) -> Result<(), AccessFault> {
-        let entry = self.with_leaf(page, false, |entry| *entry).ok().flatten();
-        let stores = entry.is_some_and(|entry| self.stores_through(entry));
-        if !stores {
-            return Err(AccessFault {
-                addr: page.start(),
-                access: Access::Write,
+        measure(Part::PageTables, || {
+            let entry = self.with_leaf(page, false, |entry| *entry).ok().flatten();
+            let stores = entry.is_some_and(|entry| self.stores_through(entry));
+            if !stores {
+                return Err(AccessFault {
+                    addr: page.start(),
+                    access: Access::Write,
+                });
+            }
+            // SAFETY: the page lies in the range (`with_leaf` checked) and is
+            // mapped writable, so by the `Mmu` contract to a frame the engine
+            // owns; writing through the mapping lets the MMU set D.
+            measure(Part::Zeroing, || unsafe {
+                clear_page(page.start().0 as *mut u8)
             });
-        }
-        // SAFETY: the page lies in the range (`with_leaf` checked) and is
-        // mapped writable, so by the `Mmu` contract to a frame the engine
-        // owns; writing through the mapping lets the MMU set D.
-        unsafe { clear_page(page.start().0 as *mut u8) };
-        Ok(())
+            Ok(())
+        })
     }
 
     /// One 2 MiB block at a time: one pass over its last-level entries
     /// finds how many pages from `first` on take a store, and one loop of
     /// `sd` through the mapping clears them all.
     fn write_zeroes_run(&mut self, first: Page, count: u64) -> u64 {
-        let mut done = 0;
-        while done < count {
-            let page = first.nth_after(PageIndex(done));
-            let Ok(Some(table)) = self.leaf_table_of(page, false) else {
-                return done;
-            };
-            // SAFETY: as in `with_leaf`: the live last-level table of this
-            // 2 MiB block, edited only by this MMU; only read here.
-            let table = unsafe { &*(table as *const PageTable) };
-            let start = index(page.start().0, 0);
-            let in_block = (table.entries.len() - start).min((count - done) as usize);
-            let run = table.entries[start..start + in_block]
-                .iter()
-                .take_while(|entry| self.stores_through(**entry))
-                .count() as u64;
-            // SAFETY: the `run` pages from `page` lie in the range (the leaf
-            // table was found for it and the run stays in its block) and
-            // take stores, so by the `Mmu` contract they map frames the
-            // engine owns; writing through the mapping lets the MMU set D.
-            unsafe { fill_pages(page.start().0 as *mut u8, run, 0) };
-            done += run;
-            if run < in_block as u64 {
-                return done;
+        measure(Part::PageTables, || {
+            let mut done = 0;
+            while done < count {
+                let page = first.nth_after(PageIndex(done));
+                let Ok(Some(table)) = self.leaf_table_of(page, false) else {
+                    return done;
+                };
+                // SAFETY: as in `with_leaf`: the live last-level table of this
+                // 2 MiB block, edited only by this MMU; only read here.
+                let table = unsafe { &*(table as *const PageTable) };
+                let start = index(page.start().0, 0);
+                let in_block = (table.entries.len() - start).min((count - done) as usize);
+                let run = table.entries[start..start + in_block]
+                    .iter()
+                    .take_while(|entry| self.stores_through(**entry))
+                    .count() as u64;
+                // SAFETY: the `run` pages from `page` lie in the range (the leaf
+                // table was found for it and the run stays in its block) and
+                // take stores, so by the `Mmu` contract they map frames the
+                // engine owns; writing through the mapping lets the MMU set D.
+                measure(Part::Zeroing, || unsafe {
+                    fill_pages(page.start().0 as *mut u8, run, 0)
+                });
+                done += run;
+                if run < in_block as u64 {
+                    return done;
+                }
             }
-        }
-        done
+            done
+        })
     }
 }
