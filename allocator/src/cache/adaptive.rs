@@ -135,7 +135,7 @@ impl WriteHistory {
     /// said and found `written` of the `visited` pages of the touched span
     /// written (only a tracked hit can tell; a whole hit's figures are not
     /// read).
-    pub const fn after_hit(self, written: u64, visited: u64) -> WriteHistory {
+    pub fn after_hit(self, written: u64, visited: u64) -> WriteHistory {
         match self {
             WriteHistory::Tracking if at_least(written, visited, ENTER_WHOLE) => {
                 WriteHistory::Whole {
@@ -153,12 +153,7 @@ impl WriteHistory {
             },
             WriteHistory::Whole { interval, .. } => WriteHistory::Probing { interval },
             WriteHistory::Probing { interval } if at_least(written, visited, STAY_WHOLE) => {
-                let doubled = interval.saturating_mul(2);
-                let interval = if doubled > MAX_INTERVAL {
-                    MAX_INTERVAL
-                } else {
-                    doubled
-                };
+                let interval = interval.saturating_mul(2).min(MAX_INTERVAL);
                 WriteHistory::Whole {
                     countdown: interval,
                     interval,

@@ -135,6 +135,7 @@ mod tests {
             assert_eq!(spent.pages_zeroed_through_mapping, 6);
             assert_eq!(spent.pages_zeroed_through_direct_map, 0);
             assert_eq!(spent.tlb_flushes, 0, "nothing re-armed");
+            assert_eq!(spent.queries, 0, "no entry read one by one");
             let faults = stats.tracked_write_faults + stats.accessed_dirty_faults;
             assert_eq!(faults + stats.cow_faults, 0, "the writes take no fault");
             assert_eq!(engine.mmu().counters().stale_translations, 0);
@@ -211,6 +212,35 @@ mod tests {
         round(&mut engine, 6, 5, 1);
         assert!(matches!(
             history_of(&engine, wide),
+            WriteHistory::Whole { .. }
+        ));
+    }
+
+    /// `calloc(pages)`, a write to pages `first..pages`, `free`.
+    fn round_from(engine: &mut Engine, size: u64, first: u64) -> crate::VirtAddr {
+        let ptr = engine.calloc(1, pages(size)).unwrap();
+        for page in first..size {
+            write_byte(engine, after(ptr, page), 3).unwrap();
+        }
+        engine.free(ptr).unwrap();
+        ptr
+    }
+
+    #[test]
+    fn a_span_is_measured_from_its_first_touched_page() {
+        // Pages 2..6 of 6: a span of 4, under a minimum of 5.
+        let at_least_five = config(Policy::DirtyTracking).with_whole_min_pages(5);
+        let mut engine: Engine = engine_with(at_least_five, 64, DirtyDetection::Hardware);
+        let ptr = round_from(&mut engine, 6, 2);
+        round_from(&mut engine, 6, 2);
+        assert_eq!(history_of(&engine, ptr), WriteHistory::Tracking);
+        // With any span allowed, 4 of those 4 pages written is whole.
+        let any = config(Policy::DirtyTracking);
+        let mut engine: Engine = engine_with(any, 64, DirtyDetection::Hardware);
+        let ptr = round_from(&mut engine, 6, 2);
+        round_from(&mut engine, 6, 2);
+        assert!(matches!(
+            history_of(&engine, ptr),
             WriteHistory::Whole { .. }
         ));
     }
