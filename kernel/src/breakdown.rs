@@ -11,8 +11,9 @@
 //! [`Part`] is charged only its *own* instructions: a section's count minus
 //! those of the sections it contains. A section also costs its parent the
 //! few instructions of its own timestamp bookkeeping; [`calibrate`]
-//! measures that once, and [`take`] subtracts it per contained section, so
-//! the parts add up to the round.
+//! measures that once, and [`take`] subtracts it per contained section.
+//! The outermost sections' own bookkeeping stays in no part, so the parts
+//! add up to a little less than the (counting) round.
 //!
 //! What is measured where: [`Part::Zeroing`] around every page clear of the
 //! MMU; [`Part::TlbFlush`] around `invlpg`; [`Part::PageTables`] around every

@@ -200,14 +200,15 @@ mod tests {
 
     #[test]
     fn a_span_under_the_minimum_is_always_tracked() {
-        let config = config(Policy::DirtyTracking).with_whole_min_pages(5);
+        let config = config(Policy::DirtyTracking).with_whole_min_pages(6);
         let mut engine: Engine = engine_with(config, 64, DirtyDetection::SoftwareOnly);
         let ptr = round(&mut engine, 4, 4, 1);
         round(&mut engine, 4, 4, 1);
         assert_eq!(history_of(&engine, ptr), WriteHistory::Tracking);
         round(&mut engine, 4, 4, 1);
         assert_eq!(engine.stats().tracked_write_faults, 8, "re-armed every hit");
-        // Five pages reach the minimum: the next hit learns.
+        // A span of six pages (`round` reads every page) is the minimum:
+        // the next hit learns (5 of 6 written).
         let wide = round(&mut engine, 6, 5, 1);
         round(&mut engine, 6, 5, 1);
         assert!(matches!(
