@@ -85,7 +85,12 @@ pub fn workspace_root() -> &'static Path {
 
 /// Where the nested build leaves the kernel ELF for `arch` under `root`.
 pub fn kernel_elf_path(root: &Path, arch: Arch) -> PathBuf {
-    root.join("target/kernel")
+    elf_path(root, arch, Flavour::Plain)
+}
+
+/// Where the nested build of `flavour` leaves the kernel ELF.
+fn elf_path(root: &Path, arch: Arch, flavour: Flavour) -> PathBuf {
+    root.join(flavour.target_dir())
         .join(arch.rust_target())
         .join(KERNEL_PROFILE)
         .join(KERNEL_PACKAGE)
@@ -112,9 +117,41 @@ pub fn build_kernel_for(arch: Arch) -> Result<PathBuf, BuildError> {
 /// Builds the kernel of the workspace at `root` for `arch` now, without
 /// sharing.
 pub fn build_kernel_at(root: &Path, arch: Arch) -> Result<PathBuf, BuildError> {
+    build_flavour_at(root, arch, Flavour::Plain)
+}
+
+/// Builds this workspace's kernel for `arch` with the `breakdown` feature
+/// (guest instructions counted per part of a benchmark round), into
+/// `target/kernel-breakdown` so the ordinary kernel is left as it is, and
+/// returns its ELF.
+pub fn build_breakdown_kernel(arch: Arch) -> Result<PathBuf, BuildError> {
+    build_flavour_at(workspace_root(), arch, Flavour::Breakdown)
+}
+
+/// Which kernel build: the ordinary one, or one with extra features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flavour {
+    /// No features: the kernel everything runs.
+    Plain,
+    /// The `breakdown` feature, in its own target directory.
+    Breakdown,
+}
+
+impl Flavour {
+    /// The target directory under the workspace root.
+    const fn target_dir(self) -> &'static str {
+        match self {
+            Flavour::Plain => "target/kernel",
+            Flavour::Breakdown => "target/kernel-breakdown",
+        }
+    }
+}
+
+fn build_flavour_at(root: &Path, arch: Arch, flavour: Flavour) -> Result<PathBuf, BuildError> {
     check_target_installed(root, arch)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = cargo_command(&cargo, root, arch, std::env::vars_os().map(|(key, _)| key))
+    let host_vars = std::env::vars_os().map(|(key, _)| key);
+    let output = cargo_command(&cargo, root, arch, flavour, host_vars)
         .stdin(Stdio::null())
         .output()
         .map_err(|error| BuildError::CargoSpawn {
@@ -127,7 +164,7 @@ pub fn build_kernel_at(root: &Path, arch: Arch) -> Result<PathBuf, BuildError> {
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         });
     }
-    let elf = kernel_elf_path(root, arch);
+    let elf = elf_path(root, arch, flavour);
     if elf.is_file() {
         Ok(elf)
     } else {
@@ -141,6 +178,7 @@ fn cargo_command(
     cargo: &OsStr,
     root: &Path,
     arch: Arch,
+    flavour: Flavour,
     host_vars: impl Iterator<Item = OsString>,
 ) -> Command {
     let mut command = Command::new(cargo);
@@ -152,7 +190,10 @@ fn cargo_command(
         .args(["-p", KERNEL_PACKAGE, "--target", arch.rust_target()])
         .args(["--profile", KERNEL_PROFILE])
         .arg("--target-dir")
-        .arg(root.join("target/kernel"));
+        .arg(root.join(flavour.target_dir()));
+    if flavour == Flavour::Breakdown {
+        command.args(["--features", "breakdown"]);
+    }
     for name in host_vars.filter(|name| is_leaky(name)) {
         command.env_remove(name);
     }
@@ -203,7 +244,13 @@ mod tests {
     #[test]
     fn builds_the_kernel_package_for_its_target_and_profile() {
         let root = Path::new("/repo");
-        let command = cargo_command(OsStr::new("cargo"), root, Arch::X86_64, std::iter::empty());
+        let command = cargo_command(
+            OsStr::new("cargo"),
+            root,
+            Arch::X86_64,
+            Flavour::Plain,
+            std::iter::empty(),
+        );
         let args: Vec<_> = command.get_args().map(|a| a.to_string_lossy()).collect();
         assert_eq!(
             args.join(" "),
@@ -211,11 +258,30 @@ mod tests {
              --target x86_64-unknown-none --profile kernel --target-dir /repo/target/kernel"
         );
         assert_eq!(command.get_current_dir(), Some(root));
-        let riscv = cargo_command(OsStr::new("cargo"), root, Arch::Riscv64, std::iter::empty());
+        let riscv = cargo_command(
+            OsStr::new("cargo"),
+            root,
+            Arch::Riscv64,
+            Flavour::Plain,
+            std::iter::empty(),
+        );
         let args: Vec<_> = riscv.get_args().map(|a| a.to_string_lossy()).collect();
         assert!(
             args.join(" ")
                 .contains("--target riscv64gc-unknown-none-elf ")
+        );
+        let counting = cargo_command(
+            OsStr::new("cargo"),
+            root,
+            Arch::X86_64,
+            Flavour::Breakdown,
+            std::iter::empty(),
+        );
+        let args: Vec<_> = counting.get_args().map(|a| a.to_string_lossy()).collect();
+        assert!(
+            args.join(" ")
+                .ends_with("--target-dir /repo/target/kernel-breakdown --features breakdown"),
+            "{args:?}"
         );
     }
 
@@ -232,6 +298,7 @@ mod tests {
             OsStr::new("cargo"),
             Path::new("/repo"),
             Arch::X86_64,
+            Flavour::Plain,
             vars.iter().map(OsString::from),
         );
         let removed: Vec<_> = command

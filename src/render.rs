@@ -10,8 +10,8 @@
 
 use pristine_allocator::CacheLimits;
 use pristine_records::{
-    AllocationSize, BenchBaseline, BenchPoint, DemoRow, MemorySummary, Outcome, Progress, Record,
-    TestList, TestResult,
+    AllocationSize, BenchBaseline, BenchPoint, Breakdown, DemoRow, MemorySummary, Outcome,
+    Progress, Record, TestList, TestResult,
 };
 
 use crate::experiment::Setup;
@@ -34,6 +34,7 @@ pub fn human_line(line: &SerialLine) -> String {
             Record::DemoRow(row) => demo_row(row),
             Record::BenchPoint(point) => bench_point(point),
             Record::BenchBaseline(baseline) => bench_baseline(baseline),
+            Record::Breakdown(breakdown) => breakdown_line(breakdown),
             Record::StressSummary(summary) => crate::stress::summary_line(summary),
             Record::StressViolation(violation) => crate::stress::violation_text(violation),
             Record::Other => format!("[{}] {}", machine.kind(), machine.json),
@@ -130,6 +131,25 @@ pub fn demo_row(row: &DemoRow) -> String {
         grouped(row.pages_zeroed),
         grouped(row.faults),
         grouped(row.cache_hits),
+    )
+}
+
+/// `breakdown: dirty/hw 100 MiB written 100: 3 rounds`, with the first
+/// round's largest parts.
+pub fn breakdown_line(breakdown: &Breakdown) -> String {
+    let setup = Setup::new(breakdown.policy, breakdown.dirty);
+    let first = breakdown.rounds.first().copied().unwrap_or_default();
+    format!(
+        "breakdown: {setup} {} written {}: {} rounds; first round {} instructions, \
+         zeroing {}, page tables {}, engine {}, fault entry and exit {}",
+        breakdown.size,
+        breakdown.written,
+        breakdown.rounds.len(),
+        grouped(first.round),
+        grouped(first.zeroing),
+        grouped(first.page_tables),
+        grouped(first.engine),
+        grouped(first.fault_entry_exit()),
     )
 }
 

@@ -5,7 +5,8 @@
 //! dirty detection the MMU offers); the `with_*` methods change one thing
 //! at a time, so a kernel experiment reads as a list of its differences.
 
-use crate::cache::{CacheLimits, Policy};
+use crate::cache::adaptive::MIN_WHOLE_PAGES;
+use crate::cache::{Adaptation, CacheLimits, Policy};
 use crate::dirty::DirtyStrategy;
 use crate::region::VirtRange;
 use crate::zero_page::ZeroPageMapping;
@@ -23,6 +24,13 @@ pub struct Config {
     /// How written pages are detected; `None` picks the best the MMU
     /// declares (hardware if it has a dirty bit, else software).
     pub dirty: Option<DirtyStrategy>,
+    /// Whether [`Policy::DirtyTracking`] re-zeroes a wholly written region
+    /// whole (`cache/adaptive.rs`); on by default.
+    pub adaptation: Adaptation,
+    /// The fewest pages a region's touched span must hold for the adaptive
+    /// policy to re-zero it whole (`cache/adaptive.rs`); smaller spans are
+    /// always tracked.
+    pub whole_min_pages: u64,
     /// When untouched pages get their zero-page mapping.
     pub zero_page_mapping: ZeroPageMapping,
     /// Requests smaller than this many bytes are refused with
@@ -39,6 +47,8 @@ impl Config {
             range,
             policy: Policy::DirtyTracking,
             dirty: None,
+            adaptation: Adaptation::On,
+            whole_min_pages: MIN_WHOLE_PAGES,
             zero_page_mapping: ZeroPageMapping::Lazy,
             threshold: DEFAULT_THRESHOLD,
             cache: CacheLimits::LIBMALLOC_116,
@@ -54,6 +64,20 @@ impl Config {
     pub const fn with_dirty_strategy(self, dirty: DirtyStrategy) -> Config {
         Config {
             dirty: Some(dirty),
+            ..self
+        }
+    }
+
+    /// The same configuration with `adaptation`.
+    pub const fn with_adaptation(self, adaptation: Adaptation) -> Config {
+        Config { adaptation, ..self }
+    }
+
+    /// The same configuration with whole re-zeroing allowed from spans of
+    /// `pages` pages on.
+    pub const fn with_whole_min_pages(self, pages: u64) -> Config {
+        Config {
+            whole_min_pages: pages,
             ..self
         }
     }
@@ -101,5 +125,13 @@ mod tests {
         assert_eq!(config.dirty, None);
         let forced = config.with_dirty_strategy(DirtyStrategy::Software);
         assert_eq!(forced.dirty, Some(DirtyStrategy::Software));
+        assert_eq!(config.adaptation, Adaptation::On);
+        assert_eq!(config.whole_min_pages, 16);
+        assert_eq!(config.with_whole_min_pages(1).whole_min_pages, 1);
+        let off = config.with_adaptation(Adaptation::Off);
+        assert_eq!(
+            (off.adaptation, off.policy),
+            (Adaptation::Off, Policy::NoCache)
+        );
     }
 }

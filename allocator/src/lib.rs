@@ -190,7 +190,7 @@ mod stats;
 mod zero_page;
 
 pub use addr::{FrameCount, FrameNumber, PAGE_SIZE, PhysAddr, VirtAddr};
-pub use cache::{CacheLimits, Policy};
+pub use cache::{Adaptation, CacheLimits, Policy};
 pub use config::{Config, DEFAULT_THRESHOLD};
 pub use dirty::DirtyStrategy;
 pub use engine::{DEFAULT_SLOTS, LargeAllocator};

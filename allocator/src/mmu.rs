@@ -21,7 +21,7 @@ use core::fmt;
 use bitflags::bitflags;
 
 use crate::addr::{FrameNumber, VirtAddr};
-use crate::page::Page;
+use crate::page::{Page, PageIndex};
 
 bitflags! {
     /// How a page is mapped. A page mapped with no flags is present,
@@ -259,6 +259,27 @@ pub unsafe trait Mmu {
     /// [`AccessedDirtyUpdates::Software`], its accessed or dirty bit is
     /// clear. The engine answers the fault and calls again.
     fn write_zeroes(&mut self, page: Page) -> Result<(), AccessFault>;
+
+    /// Fills the `count` pages from `first` with zeroes through their
+    /// mappings, as one `memset` over the run would, stopping before the
+    /// first page [`Mmu::write_zeroes`] would refuse; returns how many
+    /// pages it zeroed (all `count` if none refused).
+    ///
+    /// The adaptive dirty-tracking cache re-zeroes a wholly written block
+    /// this way (`cache/adaptive.rs`), so a real port should override it to
+    /// check a last-level table's entries in one pass and clear the run in
+    /// one go; the default is [`Mmu::write_zeroes`] page by page.
+    fn write_zeroes_run(&mut self, first: Page, count: u64) -> u64 {
+        for index in 0..count {
+            if self
+                .write_zeroes(first.nth_after(PageIndex(index)))
+                .is_err()
+            {
+                return index;
+            }
+        }
+        count
+    }
 }
 
 impl fmt::Display for MmuError {

@@ -8,8 +8,8 @@
 use pristine_allocator::conformance::{self, Check, Failure, Platform, Summary};
 use pristine_allocator::sim::{self, SimConfig, SimFrames, SimMmu};
 use pristine_allocator::{
-    AccessedDirtyUpdates, AllocError, Config, DirtyDetection, DirtyStrategy, FrameCount,
-    LargeAllocator, PageCount, Policy, Stats, VirtAddr, VirtRange,
+    AccessedDirtyUpdates, Adaptation, AllocError, Config, DirtyDetection, DirtyStrategy,
+    FrameCount, LargeAllocator, PageCount, Policy, Stats, VirtAddr, VirtRange,
 };
 
 const FRAMES: u64 = 1024;
@@ -42,6 +42,10 @@ impl Platform for SimPlatform {
         self.engine.set_policy(policy)?;
         self.engine.reset_counters();
         Ok(())
+    }
+
+    fn set_adaptation(&mut self, adaptation: Adaptation) {
+        self.engine.set_adaptation(adaptation);
     }
 
     fn reset_counters(&mut self) {
@@ -89,7 +93,7 @@ fn run(machine: SimConfig) -> Result<Summary, Failure> {
 fn simulator_with_hardware_dirty_bit_passes() {
     let summary = run(SimConfig::new(FrameCount(FRAMES), DirtyDetection::Hardware))
         .unwrap_or_else(|failure| panic!("{failure}"));
-    assert_eq!((summary.setups_checked, summary.setups_skipped), (4, 0));
+    assert_eq!((summary.setups_checked, summary.setups_skipped), (6, 0));
     assert!(summary.pages_written > 0);
 }
 
@@ -102,7 +106,7 @@ fn simulator_without_dirty_bit_passes_its_setups() {
         DirtyDetection::SoftwareOnly,
     ))
     .unwrap_or_else(|failure| panic!("{failure}"));
-    assert_eq!((summary.setups_checked, summary.setups_skipped), (3, 1));
+    assert_eq!((summary.setups_checked, summary.setups_skipped), (4, 2));
 }
 
 /// A Svade-like MMU (faults on a clear accessed or dirty bit) passes.
@@ -111,7 +115,7 @@ fn simulator_with_svade_passes() {
     let machine = SimConfig::new(FrameCount(FRAMES), DirtyDetection::Hardware)
         .with_accessed_dirty_updates(AccessedDirtyUpdates::Software);
     let summary = run(machine).unwrap_or_else(|failure| panic!("{failure}"));
-    assert_eq!(summary.setups_checked, 4);
+    assert_eq!(summary.setups_checked, 6);
 }
 
 /// The kit can fail: a platform whose `calloc` hands out memory holding a
@@ -130,6 +134,9 @@ fn a_platform_that_leaks_old_bytes_fails_the_zero_check() {
         }
         fn switch(&mut self, policy: Policy, dirty: DirtyStrategy) -> Result<(), AllocError> {
             self.0.switch(policy, dirty)
+        }
+        fn set_adaptation(&mut self, adaptation: Adaptation) {
+            self.0.set_adaptation(adaptation);
         }
         fn reset_counters(&mut self) {
             self.0.reset_counters();

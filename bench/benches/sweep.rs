@@ -16,7 +16,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use pristine_bench::{BenchArgs, execute_args};
+use pristine_bench::{BenchArgs, execute_args, execute_breakdown};
 
 fn main() -> ExitCode {
     let args = BenchArgs::parse();
@@ -26,8 +26,13 @@ fn main() -> ExitCode {
         println!("pristine-bench: nothing measured; run it with `cargo bench -p pristine-bench`");
         return ExitCode::SUCCESS;
     }
-    match execute_args(&args) {
-        Ok(_) => ExitCode::SUCCESS,
+    let result = if args.breakdown {
+        execute_breakdown(&args).map(drop)
+    } else {
+        execute_args(&args).map(drop)
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // Nothing more can be done if stderr itself is closed.
             let _ = writeln!(std::io::stderr().lock(), "error: {error}");

@@ -13,11 +13,14 @@ use std::time::Duration;
 use clap::Parser;
 use pristine::arch::Arch;
 use pristine::console::Console;
-use pristine::kernel_build::{BuildError, build_kernel_for, workspace_root};
+use pristine::kernel_build::{
+    BuildError, build_breakdown_kernel, build_kernel_for, workspace_root,
+};
 use pristine::qemu::{Accel, Machine, QemuError};
 use pristine::run::run_kernel_with;
 use pristine::size::MemorySize;
 
+use crate::breakdown::BreakdownRow;
 use crate::error::BenchError;
 use crate::run::{BenchReport, BenchSettings, run_bench};
 
@@ -74,6 +77,12 @@ pub struct BenchArgs {
     /// goes to stderr
     #[arg(long)]
     pub json: bool,
+
+    /// Instead of the sweep: build the kernel with its `breakdown` feature
+    /// and measure where the instructions of a 100 MiB round go, per policy
+    /// (breakdown.csv and a stacked-bar plot in the output directory)
+    #[arg(long, conflicts_with_all = ["check", "quick"])]
+    pub breakdown: bool,
 
     /// Added by `cargo bench`; without it (a bench target run by `cargo
     /// test`) nothing is measured
@@ -136,7 +145,7 @@ impl BenchArgs {
 /// Runs the sweep `args` ask for, shows it, and judges `--check`.
 pub fn execute_args(args: &BenchArgs) -> Result<BenchReport, CliError> {
     let console = Console::new(args.json);
-    let machine = machine(args, console)?;
+    let machine = machine(args, console, build_kernel_for)?;
     let settings = args.settings();
     console.note(&format!(
         "pristine-bench: the {} benchmark ({} guest): writing to {}",
@@ -152,6 +161,28 @@ pub fn execute_args(args: &BenchArgs) -> Result<BenchReport, CliError> {
         check(&report)?;
     }
     Ok(report)
+}
+
+/// `--breakdown`: builds the `breakdown` kernel, boots it once per setup,
+/// writes `breakdown.csv` and the plot into the output directory, and
+/// prints the table.
+pub fn execute_breakdown(args: &BenchArgs) -> Result<Vec<BreakdownRow>, CliError> {
+    let console = Console::new(args.json);
+    let machine = machine(args, console, build_breakdown_kernel)?;
+    let out = args.settings().out;
+    console.note(&format!(
+        "pristine-bench: the instruction breakdown: writing to {}",
+        out.display()
+    ));
+    let rows = crate::breakdown::measure(&machine, &|config, on_line| {
+        run_kernel_with(config, on_line)
+    })?;
+    let paths = crate::breakdown::write_files(&out, &rows)?;
+    println!("{}", crate::breakdown::table(&rows));
+    for path in paths {
+        console.note(&format!("  {}", path.display()));
+    }
+    Ok(rows)
 }
 
 /// `Ok` when every target of `report` passed, else the ones that did not.
@@ -172,7 +203,12 @@ pub fn check(report: &BenchReport) -> Result<(), CliError> {
 
 /// The machine every boot starts from: TCG under `-icount`, the guest RAM
 /// asked for, the user's `--append` words, QEMU checked and the kernel built.
-fn machine(args: &BenchArgs, console: Console) -> Result<Machine, CliError> {
+/// `build` makes the kernel unless `--kernel` names one.
+fn machine(
+    args: &BenchArgs,
+    console: Console,
+    build: fn(Arch) -> Result<PathBuf, BuildError>,
+) -> Result<Machine, CliError> {
     let mut machine = Machine::new(PathBuf::new());
     machine.arch = args.arch;
     machine.memory = args.memory.unwrap_or(BENCH_MEMORY);
@@ -192,7 +228,7 @@ fn machine(args: &BenchArgs, console: Console) -> Result<Machine, CliError> {
                 "pristine-bench: building the {} kernel",
                 args.arch
             ));
-            build_kernel_for(args.arch)?
+            build(args.arch)?
         }
     };
     Ok(machine)
@@ -252,7 +288,7 @@ mod tests {
     #[test]
     fn a_missing_kernel_file_is_reported_before_booting() {
         let args = parse(&["--kernel", "/nonexistent/pristine-kernel"]).expect("valid");
-        let Err(error) = machine(&args, Console::new(true)) else {
+        let Err(error) = machine(&args, Console::new(true), build_kernel_for) else {
             panic!("a missing kernel file must be refused");
         };
         assert_eq!(

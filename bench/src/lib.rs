@@ -22,12 +22,15 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+pub mod breakdown;
+pub mod breakdown_plot;
 pub mod cli;
 pub mod error;
 pub mod execute;
 #[cfg(test)]
 pub mod fixtures;
 pub mod host;
+pub mod never_worse;
 pub mod output;
 pub mod plan;
 pub mod plot;
@@ -38,7 +41,7 @@ pub mod show;
 pub mod summary;
 pub mod targets;
 
-pub use cli::{BenchArgs, CliError, execute_args};
+pub use cli::{BenchArgs, CliError, execute_args, execute_breakdown};
 pub use error::BenchError;
 pub use plan::BenchPlan;
 pub use results::BenchResults;

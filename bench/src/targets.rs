@@ -1,4 +1,4 @@
-//! The performance targets of issue 5, judged from the measured medians.
+//! The performance targets of issues 5 and 12, judged from the measured medians.
 //!
 //! Every target compares guest instructions (the `-icount` points and
 //! baselines), so the verdict is the same on every run. A target whose point
@@ -10,6 +10,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::never_worse::never_worse;
 use crate::plan::SETUPS;
 use crate::results::{BenchResults, CLEAR_100MIB, FRAME_ALLOC_FREE};
 use pristine::render::{grouped, number};
@@ -119,7 +120,7 @@ impl TargetResult {
     }
 }
 
-/// Every target of issue 5, judged against `results`.
+/// Every target of issues 5 and 12, judged against `results`.
 pub fn evaluate(results: &BenchResults) -> Vec<TargetResult> {
     let hundred = AllocationSize::HUNDRED_MIB;
     let mut targets = vec![
@@ -157,6 +158,12 @@ pub fn evaluate(results: &BenchResults) -> Vec<TargetResult> {
         "dirty/hw at least 2x cheaper than nocache",
         Bound::AtLeast(2.0),
         fully_written(results),
+    ));
+    targets.push(TargetResult::judge(
+        "dirty never worse than the best policy".into(),
+        "at every point, dirty/hw and dirty/sw at most 1.05 x min(alwayszero, nocache) + 1,000 (ratio <= 1)",
+        Bound::AtMost(1.0),
+        never_worse(results, CLOCK),
     ));
     targets.push(TargetResult::judge(
         "frame allocation + free".into(),
@@ -296,6 +303,7 @@ mod tests {
             measured(DIRTY_HW, AllocationSize::mib(1024), Written::Nothing, 2_100),
             measured(DIRTY_HW, AllocationSize::kib(128), Written::Nothing, 1_900),
             measured(SETUPS[0], hundred, Written::Percent(100), 90_000_000),
+            measured(SETUPS[1], hundred, Written::Percent(100), 30_000_000),
         ];
         for (written, ticks) in [
             (Written::OnePage, 3_000),
@@ -319,7 +327,7 @@ mod tests {
     #[test]
     fn all_targets_pass_on_good_numbers() {
         let targets = evaluate(&passing());
-        assert_eq!(targets.len(), 8);
+        assert_eq!(targets.len(), 9);
         for target in &targets {
             assert!(
                 target.passed(),
@@ -350,8 +358,8 @@ mod tests {
         let targets = evaluate(&results);
         assert_eq!(targets[0].verdict, Verdict::Miss);
         assert_eq!(targets[0].measured, Some(300.0));
-        assert_eq!(targets[7].verdict, Verdict::Miss);
-        assert_eq!(targets[7].detail, "median 250 guest instructions");
+        assert_eq!(targets[8].verdict, Verdict::Miss);
+        assert_eq!(targets[8].detail, "median 250 guest instructions");
     }
 
     #[test]
@@ -370,7 +378,7 @@ mod tests {
             targets[2].verdict,
             Verdict::NotAvailable("no clear_100mib baseline was measured".into())
         );
-        assert!(!targets[7].passed());
+        assert!(!targets[8].passed());
         let empty = evaluate(&BenchResults::default());
         assert!(
             empty

@@ -25,7 +25,7 @@ use crate::arch;
 use crate::cmdline::CommandLine;
 use core::fmt;
 use core::str::FromStr;
-use pristine_allocator::{DirtyStrategy, Policy};
+use pristine_allocator::{Adaptation, DirtyStrategy, Policy};
 use pristine_records::{AllocationSize, Written};
 
 /// What the kernel does after booting (`mode=`).
@@ -65,6 +65,9 @@ pub struct BootOptions {
     pub policy: Policy,
     /// `dirty=`: the dirty strategy to start with.
     pub dirty: DirtyStrategy,
+    /// `rezero=`: whether the dirty-tracking cache adapts its re-zeroing
+    /// (`adaptive`, the default) or always tracks (`tracked`).
+    pub adaptation: Adaptation,
     /// `poison=on`: fill free memory with poison before anything runs.
     pub poison: bool,
 }
@@ -161,6 +164,11 @@ pub const WORDS: &[Word] = &[
         accepts: dirty,
     },
     Word {
+        key: "rezero",
+        expected: |f| write!(f, "{}", parse_error::<Adaptation>("")),
+        accepts: adaptation,
+    },
+    Word {
         key: "rounds",
         expected: |f| f.write_str("expected a whole number of at least 1"),
         accepts: positive,
@@ -243,6 +251,10 @@ pub fn check<'a>(command_line: &CommandLine<'a>) -> Result<BootOptions, BadWord<
             .get("dirty")
             .and_then(|value| value.parse().ok())
             .unwrap_or(DirtyStrategy::Hardware),
+        adaptation: command_line
+            .get("rezero")
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_default(),
         poison: command_line.get("poison") == Some("on"),
     })
 }
@@ -288,6 +300,10 @@ fn policy(value: &str) -> bool {
 
 fn dirty(value: &str) -> bool {
     value.parse::<DirtyStrategy>().is_ok()
+}
+
+fn adaptation(value: &str) -> bool {
+    value.parse::<Adaptation>().is_ok()
 }
 
 fn positive(value: &str) -> bool {

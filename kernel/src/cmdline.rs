@@ -3,7 +3,8 @@
 //! The runner passes it with QEMU's `-append`. Known keys: `test=NAME` (run
 //! one kernel test and exit), `test=list` (print the test names), `log=LEVEL`,
 //! `poison=on|off`, `policy=` (a [`Policy`] name), `dirty=` (a
-//! [`DirtyStrategy`] name), `mode=demo|bench|baseline|stress` and the
+//! [`DirtyStrategy`] name), `rezero=adaptive|tracked` (an
+//! `Adaptation` name), `mode=demo|bench|baseline|stress` and the
 //! experiment parameters (`rounds=`, `sizes=`, `written=`, ...; the stress
 //! test's `seed=`, `ops=`, `policies=`, `strategies=` and the test-only
 //! `stress-inject=`). A word without `=` is a key with an empty value.

@@ -18,6 +18,7 @@ extern crate alloc;
 mod arch;
 mod boot_info;
 mod boot_input;
+mod breakdown;
 mod cmdline;
 mod console;
 mod experiment;
@@ -29,7 +30,7 @@ use boot_info::BootInfo;
 use boot_input::Mode;
 use cmdline::CommandLine;
 use console::emit;
-use pristine_allocator::{DirtyStrategy, Policy};
+use pristine_allocator::{Adaptation, DirtyStrategy, Policy};
 use pristine_records::{MemorySummary, Record};
 use spin::Once;
 
@@ -65,7 +66,7 @@ pub fn kernel_main(boot_info: &'static BootInfo) -> ! {
     if options.poison {
         poison_free_memory();
     }
-    init_large_allocations(options.policy, options.dirty);
+    init_large_allocations(options.policy, options.dirty, options.adaptation);
     match command_line.get("test") {
         Some("list") => selftest::print_list(),
         Some(name) => selftest::run(name),
@@ -113,10 +114,12 @@ fn init_memory(boot_info: &BootInfo) {
 /// # Panics
 /// If the engine cannot be set up over the architecture's range: a bug in
 /// the layout, not something the command line can cause.
-fn init_large_allocations(policy: Policy, dirty: DirtyStrategy) {
-    memory::large::init(policy, dirty)
+fn init_large_allocations(policy: Policy, dirty: DirtyStrategy, adaptation: Adaptation) {
+    memory::large::init(policy, dirty, adaptation)
         .unwrap_or_else(|error| panic!("cannot start the large-allocation engine: {error}"));
-    log::info!("large allocations: policy {policy}, dirty detection {dirty}");
+    log::info!(
+        "large allocations: policy {policy}, dirty detection {dirty}, re-zeroing {adaptation}"
+    );
 }
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");

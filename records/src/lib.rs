@@ -50,6 +50,7 @@
 extern crate alloc;
 
 mod boot;
+mod breakdown;
 mod by_name;
 mod measure;
 mod record;
@@ -58,6 +59,7 @@ mod stress;
 mod written;
 
 pub use boot::{MemorySummary, Outcome, TestList, TestResult};
+pub use breakdown::{Breakdown, RoundParts};
 pub use measure::{BenchBaseline, BenchPoint, DemoRow, OutOfMemory, Progress};
 pub use record::{PREFIX, Record};
 pub use size::{AllocationSize, Quantity, QuantityError, SizeError, Unit};

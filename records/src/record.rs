@@ -10,6 +10,7 @@ use pristine_allocator::CacheLimits;
 use serde::{Deserialize, Serialize};
 
 use crate::boot::{MemorySummary, TestList, TestResult};
+use crate::breakdown::Breakdown;
 use crate::measure::{BenchBaseline, BenchPoint, DemoRow, Progress};
 use crate::stress::{StressSummary, StressViolation};
 
@@ -38,6 +39,9 @@ pub enum Record {
     BenchPoint(BenchPoint),
     /// `"bench-baseline"`: one of the guest's reference costs.
     BenchBaseline(BenchBaseline),
+    /// `"breakdown"`: a bench point's rounds, part by part (kernels built
+    /// with the `breakdown` feature).
+    Breakdown(Breakdown),
     /// `"stress-summary"`: what one setup of a stress run did.
     StressSummary(StressSummary),
     /// `"stress-violation"`: a stress check that failed.
@@ -62,7 +66,9 @@ struct CacheLimitsFields {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{AllocationSize, OutOfMemory, Outcome, StressSummary, StressViolation, Written};
+    use crate::{
+        AllocationSize, OutOfMemory, Outcome, RoundParts, StressSummary, StressViolation, Written,
+    };
     use alloc::string::String;
     use alloc::vec;
     use pristine_allocator::{DirtyStrategy, Policy};
@@ -75,7 +81,7 @@ mod tests {
     }
 
     /// One record of every kind.
-    fn every_kind() -> [Record; 11] {
+    fn every_kind() -> [Record; 12] {
         [
             Record::Memory(MemorySummary {
                 usable_bytes: 535_166_976,
@@ -155,6 +161,22 @@ mod tests {
                 what: "one COW fault".into(),
                 ticks: vec![900, 910],
             }),
+            Record::Breakdown(Breakdown {
+                policy: Policy::NoCache,
+                dirty: DirtyStrategy::Hardware,
+                size: AllocationSize::HUNDRED_MIB,
+                written: Written::Percent(100),
+                rounds: vec![RoundParts {
+                    round: 29_000_000,
+                    engine: 2_000_000,
+                    page_tables: 1_500_000,
+                    zeroing: 13_400_000,
+                    tlb_flush: 51_200,
+                    frames: 3_000_000,
+                    program: 9_000_000,
+                    stores: 128_000,
+                }],
+            }),
             Record::StressSummary(StressSummary {
                 policy: Policy::DirtyTracking,
                 dirty: DirtyStrategy::Software,
@@ -226,6 +248,7 @@ mod tests {
                 "demo-row",
                 "bench-point",
                 "bench-baseline",
+                "breakdown",
                 "stress-summary",
                 "stress-violation"
             ]

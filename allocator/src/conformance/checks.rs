@@ -2,7 +2,7 @@
 
 use super::failure::{Check, Failure, Seen};
 use super::platform::Platform;
-use crate::{AllocError, DirtyStrategy, PAGE_SIZE, Policy, Stats, VirtAddr};
+use crate::{Adaptation, AllocError, DirtyStrategy, PAGE_SIZE, Policy, Stats, VirtAddr};
 
 /// Pages in each block the kit allocates: 256 KiB, above the default
 /// 128 KiB threshold and far below the cache's entry limit.
@@ -13,11 +13,34 @@ const BLOCK_BYTES: u64 = BLOCK_PAGES * PAGE_SIZE;
 /// Every setup the kit runs. On an MMU without a dirty bit, no cache and
 /// always-zero run with the software strategy instead (they do not track
 /// writes), and dirty tracking with the hardware strategy is skipped.
-const SETUPS: [(Policy, DirtyStrategy); 4] = [
-    (Policy::NoCache, DirtyStrategy::Hardware),
-    (Policy::AlwaysZero, DirtyStrategy::Hardware),
-    (Policy::DirtyTracking, DirtyStrategy::Hardware),
-    (Policy::DirtyTracking, DirtyStrategy::Software),
+///
+/// Dirty tracking runs twice per strategy: with adaptive re-zeroing off,
+/// so every hit re-zeroes exactly the written pages and the port's dirty
+/// detection is checked page by page, and with it on, to check the port's
+/// [`crate::Mmu::write_zeroes_run`] ([`Check::WholeRezeroing`]).
+const SETUPS: [(Policy, DirtyStrategy, Adaptation); 6] = [
+    (Policy::NoCache, DirtyStrategy::Hardware, Adaptation::Off),
+    (Policy::AlwaysZero, DirtyStrategy::Hardware, Adaptation::Off),
+    (
+        Policy::DirtyTracking,
+        DirtyStrategy::Hardware,
+        Adaptation::Off,
+    ),
+    (
+        Policy::DirtyTracking,
+        DirtyStrategy::Software,
+        Adaptation::Off,
+    ),
+    (
+        Policy::DirtyTracking,
+        DirtyStrategy::Hardware,
+        Adaptation::On,
+    ),
+    (
+        Policy::DirtyTracking,
+        DirtyStrategy::Software,
+        Adaptation::On,
+    ),
 ];
 
 /// What a passing run did.
@@ -39,7 +62,7 @@ pub struct Summary {
 pub fn run(platform: &mut impl Platform) -> Result<Summary, Failure> {
     platform.poison_free_frames();
     let mut summary = Summary::default();
-    for (policy, wanted) in SETUPS {
+    for (policy, wanted, adaptation) in SETUPS {
         let mut dirty = wanted;
         let mut switched = platform.switch(policy, dirty);
         if switched == Err(AllocError::HardwareDirtyUnsupported) && policy != Policy::DirtyTracking
@@ -55,10 +78,12 @@ pub fn run(platform: &mut impl Platform) -> Result<Summary, Failure> {
             Err(error) => return Err(engine_failure(policy, dirty, error)),
             Ok(()) => {}
         }
+        platform.set_adaptation(adaptation);
         let mut setup = Setup {
             platform: &mut *platform,
             policy,
             dirty,
+            adaptation,
             written: 0,
             spurious: 0,
         };
@@ -84,6 +109,7 @@ struct Setup<'p, P: Platform> {
     platform: &'p mut P,
     policy: Policy,
     dirty: DirtyStrategy,
+    adaptation: Adaptation,
     written: u64,
     spurious: u64,
 }
@@ -93,10 +119,12 @@ impl<P: Platform> Setup<'_, P> {
         let free = self.platform.free_frames();
         let page_tables = self.platform.page_table_frames();
         self.zeroes()?;
-        if self.policy.caches() {
+        if self.adaptation == Adaptation::On {
+            self.whole_rezeroing()?;
+        } else if self.policy.caches() {
             self.exact_rezeroing()?;
         }
-        if self.policy == Policy::DirtyTracking {
+        if self.policy == Policy::DirtyTracking && self.adaptation == Adaptation::Off {
             self.write_after_clear()?;
         }
         self.counters();
@@ -171,6 +199,33 @@ impl<P: Platform> Setup<'_, P> {
         self.write_page(block, PAGE, 0x22);
         let block = self.reuse(block, 1, Check::WriteAfterClear)?;
         self.expect_zero(block, Check::WriteAfterClear)?;
+        self.free(block)
+    }
+
+    /// Adaptive re-zeroing: a block written in full, hit after hit, is
+    /// re-zeroed whole through the port's `write_zeroes_run` once the
+    /// engine has learned it (the first hit is tracked), reads zero after
+    /// every hit, and takes no write fault after a whole hit.
+    fn whole_rezeroing(&mut self) -> Result<(), Failure> {
+        let mut block = self.calloc()?;
+        for round in 0..3 {
+            for page in 0..BLOCK_PAGES {
+                self.write_page(block, page, pattern(page + round));
+            }
+            block = self.reuse(block, BLOCK_PAGES, Check::WholeRezeroing)?;
+            self.expect_zero(block, Check::WholeRezeroing)?;
+        }
+        // The last hit was whole: nothing was re-armed, so writing every
+        // page again takes no fault.
+        for page in 0..BLOCK_PAGES {
+            self.write_page(block, page, pattern(page));
+        }
+        let stats = self.platform.stats();
+        let faults = stats.tracked_write_faults + stats.accessed_dirty_faults;
+        if faults != 0 {
+            let seen = Seen::FaultsAfterWholeRezero { faults };
+            return Err(self.failure(Check::WholeRezeroing, seen));
+        }
         self.free(block)
     }
 

@@ -13,6 +13,9 @@ pub enum Check {
     ExactRezeroing,
     /// A write after a dirty-bit clear is seen on the next hit.
     WriteAfterClear,
+    /// Adaptive re-zeroing zeroes a wholly written block whole, and its
+    /// writes after a whole hit take no fault.
+    WholeRezeroing,
     /// Spurious faults stay within one per page written.
     SpuriousFaults,
     /// Every frame comes back once the cache is drained.
@@ -55,6 +58,11 @@ pub enum Seen {
         free: u64,
         /// Page-table frames the MMU took meanwhile.
         page_tables: u64,
+    },
+    /// Writes after a whole re-zero took `faults` write faults, not none.
+    FaultsAfterWholeRezero {
+        /// Tracked-write and accessed/dirty faults counted.
+        faults: u64,
     },
     /// The engine returned an error.
     Engine(crate::AllocError),
@@ -99,6 +107,10 @@ impl fmt::Display for Failure {
             } => write!(
                 f,
                 "{free} frames free and {page_tables} taken for page tables, {baseline} free before"
+            ),
+            Seen::FaultsAfterWholeRezero { faults } => write!(
+                f,
+                "{faults} write faults after a whole re-zero, which re-arms nothing"
             ),
             Seen::Engine(error) => write!(f, "the engine refused: {error}"),
         }

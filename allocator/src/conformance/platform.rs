@@ -1,6 +1,6 @@
 //! What the conformance kit needs from the platform under test.
 
-use crate::{AllocError, DirtyStrategy, Policy, Stats, VirtAddr};
+use crate::{Adaptation, AllocError, DirtyStrategy, Policy, Stats, VirtAddr};
 
 /// The porter's glue: an engine running on the MMU under test, and memory
 /// accesses as a program would make them.
@@ -20,6 +20,10 @@ pub trait Platform {
     /// Drains the cache, switches to `policy` and `dirty`, and resets the
     /// counters (`set_policy`, `set_dirty_strategy`, `reset_counters`).
     fn switch(&mut self, policy: Policy, dirty: DirtyStrategy) -> Result<(), AllocError>;
+
+    /// Turns the engine's adaptive re-zeroing on or off
+    /// (`LargeAllocator::set_adaptation`).
+    fn set_adaptation(&mut self, adaptation: Adaptation);
 
     /// Resets the engine's counters.
     fn reset_counters(&mut self);

@@ -17,7 +17,7 @@
 //! `reset_counters`, run, read `stats`.
 
 use crate::addr::{FrameNumber, VirtAddr};
-use crate::cache::Policy;
+use crate::cache::{Adaptation, Policy};
 use crate::config::Config;
 use crate::dirty::DirtyStrategy;
 use crate::error::{AllocError, SetupError};
@@ -156,6 +156,13 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         self.drain_cache()?;
         self.config.policy = policy;
         Ok(())
+    }
+
+    /// Turns the dirty-tracking cache's adaptive re-zeroing on or off
+    /// (`cache/adaptive.rs`). Nothing is drained: a region's history only
+    /// chooses how to re-zero, and either way the result is the same.
+    pub fn set_adaptation(&mut self, adaptation: Adaptation) {
+        self.config.adaptation = adaptation;
     }
 
     /// Drains the cache, then switches to `strategy`. Fails without

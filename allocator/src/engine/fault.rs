@@ -187,9 +187,9 @@ impl FatalFault {
 mod tests {
     use super::*;
     use crate::addr::FrameCount;
-    use crate::cache::Policy;
+    use crate::cache::{Adaptation, Policy};
     use crate::sim::testing::{
-        BASE, TestEngine, after, config, engine, engine_with, pages, svade_engine,
+        BASE, TestEngine, after, config, engine, engine_on, engine_with, pages, svade_engine,
     };
     use crate::sim::{CpuError, SimConfig, machine, read_byte, write_byte};
 
@@ -398,7 +398,12 @@ mod tests {
 
     #[test]
     fn an_accessed_dirty_fault_that_comes_straight_back_is_unresolvable() {
-        let mut engine = svade_engine(Policy::DirtyTracking);
+        // Tracked re-zeroing on every hit: the adaptive policy would stop
+        // re-arming a block written wholly, and this test needs the re-arm.
+        let machine = SimConfig::new(FrameCount(64), DirtyDetection::Hardware)
+            .with_accessed_dirty_updates(AccessedDirtyUpdates::Software);
+        let tracked = config(Policy::DirtyTracking).with_adaptation(Adaptation::Off);
+        let mut engine = engine_on(machine, tracked);
         let ptr = engine.calloc(1, pages(2)).unwrap();
         write_byte(&mut engine, ptr, 1).unwrap();
         engine.free(ptr).unwrap();

@@ -20,5 +20,6 @@ mod mapping;
 mod realloc;
 mod release;
 mod reuse;
+mod rezero;
 
 pub use allocator::{DEFAULT_SLOTS, LargeAllocator};

@@ -75,7 +75,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         };
         match self.config.policy {
             Policy::AlwaysZero => self.zero_every_page(&region),
-            Policy::DirtyTracking => self.zero_written_pages(&region),
+            Policy::DirtyTracking => self.rezero_adaptively(&region),
             Policy::NoCache => Ok(()),
         }
     }
@@ -92,7 +92,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
 
     /// DirtyTracking: zeroes and re-arms only the pages written since they
     /// were last zeroed; visits only the region's touched span.
-    fn zero_written_pages(&mut self, region: &Region) -> Result<(), AllocError> {
+    pub(super) fn zero_written_pages(&mut self, region: &Region) -> Result<(), AllocError> {
         for index in region.touched.below(region.pages.0).indices() {
             let page = region.page(PageIndex(index));
             match self.dirty {
@@ -101,6 +101,19 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             }
         }
         Ok(())
+    }
+
+    /// DirtyTracking, one page: zeroes and re-arms it if it was written,
+    /// told the way the dirty strategy tells.
+    #[inline]
+    pub(super) fn zero_if_written(&mut self, page: Page) -> Result<(), AllocError> {
+        match self.dirty {
+            DirtyStrategy::Hardware => {
+                self.zero_if_dirty(page);
+                Ok(())
+            }
+            DirtyStrategy::Software => self.zero_if_writable(page),
+        }
     }
 
     /// Hardware strategy, one page: read the entry and clear its dirty bit
@@ -176,7 +189,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
 
 #[cfg(test)]
 mod tests {
-    use crate::cache::Policy;
+    use crate::cache::{Adaptation, Policy};
     use crate::mmu::DirtyDetection;
     use crate::page::Page;
     use crate::sim::testing::{after, config, engine, engine_with, pages, svade_engine};
@@ -283,7 +296,10 @@ mod tests {
     #[test]
     fn dirty_tracking_reads_only_the_entries_of_the_touched_span() {
         for dirty in [DirtyDetection::Hardware, DirtyDetection::SoftwareOnly] {
-            let mut engine = engine(Policy::DirtyTracking, dirty);
+            // Tracked on every hit: the first hit finds its span wholly
+            // written, which would switch the adaptive policy to whole.
+            let tracked = config(Policy::DirtyTracking).with_adaptation(Adaptation::Off);
+            let mut engine = engine_with(tracked, 64, dirty);
             let ptr = engine.calloc(1, pages(7)).unwrap();
             write_byte(&mut engine, after(ptr, 5), 1).unwrap();
             engine.free(ptr).unwrap();

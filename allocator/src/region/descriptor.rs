@@ -14,6 +14,7 @@
 //! ```
 
 use crate::addr::VirtAddr;
+use crate::cache::WriteHistory;
 use crate::page::{Page, PageCount, PageIndex};
 use crate::region::span::PageSpan;
 
@@ -43,6 +44,8 @@ pub(crate) struct Region {
     pub(crate) state: RegionState,
     /// Every page index that was ever mapped lies in this span.
     pub(crate) touched: PageSpan,
+    /// What the dirty-tracking cache learned from its re-zeroes.
+    pub(crate) history: WriteHistory,
 }
 
 impl Region {
@@ -53,6 +56,7 @@ impl Region {
             pages,
             state: RegionState::Live { len },
             touched: PageSpan::EMPTY,
+            history: WriteHistory::Tracking,
         }
     }
 

@@ -2,7 +2,8 @@
 //!
 //! Only compiled for `cargo test`. Sizes are tiny on purpose: a 4 KiB
 //! threshold, a cache of 4 entries under 8 pages each (16 pages in all), and
-//! a 256-page range, so each test can reach every limit in a few calls.
+//! a 256-page range, so each test can reach every limit in a few calls;
+//! adaptive re-zeroing may re-zero any span whole (one page is enough).
 
 use crate::addr::{FrameCount, PAGE_SIZE, VirtAddr};
 use crate::cache::{CacheLimits, Policy};
@@ -38,6 +39,7 @@ pub fn config(policy: Policy) -> Config {
     Config::new(range)
         .with_policy(policy)
         .with_threshold(PAGE_SIZE)
+        .with_whole_min_pages(1)
         .with_cache_limits(CacheLimits {
             max_entries: 4,
             max_entry_bytes: pages(8),

@@ -6,8 +6,8 @@
 
 use pristine_allocator::sim::{SimConfig, SimFrames, SimMmu, machine};
 use pristine_allocator::{
-    AccessedDirtyUpdates, CacheLimits, Config, DirtyDetection, FrameCount, LargeAllocator,
-    PageCount, Policy, VirtAddr, VirtRange, ZeroPageMapping,
+    AccessedDirtyUpdates, Adaptation, CacheLimits, Config, DirtyDetection, FrameCount,
+    LargeAllocator, PageCount, Policy, VirtAddr, VirtRange, ZeroPageMapping,
 };
 
 use super::ops::PAGE;
@@ -49,12 +49,22 @@ pub const UPDATES: [AccessedDirtyUpdates; 2] = [
 /// The engine type under test.
 pub type Engine = LargeAllocator<SimMmu, SimFrames>;
 
+/// The adaptive re-zeroing settings a policy runs under: both for
+/// DirtyTracking (the only policy it concerns), off for the others.
+pub fn adaptations(policy: Policy) -> &'static [Adaptation] {
+    match policy {
+        Policy::DirtyTracking => &Adaptation::ALL,
+        _ => &[Adaptation::Off],
+    }
+}
+
 /// A fresh engine for one combination, on an MMU with `updates` of the
-/// accessed and dirty bits.
+/// accessed and dirty bits, with adaptive re-zeroing as `adaptation` says.
 pub fn engine(
     policy: Policy,
     dirty: DirtyDetection,
     updates: AccessedDirtyUpdates,
+    adaptation: Adaptation,
     eager: bool,
 ) -> Engine {
     let range = VirtRange::new(VirtAddr(0x5000_0000), PageCount(256)).unwrap();
@@ -65,6 +75,8 @@ pub fn engine(
     };
     let config = Config::new(range)
         .with_policy(policy)
+        .with_adaptation(adaptation)
+        .with_whole_min_pages(1)
         .with_threshold(PAGE)
         .with_zero_page_mapping(mapping)
         .with_cache_limits(CacheLimits {

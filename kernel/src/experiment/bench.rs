@@ -10,11 +10,12 @@
 //! plots.
 
 use super::round::{abort, progress, report_cache_limits, timed_round};
+use crate::breakdown;
 use crate::cmdline::CommandLine;
 use crate::console::emit;
 use crate::memory::large;
 use alloc::vec::Vec;
-use pristine_records::{AllocationSize, BenchPoint, Record, Written};
+use pristine_records::{AllocationSize, BenchPoint, Breakdown, Record, RoundParts, Written};
 
 const DEFAULT_SIZES: [AllocationSize; 3] = [
     AllocationSize::kib(128),
@@ -39,6 +40,7 @@ pub fn run(command_line: &CommandLine) -> ! {
         .unwrap_or_else(|e| abort("bench", e))
         .unwrap_or_else(|| DEFAULT_WRITTEN.to_vec());
     report_cache_limits();
+    breakdown::calibrate();
     let total = (sizes.len() * written.len()) as u64;
     let mut done = 0;
     for &size in &sizes {
@@ -63,8 +65,14 @@ fn measure_point(size: AllocationSize, written: Written, rounds: u64) {
     };
     timed_round(size, written_pages).unwrap_or_else(fail);
     large::with_engine(|engine| engine.reset_counters());
+    let mut parts = Vec::new();
     let ticks: Vec<u64> = (0..rounds)
-        .map(|_| timed_round(size, written_pages).unwrap_or_else(fail))
+        .map(|_| {
+            breakdown::reset();
+            let round = timed_round(size, written_pages).unwrap_or_else(fail);
+            parts.push(round_parts(round));
+            round
+        })
         .collect();
     let (stats, policy, dirty) =
         large::with_engine(|engine| (engine.stats(), engine.policy(), engine.dirty_strategy()));
@@ -81,4 +89,37 @@ fn measure_point(size: AllocationSize, written: Written, rounds: u64) {
         faults: stats.faults(),
         cache_hits: stats.cache_hits,
     }));
+    if breakdown::ENABLED {
+        emit(&Record::Breakdown(Breakdown {
+            policy,
+            dirty,
+            size,
+            written,
+            rounds: parts,
+        }));
+    }
+}
+
+/// The parts of the round that just took `round` ticks, as the
+/// `breakdown` feature counted them (zeros without it).
+fn round_parts(round: u64) -> RoundParts {
+    let [
+        engine,
+        page_tables,
+        zeroing,
+        tlb_flush,
+        frames,
+        program,
+        stores,
+    ] = breakdown::take();
+    RoundParts {
+        round,
+        engine,
+        page_tables,
+        zeroing,
+        tlb_flush,
+        frames,
+        program,
+        stores,
+    }
 }

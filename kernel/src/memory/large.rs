@@ -24,14 +24,15 @@
 //! verdict is a value, formatted only if the kernel dies of it.
 
 use crate::arch::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START, PageTableMmu};
+use crate::breakdown::{Part, measure};
 use crate::memory::out_of_memory::OutOfMemory;
 use crate::memory::{injection, with_frames};
 use core::fmt;
 use pristine_allocator::frame::{FrameError, FrameSource};
 use pristine_allocator::{
-    Access, AllocError, Config, DirtyDetection, DirtyStrategy, FatalFault, FaultOutcome,
-    FrameNumber, LargeAllocator, MmuError, PAGE_SIZE, PageCount, Policy, SetupError, VirtAddr,
-    VirtRange,
+    Access, Adaptation, AllocError, Config, DirtyDetection, DirtyStrategy, FatalFault,
+    FaultOutcome, FrameNumber, LargeAllocator, MmuError, PAGE_SIZE, PageCount, Policy, SetupError,
+    VirtAddr, VirtRange,
 };
 use spin::Mutex;
 
@@ -44,11 +45,11 @@ impl FrameSource for KernelFrames {
         if injection::refuse_this_request() {
             return Err(FrameError::OutOfFrames);
         }
-        with_frames(|frames| frames.allocate())
+        measure(Part::Frames, || with_frames(|frames| frames.allocate()))
     }
 
     fn free_frame(&mut self, frame: FrameNumber) -> Result<(), FrameError> {
-        with_frames(|frames| frames.free(frame))
+        measure(Part::Frames, || with_frames(|frames| frames.free(frame)))
     }
 }
 
@@ -101,14 +102,20 @@ impl fmt::Display for UnfixableFault {
     }
 }
 
-/// Builds the engine with `policy` and `dirty` over the kernel's range.
-pub fn init(policy: Policy, dirty: DirtyStrategy) -> Result<(), SetupError> {
+/// Builds the engine with `policy`, `dirty` and `adaptation` over the
+/// kernel's range.
+pub fn init(
+    policy: Policy,
+    dirty: DirtyStrategy,
+    adaptation: Adaptation,
+) -> Result<(), SetupError> {
     let pages = PageCount(LARGE_ALLOCATION_SIZE / PAGE_SIZE);
     let range = VirtRange::new(VirtAddr(LARGE_ALLOCATION_START), pages)
         .expect("the arch's large-allocation range is page aligned");
     let config = Config::new(range)
         .with_policy(policy)
-        .with_dirty_strategy(dirty);
+        .with_dirty_strategy(dirty)
+        .with_adaptation(adaptation);
     // SAFETY: the one MMU the kernel builds, handed straight to the engine
     // with the large-allocation range (the architecture's layout reserves it for the
     // engine) and `KernelFrames`, whose frames come from the kernel's frame
@@ -155,7 +162,9 @@ pub fn resolve_fault(address: u64, access: Access) -> FaultVerdict {
     let Some(engine) = guard.as_mut() else {
         return FaultVerdict::Fatal(UnfixableFault::BeforeInit);
     };
-    match engine.handle_fault(VirtAddr(address), access) {
+    match measure(Part::Engine, || {
+        engine.handle_fault(VirtAddr(address), access)
+    }) {
         FaultOutcome::Handled(_) => FaultVerdict::Retry,
         FaultOutcome::NotOurs => FaultVerdict::NotOurs,
         FaultOutcome::Fatal(reason) => FaultVerdict::Fatal(unfixable(reason, address, access)),

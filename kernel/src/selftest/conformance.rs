@@ -14,7 +14,7 @@ use crate::arch::PageTableMmu;
 use crate::memory::{frames, large, poison};
 use alloc::format;
 use pristine_allocator::conformance::{self, Platform};
-use pristine_allocator::{AllocError, DirtyStrategy, Policy, Stats, VirtAddr};
+use pristine_allocator::{Adaptation, AllocError, DirtyStrategy, Policy, Stats, VirtAddr};
 
 /// The kernel's engine and memory, as the kit's platform.
 struct KernelPlatform;
@@ -30,6 +30,10 @@ impl Platform for KernelPlatform {
 
     fn switch(&mut self, policy: Policy, dirty: DirtyStrategy) -> Result<(), AllocError> {
         large::switch(policy, dirty)
+    }
+
+    fn set_adaptation(&mut self, adaptation: Adaptation) {
+        large::with_engine(|engine| engine.set_adaptation(adaptation));
     }
 
     fn reset_counters(&mut self) {

@@ -26,18 +26,19 @@
 //! method refuses (or ignores) a page outside that range. Pristine runs on
 //! one hart, so `sfence.vma` is the whole shootdown.
 
-use super::clear::clear_page;
+use super::clear::{clear_page, fill_pages};
 use super::csr;
 use super::layout::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START};
 use super::paging::{next_table, phys_to_virt, with_root_table};
 use super::sv39::{EntryFlags, PageTable, PageTableEntry, index};
 use super::svade::{self, SOFTWARE_WRITE};
+use crate::breakdown::{Part, measure};
 use crate::memory::with_frames;
 use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering};
 use pristine_allocator::{
     Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, FrameNumber, Mmu,
-    MmuError, PAGE_SIZE, Page, PageFlags,
+    MmuError, PAGE_SIZE, Page, PageFlags, PageIndex,
 };
 
 /// Frames taken for page tables of the large-allocation range so far. They
@@ -216,6 +217,23 @@ impl PageTableMmu {
         create: bool,
         operation: impl FnOnce(&mut PageTableEntry) -> R,
     ) -> Result<Option<R>, MmuError> {
+        let Some(table) = self.leaf_table_of(page, create)? else {
+            return Ok(None);
+        };
+        // SAFETY: `table` is the live last-level table for this 2 MiB block.
+        // Tables of the large-allocation range are never freed, and only this
+        // MMU (owned by the engine, behind the engine lock) edits them.
+        let table = unsafe { &mut *(table as *mut PageTable) };
+        Ok(Some(operation(
+            &mut table.entries[index(page.start().0, 0)],
+        )))
+    }
+
+    /// The direct-map address of the last-level table holding `page`'s
+    /// entry (see `with_leaf`), or `None` if a table on the way is missing
+    /// or the page lies outside the range.
+    #[inline]
+    fn leaf_table_of(&self, page: Page, create: bool) -> Result<Option<u64>, MmuError> {
         if !in_range(page) {
             return Ok(None);
         }
@@ -231,11 +249,20 @@ impl PageTableMmu {
                 table
             }
         };
-        // SAFETY: `table` is the live last-level table for this 2 MiB block.
-        // Tables of the large-allocation range are never freed, and only this
-        // MMU (owned by the engine, behind the engine lock) edits them.
-        let table = unsafe { &mut *(table as *mut PageTable) };
-        Ok(Some(operation(&mut table.entries[index(address, 0)])))
+        Ok(Some(table))
+    }
+
+    /// Whether a store through `entry` goes through without a fault (see
+    /// [`Mmu::write_zeroes`]).
+    fn stores_through(&self, entry: PageTableEntry) -> bool {
+        let flags = entry.flags();
+        // A store goes through only with W set (and, with hardware A/D
+        // updates, sets D itself); imitating Svade, W is set only while
+        // D is, and A is always preset.
+        entry.is_leaf()
+            && flags.contains(EntryFlags::WRITE)
+            && (self.updates == AccessedDirtyUpdates::Hardware
+                || flags.contains(EntryFlags::ACCESSED | EntryFlags::DIRTY))
     }
 }
 
@@ -261,100 +288,147 @@ unsafe impl Mmu for PageTableMmu {
     }
 
     fn map(&mut self, page: Page, frame: FrameNumber, flags: PageFlags) -> Result<(), MmuError> {
-        let bits = self.leaf_flags(flags, EntryFlags::empty());
-        let result = self.with_leaf(page, true, |entry| {
-            if entry.is_valid() {
-                return Err(MmuError::AlreadyMapped(page));
-            }
-            *entry = PageTableEntry::new(frame.start_address(), bits);
-            Ok(())
-        })?;
-        result.unwrap_or(Err(MmuError::NotMapped(page)))
+        measure(Part::PageTables, || {
+            let bits = self.leaf_flags(flags, EntryFlags::empty());
+            let result = self.with_leaf(page, true, |entry| {
+                if entry.is_valid() {
+                    return Err(MmuError::AlreadyMapped(page));
+                }
+                *entry = PageTableEntry::new(frame.start_address(), bits);
+                Ok(())
+            })?;
+            result.unwrap_or(Err(MmuError::NotMapped(page)))
+        })
     }
 
     fn unmap(&mut self, page: Page) -> Option<EntryInfo> {
-        let result = self.with_leaf(page, false, |entry| {
-            let old = *entry;
-            *entry = PageTableEntry::EMPTY;
-            old
-        });
-        let old = result.ok().flatten()?;
-        self.info_of(old)
+        measure(Part::PageTables, || {
+            let result = self.with_leaf(page, false, |entry| {
+                let old = *entry;
+                *entry = PageTableEntry::EMPTY;
+                old
+            });
+            let old = result.ok().flatten()?;
+            self.info_of(old)
+        })
     }
 
     fn protect(&mut self, page: Page, flags: PageFlags) -> Result<(), MmuError> {
-        let result = self.with_leaf(page, false, |entry| {
-            if !entry.is_leaf() {
-                return Err(MmuError::NotMapped(page));
-            }
-            Ok(*entry)
-        })?;
-        let old = result.unwrap_or(Err(MmuError::NotMapped(page)))?;
-        let bits = self.leaf_flags(flags, old.flags());
-        let _ = self.with_leaf(page, false, |entry| *entry = old.with_flags(bits));
-        Ok(())
+        measure(Part::PageTables, || {
+            let result = self.with_leaf(page, false, |entry| {
+                if !entry.is_leaf() {
+                    return Err(MmuError::NotMapped(page));
+                }
+                Ok(*entry)
+            })?;
+            let old = result.unwrap_or(Err(MmuError::NotMapped(page)))?;
+            let bits = self.leaf_flags(flags, old.flags());
+            let _ = self.with_leaf(page, false, |entry| *entry = old.with_flags(bits));
+            Ok(())
+        })
     }
 
     fn query(&self, page: Page) -> Option<EntryInfo> {
-        let entry = self.with_leaf(page, false, |entry| *entry).ok().flatten()?;
-        self.info_of(entry)
+        measure(Part::PageTables, || {
+            let entry = self.with_leaf(page, false, |entry| *entry).ok().flatten()?;
+            self.info_of(entry)
+        })
     }
 
     fn clear_dirty(&mut self, page: Page) {
-        // A page that is not mapped has no dirty bit to clear.
-        let _ = self.with_leaf(page, false, |entry| *entry = without_dirty(*entry));
+        measure(Part::PageTables, || {
+            // A page that is not mapped has no dirty bit to clear.
+            let _ = self.with_leaf(page, false, |entry| *entry = without_dirty(*entry));
+        })
     }
 
     /// One walk (usually none: the last leaf table is remembered), one read
     /// and, only if D was set, one write.
     #[inline]
     fn take_dirty(&mut self, page: Page) -> Option<EntryInfo> {
-        let result = self.with_leaf(page, false, |entry| {
-            let old = *entry;
-            if old.is_leaf() && old.flags().contains(EntryFlags::DIRTY) {
-                *entry = without_dirty(old);
-            }
-            old
-        });
-        let old = result.ok().flatten()?;
-        self.info_of(old)
+        measure(Part::PageTables, || {
+            let result = self.with_leaf(page, false, |entry| {
+                let old = *entry;
+                if old.is_leaf() && old.flags().contains(EntryFlags::DIRTY) {
+                    *entry = without_dirty(old);
+                }
+                old
+            });
+            let old = result.ok().flatten()?;
+            self.info_of(old)
+        })
     }
 
     #[inline]
     fn flush_tlb(&mut self, page: Page) {
-        csr::flush_page(page.start().0);
+        measure(Part::TlbFlush, || {
+            csr::flush_page(page.start().0);
+        })
     }
 
     #[inline]
     fn zero_frame(&mut self, frame: FrameNumber) {
-        // SAFETY: by the `Mmu` contract the engine owns the frame (it came
-        // from its frame source, which `new`'s caller vouched for); the
-        // direct map reaches every frame.
-        unsafe { clear_page(phys_to_virt(frame.start_address())) };
+        measure(Part::Zeroing, || {
+            // SAFETY: by the `Mmu` contract the engine owns the frame (it came
+            // from its frame source, which `new`'s caller vouched for); the
+            // direct map reaches every frame.
+            unsafe { clear_page(phys_to_virt(frame.start_address())) };
+        })
     }
 
     fn write_zeroes(&mut self, page: Page) -> Result<(), AccessFault> {
-        let entry = self.with_leaf(page, false, |entry| *entry).ok().flatten();
-        let stores = entry.is_some_and(|entry| {
-            let flags = entry.flags();
-            // A store goes through only with W set (and, with hardware A/D
-            // updates, sets D itself); imitating Svade, W is set only while
-            // D is, and A is always preset.
-            entry.is_leaf()
-                && flags.contains(EntryFlags::WRITE)
-                && (self.updates == AccessedDirtyUpdates::Hardware
-                    || flags.contains(EntryFlags::ACCESSED | EntryFlags::DIRTY))
-        });
-        if !stores {
-            return Err(AccessFault {
-                addr: page.start(),
-                access: Access::Write,
+        measure(Part::PageTables, || {
+            let entry = self.with_leaf(page, false, |entry| *entry).ok().flatten();
+            let stores = entry.is_some_and(|entry| self.stores_through(entry));
+            if !stores {
+                return Err(AccessFault {
+                    addr: page.start(),
+                    access: Access::Write,
+                });
+            }
+            // SAFETY: the page lies in the range (`with_leaf` checked) and is
+            // mapped writable, so by the `Mmu` contract to a frame the engine
+            // owns; writing through the mapping lets the MMU set D.
+            measure(Part::Zeroing, || unsafe {
+                clear_page(page.start().0 as *mut u8)
             });
-        }
-        // SAFETY: the page lies in the range (`with_leaf` checked) and is
-        // mapped writable, so by the `Mmu` contract to a frame the engine
-        // owns; writing through the mapping lets the MMU set D.
-        unsafe { clear_page(page.start().0 as *mut u8) };
-        Ok(())
+            Ok(())
+        })
+    }
+
+    /// One 2 MiB block at a time: one pass over its last-level entries
+    /// finds how many pages from `first` on take a store, and one loop of
+    /// `sd` through the mapping clears them all.
+    fn write_zeroes_run(&mut self, first: Page, count: u64) -> u64 {
+        measure(Part::PageTables, || {
+            let mut done = 0;
+            while done < count {
+                let page = first.nth_after(PageIndex(done));
+                let Ok(Some(table)) = self.leaf_table_of(page, false) else {
+                    return done;
+                };
+                // SAFETY: as in `with_leaf`: the live last-level table of this
+                // 2 MiB block, edited only by this MMU; only read here.
+                let table = unsafe { &*(table as *const PageTable) };
+                let start = index(page.start().0, 0);
+                let in_block = (table.entries.len() - start).min((count - done) as usize);
+                let run = table.entries[start..start + in_block]
+                    .iter()
+                    .take_while(|entry| self.stores_through(**entry))
+                    .count() as u64;
+                // SAFETY: the `run` pages from `page` lie in the range (the leaf
+                // table was found for it and the run stays in its block) and
+                // take stores, so by the `Mmu` contract they map frames the
+                // engine owns; writing through the mapping lets the MMU set D.
+                measure(Part::Zeroing, || unsafe {
+                    fill_pages(page.start().0 as *mut u8, run, 0)
+                });
+                done += run;
+                if run < in_block as u64 {
+                    return done;
+                }
+            }
+            done
+        })
     }
 }

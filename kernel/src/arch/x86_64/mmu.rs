@@ -23,15 +23,16 @@
 //! kernel's frame allocator and are kept for the life of the kernel. Every
 //! method refuses (or ignores) a page outside that range.
 
-use super::clear::clear_page;
+use super::clear::{clear_page, fill_pages};
 use super::layout::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START};
 use super::paging::{phys_to_virt, with_root_table};
+use crate::breakdown::{Part, measure};
 use crate::memory::with_frames;
 use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering};
 use pristine_allocator::{
     Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, FrameNumber, Mmu,
-    MmuError, PAGE_SIZE, Page, PageFlags, PhysAddr as FramePhysAddr,
+    MmuError, PAGE_SIZE, Page, PageFlags, PageIndex, PhysAddr as FramePhysAddr,
 };
 use x86_64::structures::paging::page_table::PageTableEntry;
 use x86_64::structures::paging::{Page as X86Page, PageTable, PageTableFlags as F, PhysFrame};
@@ -199,6 +200,21 @@ impl PageTableMmu {
         create: bool,
         operation: impl FnOnce(&mut PageTableEntry) -> R,
     ) -> Result<Option<R>, MmuError> {
+        let Some(table) = self.leaf_table_of(page, create)? else {
+            return Ok(None);
+        };
+        // SAFETY: `table` is the live last-level table for this 2 MiB block.
+        // Tables of the large-allocation range are never freed, and only this
+        // MMU (owned by the engine, behind the engine lock) edits them.
+        let table = unsafe { &mut *(table as *mut PageTable) };
+        Ok(Some(operation(&mut table[x86_page(page).p1_index()])))
+    }
+
+    /// The direct-map address of the last-level table holding `page`'s
+    /// entry (see [`PageTableMmu::with_leaf`]), or `None` if a table on the
+    /// way is missing or the page lies outside the range.
+    #[inline]
+    fn leaf_table_of(&self, page: Page, create: bool) -> Result<Option<u64>, MmuError> {
         let block = page.start().0 >> 21;
         let table = match self.leaf_table.get() {
             // The remembered block passed the range check below, and the
@@ -217,11 +233,7 @@ impl PageTableMmu {
                 table
             }
         };
-        // SAFETY: `table` is the live last-level table for this 2 MiB block.
-        // Tables of the large-allocation range are never freed, and only this
-        // MMU (owned by the engine, behind the engine lock) edits them.
-        let table = unsafe { &mut *(table as *mut PageTable) };
-        Ok(Some(operation(&mut table[x86_page(page).p1_index()])))
+        Ok(Some(table))
     }
 }
 
@@ -245,51 +257,61 @@ unsafe impl Mmu for PageTableMmu {
     }
 
     fn map(&mut self, page: Page, frame: FrameNumber, flags: PageFlags) -> Result<(), MmuError> {
-        let target = PhysAddr::new(frame.start_address().0);
-        let result = self.with_leaf(page, true, |entry| {
-            if !entry.is_unused() {
-                return Err(MmuError::AlreadyMapped(page));
-            }
-            entry.set_addr(target, leaf_flags(flags));
-            Ok(())
-        })?;
-        result.unwrap_or(Err(MmuError::NotMapped(page)))
+        measure(Part::PageTables, || {
+            let target = PhysAddr::new(frame.start_address().0);
+            let result = self.with_leaf(page, true, |entry| {
+                if !entry.is_unused() {
+                    return Err(MmuError::AlreadyMapped(page));
+                }
+                entry.set_addr(target, leaf_flags(flags));
+                Ok(())
+            })?;
+            result.unwrap_or(Err(MmuError::NotMapped(page)))
+        })
     }
 
     fn unmap(&mut self, page: Page) -> Option<EntryInfo> {
-        let result = self.with_leaf(page, false, |entry| {
-            let info = info_of(entry);
-            entry.set_unused();
-            info
-        });
-        result.ok().flatten().flatten()
+        measure(Part::PageTables, || {
+            let result = self.with_leaf(page, false, |entry| {
+                let info = info_of(entry);
+                entry.set_unused();
+                info
+            });
+            result.ok().flatten().flatten()
+        })
     }
 
     fn protect(&mut self, page: Page, flags: PageFlags) -> Result<(), MmuError> {
-        let result = self.with_leaf(page, false, |entry| {
-            let old = entry.flags();
-            if !old.contains(F::PRESENT) {
-                return Err(MmuError::NotMapped(page));
-            }
-            let kept = old & (F::DIRTY | F::ACCESSED);
-            entry.set_flags(leaf_flags(flags) | kept);
-            Ok(())
-        })?;
-        result.unwrap_or(Err(MmuError::NotMapped(page)))
+        measure(Part::PageTables, || {
+            let result = self.with_leaf(page, false, |entry| {
+                let old = entry.flags();
+                if !old.contains(F::PRESENT) {
+                    return Err(MmuError::NotMapped(page));
+                }
+                let kept = old & (F::DIRTY | F::ACCESSED);
+                entry.set_flags(leaf_flags(flags) | kept);
+                Ok(())
+            })?;
+            result.unwrap_or(Err(MmuError::NotMapped(page)))
+        })
     }
 
     fn query(&self, page: Page) -> Option<EntryInfo> {
-        self.with_leaf(page, false, |entry| info_of(entry))
-            .ok()
-            .flatten()
-            .flatten()
+        measure(Part::PageTables, || {
+            self.with_leaf(page, false, |entry| info_of(entry))
+                .ok()
+                .flatten()
+                .flatten()
+        })
     }
 
     fn clear_dirty(&mut self, page: Page) {
-        // A page that is not mapped has no dirty bit to clear.
-        let _ = self.with_leaf(page, false, |entry| {
-            entry.set_flags(entry.flags() - F::DIRTY)
-        });
+        measure(Part::PageTables, || {
+            // A page that is not mapped has no dirty bit to clear.
+            let _ = self.with_leaf(page, false, |entry| {
+                entry.set_flags(entry.flags() - F::DIRTY)
+            });
+        })
     }
 
     /// One walk (usually none: the last leaf table is remembered), one read
@@ -297,59 +319,109 @@ unsafe impl Mmu for PageTableMmu {
     /// re-zeroing loop, which calls it once per page.
     #[inline]
     fn take_dirty(&mut self, page: Page) -> Option<EntryInfo> {
-        // LAB(dirty-hw): begin
-        let result = self.with_leaf(page, false, |entry| {
-            let info = info_of(entry)?;
-            if info.dirty {
-                entry.set_flags(entry.flags() - F::DIRTY);
-            }
-            Some(info)
-        });
-        result.ok().flatten().flatten()
-        // LAB(dirty-hw): end
+        measure(Part::PageTables, || {
+            // LAB(dirty-hw): begin
+            let result = self.with_leaf(page, false, |entry| {
+                let info = info_of(entry)?;
+                if info.dirty {
+                    entry.set_flags(entry.flags() - F::DIRTY);
+                }
+                Some(info)
+            });
+            result.ok().flatten().flatten()
+            // LAB(dirty-hw): end
+        })
     }
 
     #[inline]
     fn flush_tlb(&mut self, page: Page) {
-        // `invlpg` on the page's address as it is: pages of the range are
-        // canonical already, so the sign extension `VirtAddr::new_truncate`
-        // would redo costs instructions on every re-armed page for nothing.
-        // SAFETY: `invlpg` only drops a cached translation (Intel SDM
-        // Vol. 3A, 4.10.4.1); it reads and writes no memory.
-        unsafe {
-            core::arch::asm!(
-                "invlpg [{address}]",
-                address = in(reg) page.start().0,
-                options(nostack, preserves_flags),
-            );
-        }
+        measure(Part::TlbFlush, || {
+            // `invlpg` on the page's address as it is: pages of the range are
+            // canonical already, so the sign extension `VirtAddr::new_truncate`
+            // would redo costs instructions on every re-armed page for nothing.
+            // SAFETY: `invlpg` only drops a cached translation (Intel SDM
+            // Vol. 3A, 4.10.4.1); it reads and writes no memory.
+            unsafe {
+                core::arch::asm!(
+                    "invlpg [{address}]",
+                    address = in(reg) page.start().0,
+                    options(nostack, preserves_flags),
+                );
+            }
+        })
     }
 
     #[inline]
     fn zero_frame(&mut self, frame: FrameNumber) {
-        // SAFETY: by the `Mmu` contract the engine owns the frame (it came
-        // from its frame source, which `new`'s caller vouched for); the
-        // direct map reaches every frame.
-        unsafe { clear_page(phys_to_virt(frame.start_address())) };
+        measure(Part::Zeroing, || {
+            // SAFETY: by the `Mmu` contract the engine owns the frame (it came
+            // from its frame source, which `new`'s caller vouched for); the
+            // direct map reaches every frame.
+            unsafe { clear_page(phys_to_virt(frame.start_address())) };
+        })
     }
 
     fn write_zeroes(&mut self, page: Page) -> Result<(), AccessFault> {
-        let flags = self
-            .with_leaf(page, false, |entry| entry.flags())
-            .ok()
-            .flatten();
-        match flags {
-            Some(flags) if flags.contains(F::PRESENT | F::WRITABLE) => {
-                // SAFETY: the page lies in the range (`with_leaf` checked) and
-                // is mapped writable, so by the `Mmu` contract to a frame the
-                // engine owns; writing through the mapping lets the CPU set D.
-                unsafe { clear_page(page.start().0 as *mut u8) };
-                Ok(())
+        measure(Part::PageTables, || {
+            let flags = self
+                .with_leaf(page, false, |entry| entry.flags())
+                .ok()
+                .flatten();
+            match flags {
+                Some(flags) if flags.contains(F::PRESENT | F::WRITABLE) => {
+                    // SAFETY: the page lies in the range (`with_leaf` checked) and
+                    // is mapped writable, so by the `Mmu` contract to a frame the
+                    // engine owns; writing through the mapping lets the CPU set D.
+                    measure(Part::Zeroing, || unsafe {
+                        clear_page(page.start().0 as *mut u8)
+                    });
+                    Ok(())
+                }
+                _ => Err(AccessFault {
+                    addr: page.start(),
+                    access: Access::Write,
+                }),
             }
-            _ => Err(AccessFault {
-                addr: page.start(),
-                access: Access::Write,
-            }),
-        }
+        })
+    }
+
+    /// One 2 MiB block at a time: one pass over its last-level entries
+    /// finds how many pages from `first` on are mapped writable, and one
+    /// `rep stosq` through the mapping clears them all (the CPU sets their
+    /// D bits, as for [`Mmu::write_zeroes`]).
+    fn write_zeroes_run(&mut self, first: Page, count: u64) -> u64 {
+        measure(Part::PageTables, || {
+            let mut done = 0;
+            while done < count {
+                let page = first.nth_after(PageIndex(done));
+                let Ok(Some(table)) = self.leaf_table_of(page, false) else {
+                    return done;
+                };
+                // SAFETY: as in `with_leaf`: the live last-level table of this
+                // 2 MiB block, edited only by this MMU; only read here.
+                let table = unsafe { &*(table as *const PageTable) };
+                let index = usize::from(x86_page(page).p1_index());
+                let in_block = (ENTRIES_PER_TABLE - index).min((count - done) as usize);
+                let writable = table.iter().skip(index).take(in_block);
+                let run = writable
+                    .take_while(|entry| entry.flags().contains(F::PRESENT | F::WRITABLE))
+                    .count() as u64;
+                // SAFETY: the `run` pages from `page` lie in the range (the leaf
+                // table was found for it and the run stays in its block) and are
+                // mapped writable, so by the `Mmu` contract to frames the engine
+                // owns; writing through the mapping lets the CPU set D.
+                measure(Part::Zeroing, || unsafe {
+                    fill_pages(page.start().0 as *mut u8, run, 0)
+                });
+                done += run;
+                if run < in_block as u64 {
+                    return done;
+                }
+            }
+            done
+        })
     }
 }
+
+/// Entries in one page table (Intel SDM Vol. 3A, 4.5: 512 of 8 bytes).
+const ENTRIES_PER_TABLE: usize = 512;
