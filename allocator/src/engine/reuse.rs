@@ -73,6 +73,9 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         let Some(&region) = self.regions.region_at(start.start()) else {
             return Ok(());
         };
+        if !self.shared.is_empty() {
+            self.unshare_for_reuse(&region)?;
+        }
         match self.config.policy {
             Policy::AlwaysZero => self.zero_every_page(&region),
             Policy::DirtyTracking => self.zero_written_pages(&region),
