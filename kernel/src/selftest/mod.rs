@@ -22,5 +22,6 @@ mod injection;
 mod large;
 mod pressure;
 mod runner;
+mod sharing;
 
 pub use runner::{KernelTest, TestResult, finish, print_list, run};
