@@ -227,6 +227,11 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// of `region` whose frame is shared (or was, and is still read-only),
     /// dropping its reference. Such a frame must never be zeroed in place;
     /// the unmapped page reads zero, which is what the `calloc` promises.
+    ///
+    /// Out of line and cold: inlined into the cache hit, it would cost the
+    /// dirty-tracking re-zeroing loop registers while nothing is shared.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn unshare_for_reuse(&mut self, region: &Region) -> Result<(), AllocError> {
         let mut first_error = Ok(());
         for index in region.touched.below(region.pages.0).indices() {
