@@ -193,24 +193,18 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         }
         if let Err(err) = self.map_entry(page, frame, writable) {
             self.give_frame(frame)?;
-            self.restore_shared(page, entry.frame)?;
+            // Map the shared frame back as it was; if even that fails, the
+            // page lets its reference go (it then reads zero).
+            let read_only = self.presets(Access::Read) | PageFlags::DIRTY;
+            if self.mmu.map(page, entry.frame, read_only).is_err() {
+                self.release_reference(entry.frame)?;
+            }
             return Err(err);
         }
         self.release_reference(entry.frame)?;
         self.sharing.pages_copied += 1;
         Ok(Resolution::SharedFrameCopied)
         // LAB(cow-sharing): end
-    }
-
-    /// Maps the shared `frame` back at `page`, read-only, after mapping its
-    /// copy there failed; if even that fails, drops the page's reference
-    /// (the page then reads zero, and the failure is reported).
-    fn restore_shared(&mut self, page: Page, frame: FrameNumber) -> Result<(), FrameError> {
-        let read_only = self.presets(Access::Read) | PageFlags::DIRTY;
-        if self.mmu.map(page, frame, read_only).is_err() {
-            return self.release_reference(frame);
-        }
-        Ok(())
     }
 
     /// Drops one mapping's reference to the data frame `frame`; gives the
