@@ -135,6 +135,14 @@ impl SharedFrames {
         if self.is_empty() {
             return Dropped::Last;
         }
+        self.drop_listed_reference(frame)
+    }
+
+    /// [`SharedFrames::drop_reference`] with a table that is not empty.
+    /// Out of line, so that releasing pages while nothing is shared (every
+    /// `free` and eviction) inlines no table search.
+    #[inline(never)]
+    fn drop_listed_reference(&mut self, frame: FrameNumber) -> Dropped {
         let Some(slot) = self.find(frame) else {
             return Dropped::Last;
         };

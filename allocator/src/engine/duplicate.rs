@@ -45,12 +45,13 @@ use crate::error::{AllocError, Shortfall};
 use crate::fault::Resolution;
 use crate::frame::{FrameError, FrameSource};
 use crate::mmu::{Access, EntryInfo, Mmu, PageFlags};
-use crate::page::{Page, PageIndex};
+use crate::page::{Page, PageCount, PageIndex};
 use crate::region::Region;
 use crate::shared_frames::Dropped;
 use crate::sharing_stats::SharingStats;
 
 use super::LargeAllocator;
+use super::allocate::Fill;
 
 impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// Duplicates the live allocation at `ptr`, fork-like: returns a new
@@ -217,16 +218,36 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         }
     }
 
-    /// Before a `calloc` from the cache zeroes anything: unmaps every page
-    /// of `region` whose frame is shared (or was, and is still read-only),
-    /// dropping its reference. Such a frame must never be zeroed in place;
-    /// the unmapped page reads zero, which is what the `calloc` promises.
+    /// A cache hit's first step (`reuse.rs`): trims the cached region at
+    /// `start` to `pages` pages, then, for a `calloc`, unshares its pages
+    /// before any policy zeroes anything.
     ///
-    /// Out of line and cold: inlined into the cache hit, it would cost the
-    /// dirty-tracking re-zeroing loop registers while nothing is shared.
-    #[cold]
+    /// Out of line: with the trim and the check inlined into the cache hit,
+    /// the dirty-tracking re-zeroing loop lost a register, three guest
+    /// instructions per written page (14,674,022 against 14,597,476 for
+    /// 100 MiB fully written).
     #[inline(never)]
-    pub(crate) fn unshare_for_reuse(&mut self, region: &Region) -> Result<(), AllocError> {
+    pub(crate) fn trim_reused(
+        &mut self,
+        start: Page,
+        pages: PageCount,
+        fill: Fill,
+    ) -> Result<(), AllocError> {
+        self.trim_region(start, pages)?;
+        if fill == Fill::Unspecified || self.shared.is_empty() {
+            return Ok(());
+        }
+        match self.regions.region_at(start.start()) {
+            Some(&region) => self.unshare_for_reuse(&region),
+            None => Ok(()),
+        }
+    }
+
+    /// Unmaps every page of `region` whose frame is shared (or was, and is
+    /// still read-only), dropping its reference. Such a frame must never be
+    /// zeroed in place; the unmapped page reads zero, which is what the
+    /// `calloc` promises.
+    fn unshare_for_reuse(&mut self, region: &Region) -> Result<(), AllocError> {
         let mut first_error = Ok(());
         for index in region.touched.below(region.pages.0).indices() {
             let page = region.page(PageIndex(index));

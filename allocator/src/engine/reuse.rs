@@ -66,16 +66,13 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         pages: PageCount,
         fill: Fill,
     ) -> Result<(), AllocError> {
-        self.trim_region(start, pages)?;
+        self.trim_reused(start, pages, fill)?;
         if fill == Fill::Unspecified {
             return Ok(());
         }
         let Some(&region) = self.regions.region_at(start.start()) else {
             return Ok(());
         };
-        if !self.shared.is_empty() {
-            self.unshare_for_reuse(&region)?;
-        }
         match self.config.policy {
             Policy::AlwaysZero => self.zero_every_page(&region),
             Policy::DirtyTracking => self.zero_written_pages(&region),
@@ -95,6 +92,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
 
     /// DirtyTracking: zeroes and re-arms only the pages written since they
     /// were last zeroed; visits only the region's touched span.
+    #[inline(never)]
     fn zero_written_pages(&mut self, region: &Region) -> Result<(), AllocError> {
         for index in region.touched.below(region.pages.0).indices() {
             let page = region.page(PageIndex(index));
