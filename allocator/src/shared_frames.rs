@@ -117,10 +117,7 @@ impl SharedFrames {
         if self.len >= SHARED_FRAMES_MAX {
             return Err(ShareRefusal::TableFull);
         }
-        let mut slot = Self::home(key);
-        while self.frames[slot] != EMPTY {
-            slot = (slot + 1) % SLOTS;
-        }
+        let slot = self.probe(key, EMPTY).ok_or(ShareRefusal::TableFull)?;
         self.frames[slot] = key;
         self.counts[slot] = 2;
         self.len += 1;
@@ -171,13 +168,19 @@ impl SharedFrames {
     #[inline]
     fn find(&self, frame: FrameNumber) -> Option<usize> {
         let key = Self::key(frame)?;
+        self.probe(key, key)
+    }
+
+    /// The first slot of `key`'s probe run that holds `wanted` (the key
+    /// itself, or [`EMPTY`] for a free slot), or `None` if the run ends at
+    /// an empty slot first. At most `SLOTS` probes: the table is never
+    /// full, so an empty slot ends every run sooner.
+    fn probe(&self, key: u32, wanted: u32) -> Option<usize> {
         let mut slot = Self::home(key);
-        // At most `SLOTS` probes: the table is never full, so an empty slot
-        // ends every search sooner.
         for _ in 0..SLOTS {
             match self.frames[slot] {
+                found if found == wanted => return Some(slot),
                 EMPTY => return None,
-                found if found == key => return Some(slot),
                 _ => slot = (slot + 1) % SLOTS,
             }
         }
@@ -190,7 +193,11 @@ impl SharedFrames {
     fn remove(&mut self, slot: usize) {
         let mut hole = slot;
         let mut next = (slot + 1) % SLOTS;
-        while self.frames[next] != EMPTY {
+        // The run after `slot` ends at an empty slot within `SLOTS` steps.
+        for _ in 0..SLOTS {
+            if self.frames[next] == EMPTY {
+                break;
+            }
             let home = Self::home(self.frames[next]);
             // The member at `next` may fill the hole unless its home lies
             // cyclically in (hole, next].

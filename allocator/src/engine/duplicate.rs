@@ -261,10 +261,9 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
                 self.mmu.flush_tlb(page);
             }
             self.sharing.pages_unshared_on_reuse += 1;
-            let outcome = self.release_reference(entry.frame);
-            if first_error.is_ok() {
-                first_error = outcome;
-            }
+            // Keep going after a refusal: a shared page left mapped would
+            // be zeroed in place. Report the first refusal.
+            first_error = first_error.and(self.release_reference(entry.frame));
         }
         first_error.map_err(AllocError::from)
     }
@@ -418,6 +417,32 @@ mod tests {
             assert_eq!(engine.mmu().counters().frames_copied, 0);
             assert_eq!(engine.frame_references(frame_at(&engine, copy)), 1);
         }
+    }
+
+    #[test]
+    fn a_cache_hit_with_nothing_shared_reads_each_entry_once() {
+        let mut engine = engine(Policy::DirtyTracking, DirtyDetection::Hardware);
+        let ptr = original(&mut engine);
+        let copy = engine.duplicate(ptr).unwrap();
+        engine.free(copy).unwrap();
+        engine.drain_cache().unwrap();
+        write_byte(&mut engine, ptr, 8).unwrap();
+        assert_eq!(engine.sharing_stats().frames_shared, 0);
+        engine.free(ptr).unwrap();
+        let before = engine.mmu().counters();
+        assert_eq!(engine.calloc(1, pages(4)), Ok(ptr));
+        assert_eq!(
+            engine.mmu().counters().since(&before).queries,
+            2,
+            "pages 0 and 1"
+        );
+        engine.free(ptr).unwrap();
+        assert_eq!(engine.malloc(pages(4)), Ok(ptr));
+        assert_eq!(
+            engine.mmu().counters().since(&before).queries,
+            2,
+            "malloc reads none"
+        );
     }
 
     #[test]
