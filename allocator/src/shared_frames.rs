@@ -287,6 +287,18 @@ mod tests {
     }
 
     #[test]
+    fn the_table_holds_the_written_tenth_of_100_mib_at_three_quarters_load() {
+        assert_eq!(SHARED_FRAMES_MAX, 3 * SLOTS / 4);
+        let mut table = SharedFrames::new();
+        // 2,560 pages: 10 % of 100 MiB, the benchmark's duplicate.
+        for frame in (0..2_560u64).map(|n| n * 7 + 1) {
+            assert_eq!(table.share(FrameNumber(frame)), Ok(2));
+        }
+        assert_eq!(table.len(), 2_560);
+        assert_eq!(table.references(FrameNumber(7 * 2_559 + 1)), 2);
+    }
+
+    #[test]
     fn a_count_that_would_overflow_is_refused() {
         let mut table = SharedFrames::new();
         table.share(FrameNumber(5)).unwrap();

@@ -149,7 +149,9 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         if self.shared.share(entry.frame).is_err() {
             return Err(AllocError::SharingTableFull);
         }
-        let read_only = self.presets(Access::Read) | PageFlags::DIRTY;
+        // `union`, not `|`: the bits are disjoint, so a mutant `^` would
+        // be equivalent.
+        let read_only = self.presets(Access::Read).union(PageFlags::DIRTY);
         if entry.writable {
             self.mmu.protect(from, read_only)?;
             self.mmu.flush_tlb(from);
@@ -178,7 +180,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         entry: EntryInfo,
     ) -> Result<Resolution, Shortfall> {
         // LAB(cow-sharing): begin
-        let writable = PageFlags::WRITABLE | PageFlags::DIRTY | self.presets(Access::Write);
+        let writable = PageFlags::WRITABLE.union(PageFlags::DIRTY) | self.presets(Access::Write);
         if self.shared.references(entry.frame) == 1 {
             self.shared.take_over(entry.frame);
             self.mmu.protect(page, writable)?;
@@ -196,7 +198,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             self.give_frame(frame)?;
             // Map the shared frame back as it was; if even that fails, the
             // page lets its reference go (it then reads zero).
-            let read_only = self.presets(Access::Read) | PageFlags::DIRTY;
+            let read_only = self.presets(Access::Read).union(PageFlags::DIRTY);
             if self.mmu.map(page, entry.frame, read_only).is_err() {
                 self.release_reference(entry.frame)?;
             }
