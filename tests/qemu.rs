@@ -235,6 +235,19 @@ kernel_tests! {
         /// after a dirty-bit clear seen, bounded spurious faults, frames
         /// returned.
         mmu_passes_conformance_kit,
+        /// `duplicate` shares every written page without a frame or a copy;
+        /// writes on either side copy the shared page and stay invisible to
+        /// the other, the last mapping takes its frame over, freeing a
+        /// shared block into the cache and calloc-ing it again reads zero
+        /// while the other side keeps its data; every frame comes back: no
+        /// cache.
+        duplicate_copy_on_write_nocache,
+        /// The same under the always-zero cache.
+        duplicate_copy_on_write_alwayszero,
+        /// The same under dirty tracking with the CPU's dirty bit.
+        duplicate_copy_on_write_dirty_hw,
+        /// The same under dirty tracking with write-protect faults.
+        duplicate_copy_on_write_dirty_sw,
     }
     checks {
         write_fault_without_frames_reports_out_of_memory,
@@ -330,6 +343,9 @@ mod riscv64_svade {
         realloc_keeps_contents,
         /// The conformance kit passes on the imitated Svade MMU.
         mmu_passes_conformance_kit,
+        /// Copy-on-write sharing: shared pages keep their dirty bit, copies
+        /// and take-overs set it, no fault loops (D bit).
+        duplicate_copy_on_write_dirty_hw,
     }
 }
 

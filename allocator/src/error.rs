@@ -66,6 +66,12 @@ pub enum AllocError {
     /// the accessed and dirty bits of): the MMU and its page tables
     /// disagree (a bug in the MMU implementation).
     MmuFault(AccessFault),
+    /// [`crate::LargeAllocator::duplicate`] found the table of shared
+    /// frames full (it holds at most [`crate::SHARED_FRAMES_MAX`]). The
+    /// copy is released and the original keeps its contents; pages it had
+    /// already shared stay read-only and take their frames back on their
+    /// next write.
+    SharingTableFull,
 }
 
 /// A failure inside the engine while mapping or releasing pages, before it
@@ -121,6 +127,7 @@ impl fmt::Display for AllocError {
             AllocError::FrameSource(err) => write!(f, "frame source refused a frame: {err}"),
             AllocError::Mmu(err) => write!(f, "MMU error: {err}"),
             AllocError::MmuFault(fault) => write!(f, "MMU refused a write at {}", fault.addr),
+            AllocError::SharingTableFull => f.write_str("the table of shared frames is full"),
         }
     }
 }

@@ -43,6 +43,14 @@ pub enum Resolution {
     AccessedDirtySet,
     /// The entry already allowed the access (a stale TLB entry): flushed.
     Spurious,
+    /// A write to a page that shares its frame with other mappings
+    /// ([`crate::LargeAllocator::duplicate`]): the page now maps a copy of
+    /// its own, writable, and the shared frame lost one reference.
+    SharedFrameCopied,
+    /// A write to a page whose frame had been shared, after every other
+    /// mapping of it was gone: the page took the frame over, writable
+    /// again, without a copy.
+    SharedFrameTakenOver,
 }
 
 /// Why a fault in the engine's range cannot be allowed.
@@ -94,6 +102,8 @@ impl fmt::Display for Resolution {
             Resolution::WriteTracked => "write tracked",
             Resolution::AccessedDirtySet => "accessed/dirty bits set",
             Resolution::Spurious => "spurious, flushed",
+            Resolution::SharedFrameCopied => "shared frame copied",
+            Resolution::SharedFrameTakenOver => "shared frame taken over",
         })
     }
 }

@@ -72,6 +72,9 @@
 //!   [`Config`] over a [`VirtRange`].
 //! - [`LargeAllocator::handle_fault`] and [`FaultOutcome`]: the fault entry
 //!   point; [`ZeroPageMapping`]: eager or lazy zero page.
+//! - [`LargeAllocator::duplicate`]: a fork-like copy of an allocation that
+//!   shares its written frames copy-on-write, with exact reference counts
+//!   (at most [`SHARED_FRAMES_MAX`] frames shared); [`SharingStats`].
 //! - [`Policy`], [`CacheLimits`]: the three policies and the libmalloc
 //!   limits; [`DirtyStrategy`]: hardware dirty bit or write faults.
 //! - [`AllocError`], [`SetupError`], [`MmuError`]: errors as values.
@@ -184,6 +187,8 @@ pub mod frame;
 mod mmu;
 mod page;
 mod region;
+mod shared_frames;
+mod sharing_stats;
 #[cfg(any(test, feature = "simulator"))]
 pub mod sim;
 mod stats;
@@ -201,5 +206,7 @@ pub use mmu::{
 };
 pub use page::{Page, PageCount, PageIndex};
 pub use region::VirtRange;
+pub use shared_frames::SHARED_FRAMES_MAX;
+pub use sharing_stats::SharingStats;
 pub use stats::{CacheUsage, Stats};
 pub use zero_page::ZeroPageMapping;

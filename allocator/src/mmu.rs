@@ -155,12 +155,14 @@ pub enum MmuError {
 /// - **Pages.** Every page passed to a method lies in the virtual range the
 ///   engine was built with ([`crate::Config::range`]); the caller who built
 ///   the engine reserved that range for it, so no one else maps pages there.
-/// - **Frames.** Every frame passed to [`Mmu::map`] or [`Mmu::zero_frame`]
+/// - **Frames.** Every frame passed to [`Mmu::map`], [`Mmu::zero_frame`]
+///   or [`Mmu::copy_frame`]
 ///   was taken from the engine's [`crate::frame::FrameSource`] and not given
 ///   back yet: the engine owns it, and it is mapped, if at all, only at
 ///   pages of the range. A frame is mapped at more than one page only if it
-///   is the zero page (always read-only) or while `realloc` moves it (its
-///   old page is unmapped right after).
+///   is the zero page (always read-only), if `duplicate` shares it (then
+///   read-only at every page that maps it), or while `realloc` moves it
+///   (its old page is unmapped right after).
 /// - **Writing through a mapping.** [`Mmu::write_zeroes`] is called only
 ///   for a page the engine has mapped to a frame it owns.
 /// - **One caller.** The engine owns the implementation and never lends a
@@ -169,9 +171,10 @@ pub enum MmuError {
 ///
 /// What the implementation must do:
 ///
-/// - **Direct map.** [`Mmu::zero_frame`] writes the frame through a mapping
-///   outside the range (a kernel's direct map of physical memory), so it
-///   sets no dirty bit in the range and needs no walk of the range's tables.
+/// - **Direct map.** [`Mmu::zero_frame`] and [`Mmu::copy_frame`] write
+///   the frame through a mapping outside the range (a kernel's direct map
+///   of physical memory), so they set no dirty bit in the range and need no
+///   walk of the range's tables.
 /// - **Fault context.** Every method may run inside the page-fault handler,
 ///   with the faulting code stopped at any instruction: it must not block on
 ///   a lock that code may hold, and must not need a heap allocation.
@@ -280,6 +283,12 @@ pub unsafe trait Mmu {
         }
         count
     }
+    /// Copies the 4 KiB of `source` into `destination` through the direct
+    /// map, as [`Mmu::zero_frame`] zeroes one: no dirty bit is set in the
+    /// range and no walk is needed. `source` may be mapped (read-only, as
+    /// a shared frame is); `destination` is a fresh frame of the engine's,
+    /// not mapped yet. The copy-on-write fault of a shared frame calls it.
+    fn copy_frame(&mut self, source: FrameNumber, destination: FrameNumber);
 }
 
 impl fmt::Display for MmuError {

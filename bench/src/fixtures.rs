@@ -160,6 +160,8 @@ fn baseline_lines() -> Vec<String> {
         ("clear_100mib", 25_600_000),
         ("cow_fault", 4_000),
         ("frame_alloc_free", 150),
+        ("duplicate_100mib_10pct", 1_000_000),
+        ("copy_100mib", 30_000_000),
         ("clear_page_stosq", 900),
     ]
     .into_iter()

@@ -37,6 +37,7 @@ pub mod plot;
 pub mod results;
 pub mod run;
 pub mod series;
+pub mod sharing_targets;
 pub mod show;
 pub mod summary;
 pub mod targets;

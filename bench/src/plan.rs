@@ -79,7 +79,13 @@ pub struct BenchPlan {
 
 /// The baselines a baseline run must print; the kernel may print more
 /// (such as the per-page cost of each clear routine it compared).
-pub const REQUIRED_BASELINES: [&str; 3] = ["clear_100mib", "cow_fault", "frame_alloc_free"];
+pub const REQUIRED_BASELINES: [&str; 5] = [
+    "clear_100mib",
+    "cow_fault",
+    "frame_alloc_free",
+    "duplicate_100mib_10pct",
+    "copy_100mib",
+];
 
 /// Time to boot a guest and print, whatever it measures.
 const BASE_BUDGET: Duration = Duration::from_secs(60);
@@ -316,7 +322,7 @@ mod tests {
         assert!(plan.runs[..9].iter().all(|run| run.icount));
         assert!(plan.runs[9..].iter().all(|run| !run.icount));
         assert_eq!(plan.runs[8].kind, RunKind::Baseline);
-        assert_eq!(plan.expected_records(), 4 * 12 + 3 + 4 * 2);
+        assert_eq!(plan.expected_records(), 4 * 12 + 5 + 4 * 2);
     }
 
     #[test]

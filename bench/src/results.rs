@@ -69,6 +69,10 @@ pub struct BenchResults {
 pub const CLEAR_100MIB: &str = "clear_100mib";
 /// The guest baseline that times one frame allocation and free.
 pub const FRAME_ALLOC_FREE: &str = "frame_alloc_free";
+/// The guest baseline that times duplicating 100 MiB with 10 % written.
+pub const DUPLICATE_100MIB_10PCT: &str = "duplicate_100mib_10pct";
+/// The guest baseline that times copying 100 MiB of backed memory.
+pub const COPY_100MIB: &str = "copy_100mib";
 
 impl MeasuredPoint {
     /// `point` measured on `clock`, with its medians and per-round figures.

@@ -130,7 +130,7 @@ mod tests {
         .expect("the scripted kernel answers every boot");
         assert_eq!(report.results.on(Clock::Instructions).count(), 4 * 12);
         assert_eq!(report.results.on(Clock::TcgTicks).count(), 4 * 2);
-        assert_eq!(report.results.guest_baselines.len(), 4);
+        assert_eq!(report.results.guest_baselines.len(), 6);
         assert_eq!(report.results.host_baselines.len(), 2);
         let unmet: Vec<String> = report
             .unmet()

@@ -98,7 +98,12 @@ impl fmt::Display for Verdict {
 
 impl TargetResult {
     /// A judged target from a measurement, or n/a with the reason.
-    fn judge(name: String, requirement: &str, bound: Bound, measured: Measurement) -> Self {
+    pub(crate) fn judge(
+        name: String,
+        requirement: &str,
+        bound: Bound,
+        measured: Measurement,
+    ) -> Self {
         let (measured, detail, verdict) = match measured {
             Ok((value, detail)) if bound.holds(value) => (Some(value), detail, Verdict::Pass),
             Ok((value, detail)) => (Some(value), detail, Verdict::Miss),
@@ -171,6 +176,7 @@ pub fn evaluate(results: &BenchResults) -> Vec<TargetResult> {
         Bound::AtMost(200.0),
         frame_alloc_free(results),
     ));
+    targets.extend(crate::sharing_targets::evaluate(results));
     targets
 }
 
@@ -195,14 +201,14 @@ fn need(
 }
 
 /// The median of guest baseline `name`, or why it is missing.
-fn need_baseline(results: &BenchResults, name: &str) -> Result<u64, String> {
+pub(crate) fn need_baseline(results: &BenchResults, name: &str) -> Result<u64, String> {
     results
         .baseline_median(CLOCK, name)
         .ok_or_else(|| format!("no {name} baseline was measured"))
 }
 
 /// `numerator / denominator`, infinite for a zero denominator.
-fn quotient(numerator: f64, denominator: f64) -> f64 {
+pub(crate) fn quotient(numerator: f64, denominator: f64) -> f64 {
     if denominator == 0.0 {
         f64::INFINITY
     } else {
@@ -211,10 +217,13 @@ fn quotient(numerator: f64, denominator: f64) -> f64 {
 }
 
 /// What a target measured and the numbers behind it, or why it could not.
-type Measurement = Result<(f64, String), String>;
+pub(crate) type Measurement = Result<(f64, String), String>;
 
 /// `over / under` with its working: `alwayszero 10 / dirty/hw 2 = 5.00x`.
-fn quotient_of(over: (&dyn fmt::Display, u64), under: (&dyn fmt::Display, u64)) -> (f64, String) {
+pub(crate) fn quotient_of(
+    over: (&dyn fmt::Display, u64),
+    under: (&dyn fmt::Display, u64),
+) -> (f64, String) {
     let value = quotient(over.1 as f64, under.1 as f64);
     let detail = format!(
         "{} {} / {} {} = {}x",
@@ -318,6 +327,8 @@ mod tests {
             guest_baselines: vec![
                 baseline(CLEAR_100MIB, 25_600_000),
                 baseline(FRAME_ALLOC_FREE, 150),
+                baseline(crate::results::DUPLICATE_100MIB_10PCT, 1_000_000),
+                baseline(crate::results::COPY_100MIB, 30_000_000),
             ],
             host_baselines: Vec::new(),
             cache_limits: None,
@@ -327,7 +338,7 @@ mod tests {
     #[test]
     fn all_targets_pass_on_good_numbers() {
         let targets = evaluate(&passing());
-        assert_eq!(targets.len(), 9);
+        assert_eq!(targets.len(), 11);
         for target in &targets {
             assert!(
                 target.passed(),

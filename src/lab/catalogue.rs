@@ -6,7 +6,8 @@
 //! `lab/course/`; [`LABS`] is their order, the order a student takes them
 //! in: a frame, then the page table that maps it, then what a fault puts
 //! in that page table, then the cache that keeps regions for reuse, then
-//! the two ways of knowing which reused pages need zeroing.
+//! the two ways of knowing which reused pages need zeroing, then sharing
+//! written frames copy-on-write.
 //!
 //! Every lab is independent on the full tree: `lab start NAME` stubs only
 //! that lab's regions, so an unfinished earlier lab never blocks a later
@@ -114,9 +115,6 @@ impl Lab {
 }
 
 /// The labs, in the order of the course.
-///
-/// Copy-on-write sharing of written pages (issue 11, item 3) is meant to
-/// become a seventh, `cow-sharing`, once the engine has it.
 pub const LABS: &[&Lab] = &[
     &course::frame_bitmap::LAB,
     &course::page_table_walk::LAB,
@@ -124,6 +122,7 @@ pub const LABS: &[&Lab] = &[
     &course::cache_store::LAB,
     &course::dirty_hw::LAB,
     &course::dirty_sw::LAB,
+    &course::cow_sharing::LAB,
 ];
 
 /// The lab called `name`.
@@ -204,7 +203,7 @@ mod tests {
             Some("frame-bitmap")
         );
         let Err(LabError::UnknownLab { name, known }) = find("cow") else {
-            panic!("`cow` is not a lab (yet)");
+            panic!("`cow` is not a lab: names match whole");
         };
         assert_eq!(name, "cow");
         assert!(

@@ -24,6 +24,8 @@ use crate::error::{AllocError, SetupError};
 use crate::frame::FrameSource;
 use crate::mmu::{AccessedDirtyUpdates, Mmu};
 use crate::region::{Region, RegionTable};
+use crate::shared_frames::SharedFrames;
+use crate::sharing_stats::SharingStats;
 use crate::stats::Stats;
 use crate::zero_page::ZeroPage;
 
@@ -60,6 +62,10 @@ pub struct LargeAllocator<M, F, const SLOTS: usize = DEFAULT_SLOTS> {
     /// accessed and dirty bits): the same fault again, on an entry still as
     /// the fix left it, is unresolvable.
     pub(crate) last_fixed_in_place: Option<FixedInPlace>,
+    /// Reference counts of the frames `duplicate` shares (`duplicate.rs`).
+    pub(crate) shared: SharedFrames,
+    /// What sharing has done since the counters were last reset.
+    pub(crate) sharing: SharingStats,
 }
 
 impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
@@ -87,6 +93,8 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             stats: Stats::ZERO,
             clock: 0,
             last_fixed_in_place: None,
+            shared: SharedFrames::new(),
+            sharing: SharingStats::ZERO,
         })
     }
 
@@ -137,6 +145,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// Zeroes every counter (not the `frames_in_use` level).
     pub const fn reset_counters(&mut self) {
         self.stats = self.stats.reset();
+        self.sharing = self.sharing.reset();
     }
 
     /// The size in bytes a live allocation was asked for.

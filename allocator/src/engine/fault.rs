@@ -92,6 +92,9 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
                 Ok(Resolution::FreshFrameMapped)
             }
             // LAB(zero-page): end
+            Some(entry) if write && !entry.writable && self.is_shared(entry.frame) => {
+                self.write_to_shared(page, entry)
+            }
             // LAB(dirty-sw): begin
             Some(entry) if write && !entry.writable => {
                 let flags = PageFlags::WRITABLE | self.presets(Access::Write);

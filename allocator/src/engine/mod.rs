@@ -4,7 +4,7 @@
 //! lives here: `allocator` holds the state and controls; `allocate`, `free`
 //! and `realloc` the allocation API; `fault` the fault entry point; `cache`
 //! and `reuse` moving regions in and out of the cache and what a cache hit
-//! costs; `mapping` and `release` the page-level building blocks.
+//! costs; `duplicate` copy-on-write sharing of written frames; `mapping` and `release` the page-level building blocks.
 //!
 //! The engine drives the [`crate::Mmu`] with safe calls only, keeping the
 //! guarantees its safety contract lists; it forbids unsafe code outright.
@@ -14,6 +14,7 @@
 mod allocate;
 mod allocator;
 mod cache;
+mod duplicate;
 mod fault;
 mod free;
 mod mapping;

@@ -14,8 +14,9 @@ use crate::region::{PageSpan, Region};
 use super::LargeAllocator;
 
 impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
-    /// Unmaps `page` if mapped, flushes it and frees its frame unless it is
-    /// the zero page.
+    /// Unmaps `page` if mapped, flushes it and drops its reference to its
+    /// frame, which goes back to the frame source unless it is the zero
+    /// page or still shared with another page (`duplicate.rs`).
     pub(crate) fn unmap_page(&mut self, page: Page) -> Result<(), FrameError> {
         let Some(entry) = self.mmu.unmap(page) else {
             return Ok(());
@@ -24,7 +25,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         if self.zero_page.is(entry.frame) {
             return Ok(());
         }
-        self.give_frame(entry.frame)
+        self.release_reference(entry.frame)
     }
 
     /// Unmaps every page of `region` whose index lies in `span`.

@@ -66,7 +66,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         pages: PageCount,
         fill: Fill,
     ) -> Result<(), AllocError> {
-        self.trim_region(start, pages)?;
+        self.trim_reused(start, pages, fill)?;
         if fill == Fill::Unspecified {
             return Ok(());
         }
@@ -92,6 +92,12 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
 
     /// DirtyTracking: zeroes and re-arms only the pages written since they
     /// were last zeroed; visits only the region's touched span.
+    ///
+    /// Out of line, so that its loop's registers do not depend on what the
+    /// cache hit around it does: inlined, it gained a reload per page when
+    /// the hit learnt to unshare (14,623,087 guest instructions for 100 MiB
+    /// fully written against 14,597,476; out of line 14,597,176).
+    #[inline(never)]
     pub(super) fn zero_written_pages(&mut self, region: &Region) -> Result<(), AllocError> {
         for index in region.touched.below(region.pages.0).indices() {
             let page = region.page(PageIndex(index));

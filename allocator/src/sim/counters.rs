@@ -25,6 +25,8 @@ pub struct SimCounters {
     pub pages_zeroed_through_mapping: u64,
     /// Mapped pages whose frame `zero_frame` zeroed through the direct map.
     pub pages_zeroed_through_direct_map: u64,
+    /// Frames copied through the direct map (`copy_frame`).
+    pub frames_copied: u64,
     /// Accesses answered from the TLB.
     pub tlb_hits: u64,
     /// Accesses that walked the page table.
@@ -57,6 +59,7 @@ impl SimCounters {
             pages_zeroed_through_direct_map: self
                 .pages_zeroed_through_direct_map
                 .saturating_sub(earlier.pages_zeroed_through_direct_map),
+            frames_copied: self.frames_copied.saturating_sub(earlier.frames_copied),
             tlb_hits: self.tlb_hits.saturating_sub(earlier.tlb_hits),
             tlb_misses: self.tlb_misses.saturating_sub(earlier.tlb_misses),
             stale_translations: self

@@ -103,6 +103,17 @@ unsafe impl Mmu for SimMmu {
         self.zeroed_pages.extend(pages);
     }
 
+    fn copy_frame(&mut self, source: FrameNumber, destination: FrameNumber) {
+        let mut bytes = [0u8; FRAME_BYTES];
+        if let Some(from) = self.memory.bytes(source) {
+            bytes.copy_from_slice(&from[..FRAME_BYTES]);
+        }
+        if let Some(to) = self.memory.bytes_mut(destination) {
+            to[..FRAME_BYTES].copy_from_slice(&bytes);
+        }
+        self.counters.frames_copied += 1;
+    }
+
     fn write_zeroes(&mut self, page: Page) -> Result<(), AccessFault> {
         let frame = self.translate(page.start(), Access::Write)?;
         if let Some(bytes) = self.memory.bytes_mut(frame) {

@@ -8,7 +8,9 @@
 //!   block: one copy-on-write fault, frame allocation and zeroing included;
 //! - `frame_alloc_free`: one frame allocation plus its free;
 //! - `clear_page_<method>`: one 4 KiB page cleared with each candidate method
-//!   (per page, averaged over 256 pages), to pick the kernel's clear routine.
+//!   (per page, averaged over 256 pages), to pick the kernel's clear routine;
+//! - `duplicate_100mib_10pct` and `copy_100mib`: copy-on-write sharing
+//!   against copying the data (`sharing_baseline.rs`).
 
 use super::round::abort;
 use crate::arch::{CLEAR_PAGE_CANDIDATES, ClearRoutine, clear_page, read_timestamp};
@@ -42,6 +44,7 @@ pub fn run() -> ! {
         "allocate one frame and free it",
         &frame_alloc_free(1000),
     );
+    super::sharing_baseline::run();
     for (name, routine) in CLEAR_PAGE_CANDIDATES {
         let samples = clear_mapped(256 * PAGE_SIZE, 5, routine);
         let per_page: Vec<u64> = samples.iter().map(|ticks| ticks / 256).collect();
@@ -54,11 +57,11 @@ pub fn run() -> ! {
     crate::arch::exit_success()
 }
 
-fn calloc_or_abort(size: u64) -> NonNull<u8> {
+pub(super) fn calloc_or_abort(size: u64) -> NonNull<u8> {
     kalloc::calloc(1, size).unwrap_or_else(|e| abort("baseline calloc", alloc::format!("{e:?}")))
 }
 
-fn free_or_abort(block: NonNull<u8>) {
+pub(super) fn free_or_abort(block: NonNull<u8>) {
     // SAFETY: every block here comes from calloc_or_abort and is freed once.
     unsafe { kalloc::free(block) }
         .unwrap_or_else(|e| abort("baseline free", alloc::format!("{e:?}")));
@@ -125,7 +128,7 @@ fn frame_alloc_free(count: usize) -> Vec<u64> {
         .collect()
 }
 
-fn report(name: &str, what: &str, samples: &[u64]) {
+pub(super) fn report(name: &str, what: &str, samples: &[u64]) {
     emit(&Record::BenchBaseline(BenchBaseline {
         name: name.into(),
         what: what.into(),

@@ -9,4 +9,5 @@ pub mod baseline;
 pub mod bench;
 pub mod demo;
 pub mod round;
+mod sharing_baseline;
 pub mod stress;

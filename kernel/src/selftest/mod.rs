@@ -24,5 +24,6 @@ mod injection;
 mod large;
 mod pressure;
 mod runner;
+mod sharing;
 
 pub use runner::{KernelTest, TestResult, finish, print_list, run};

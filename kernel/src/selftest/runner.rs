@@ -1,6 +1,6 @@
 //! The kernel-test registry and runner: find a test by name, run it, report.
 
-use super::{boot, conformance, dirty, frames, heap, injection, large, pressure};
+use super::{boot, conformance, dirty, frames, heap, injection, large, pressure, sharing};
 use crate::arch;
 use crate::console::emit;
 use alloc::string::String;
@@ -129,6 +129,22 @@ const NEUTRAL_TESTS: &[KernelTest] = &[
     KernelTest {
         name: "mmu_passes_conformance_kit",
         run: conformance::mmu_passes_conformance_kit,
+    },
+    KernelTest {
+        name: "duplicate_copy_on_write_nocache",
+        run: sharing::duplicate_copy_on_write_nocache,
+    },
+    KernelTest {
+        name: "duplicate_copy_on_write_alwayszero",
+        run: sharing::duplicate_copy_on_write_alwayszero,
+    },
+    KernelTest {
+        name: "duplicate_copy_on_write_dirty_hw",
+        run: sharing::duplicate_copy_on_write_dirty_hw,
+    },
+    KernelTest {
+        name: "duplicate_copy_on_write_dirty_sw",
+        run: sharing::duplicate_copy_on_write_dirty_sw,
     },
 ];
 

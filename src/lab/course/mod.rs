@@ -5,6 +5,7 @@
 //! [`LABS`](super::catalogue::LABS) lists them.
 
 pub mod cache_store;
+pub mod cow_sharing;
 pub mod dirty_hw;
 pub mod dirty_sw;
 pub mod frame_bitmap;

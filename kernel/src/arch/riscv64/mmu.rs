@@ -376,6 +376,16 @@ unsafe impl Mmu for PageTableMmu {
         })
     }
 
+    fn copy_frame(&mut self, source: FrameNumber, destination: FrameNumber) {
+        let from = phys_to_virt(source.start_address());
+        let to = phys_to_virt(destination.start_address());
+        // SAFETY: by the `Mmu` contract the engine owns both frames (they
+        // came from its frame source, which `new`'s caller vouched for) and
+        // they are different frames (the destination is fresh); the direct
+        // map reaches every frame, and a frame is 4096 bytes.
+        unsafe { core::ptr::copy_nonoverlapping(from.cast_const(), to, 4096) };
+    }
+
     fn write_zeroes(&mut self, page: Page) -> Result<(), AccessFault> {
         measure(Part::PageTables, || {
             let entry = self.with_leaf(page, false, |entry| *entry).ok().flatten();
