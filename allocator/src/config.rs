@@ -1,7 +1,7 @@
 //! How an engine is set up: range, policy, dirty strategy, threshold, limits.
 //!
 //! [`Config::new`] gives Pristine's defaults (glibc's 128 KiB threshold,
-//! libmalloc-116 cache limits, lazy zero page, dirty tracking with the best
+//! libmalloc-116 cache limits, lazy zero page, large zero page on, dirty tracking with the best
 //! dirty detection the MMU offers); the `with_*` methods change one thing
 //! at a time, so a kernel experiment reads as a list of its differences.
 
@@ -25,6 +25,11 @@ pub struct Config {
     pub dirty: Option<DirtyStrategy>,
     /// When untouched pages get their zero-page mapping.
     pub zero_page_mapping: ZeroPageMapping,
+    /// Whether a read fault on an untouched, 2 MiB-aligned stretch of a
+    /// region maps the large zero page there (see `large_zero_page.rs`).
+    /// On by default; it takes effect only if the MMU maps large pages and
+    /// the frame source has a 2 MiB-aligned run of frames for it.
+    pub large_zero_page: bool,
     /// Requests smaller than this many bytes are refused with
     /// [`crate::AllocError::BelowThreshold`].
     pub threshold: u64,
@@ -40,6 +45,7 @@ impl Config {
             policy: Policy::DirtyTracking,
             dirty: None,
             zero_page_mapping: ZeroPageMapping::Lazy,
+            large_zero_page: true,
             threshold: DEFAULT_THRESHOLD,
             cache: CacheLimits::LIBMALLOC_116,
         }
@@ -62,6 +68,14 @@ impl Config {
     pub const fn with_zero_page_mapping(self, mapping: ZeroPageMapping) -> Config {
         Config {
             zero_page_mapping: mapping,
+            ..self
+        }
+    }
+
+    /// The same configuration with the large zero page on (`true`) or off.
+    pub const fn with_large_zero_page(self, on: bool) -> Config {
+        Config {
+            large_zero_page: on,
             ..self
         }
     }
@@ -99,6 +113,8 @@ mod tests {
         assert_eq!(config.threshold, 4096);
         assert_eq!(config.cache, CacheLimits::LIBMALLOC_116);
         assert_eq!(config.dirty, None);
+        assert!(config.large_zero_page, "on by default");
+        assert!(!config.with_large_zero_page(false).large_zero_page);
         let forced = config.with_dirty_strategy(DirtyStrategy::Software);
         assert_eq!(forced.dirty, Some(DirtyStrategy::Software));
     }

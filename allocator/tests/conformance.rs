@@ -12,7 +12,7 @@ use pristine_allocator::{
     LargeAllocator, PageCount, Policy, Stats, VirtAddr, VirtRange,
 };
 
-const FRAMES: u64 = 1024;
+const FRAMES: u64 = 4096;
 
 /// An engine on a simulated machine, as a conformance platform.
 struct SimPlatform {
@@ -91,6 +91,7 @@ fn simulator_with_hardware_dirty_bit_passes() {
         .unwrap_or_else(|failure| panic!("{failure}"));
     assert_eq!((summary.setups_checked, summary.setups_skipped), (4, 0));
     assert!(summary.pages_written > 0);
+    assert_eq!(summary.large_zero_page_setups, 4);
 }
 
 /// An MMU without a dirty bit passes the setups it can run; the hardware
@@ -105,6 +106,19 @@ fn simulator_without_dirty_bit_passes_its_setups() {
     assert_eq!((summary.setups_checked, summary.setups_skipped), (3, 1));
 }
 
+/// An MMU without large pages passes with the 4 KiB zero page alone: the
+/// large-zero-page checks find nothing to check.
+#[test]
+fn simulator_without_large_pages_skips_the_large_zero_page_checks() {
+    let machine =
+        SimConfig::new(FrameCount(FRAMES), DirtyDetection::Hardware).with_large_pages(false);
+    let summary = run(machine).unwrap_or_else(|failure| panic!("{failure}"));
+    assert_eq!(
+        (summary.setups_checked, summary.large_zero_page_setups),
+        (4, 0)
+    );
+}
+
 /// A Svade-like MMU (faults on a clear accessed or dirty bit) passes.
 #[test]
 fn simulator_with_svade_passes() {
@@ -112,6 +126,7 @@ fn simulator_with_svade_passes() {
         .with_accessed_dirty_updates(AccessedDirtyUpdates::Software);
     let summary = run(machine).unwrap_or_else(|failure| panic!("{failure}"));
     assert_eq!(summary.setups_checked, 4);
+    assert_eq!(summary.large_zero_page_setups, 4);
 }
 
 /// The kit can fail: a platform whose `calloc` hands out memory holding a

@@ -15,13 +15,14 @@ use super::LargeAllocator;
 
 impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// Unmaps `page` if mapped, flushes it and frees its frame unless it is
-    /// the zero page.
+    /// the zero page or the large zero page (a large entry, which the unmap
+    /// removes whole: the stretch's other pages are then unmapped).
     pub(crate) fn unmap_page(&mut self, page: Page) -> Result<(), FrameError> {
         let Some(entry) = self.mmu.unmap(page) else {
             return Ok(());
         };
         self.mmu.flush_tlb(page);
-        if self.zero_page.is(entry.frame) {
+        if self.zero_page.is(entry.frame) || entry.large {
             return Ok(());
         }
         self.give_frame(entry.frame)

@@ -134,6 +134,7 @@ impl PageTableMmu {
             writable: self.writable(flags),
             dirty: flags.contains(EntryFlags::DIRTY),
             accessed: flags.contains(EntryFlags::ACCESSED),
+            large: false,
         })
     }
 }

@@ -114,6 +114,7 @@ fn info_of(entry: &PageTableEntry) -> Option<EntryInfo> {
         writable: flags.contains(F::WRITABLE),
         dirty: flags.contains(F::DIRTY),
         accessed: flags.contains(F::ACCESSED),
+        large: false,
     })
 }
 
