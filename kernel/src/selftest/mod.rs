@@ -20,6 +20,7 @@ mod frames;
 mod heap;
 mod injection;
 mod large;
+mod large_zero;
 mod pressure;
 mod runner;
 

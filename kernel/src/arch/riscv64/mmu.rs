@@ -20,14 +20,21 @@
 //!   clear ([`super::clear`]); `write_zeroes` writes through the page's own
 //!   mapping instead, as the always-zero cache's `memset` does.
 //!
+//! The engine's large zero page is a megapage (`large_page.rs`); the
+//! per-page methods here hand a page under one to that file
+//! (`clear_dirty` and `take_dirty` see it as unmapped: a megapage is never
+//! writable, so never dirty).
+//!
 //! Intermediate tables for the large-allocation range (root entries 448 to
 //! 479) come from the kernel's frame allocator, the same one the engine
-//! takes its frames from, and are kept for the life of the kernel. Every
+//! takes its frames from, and are kept for reuse; only a megapage taking an
+//! empty table's place gives one back. Every
 //! method refuses (or ignores) a page outside that range. Pristine runs on
 //! one hart, so `sfence.vma` is the whole shootdown.
 
 use super::clear::clear_page;
 use super::csr;
+use super::large_page;
 use super::layout::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START};
 use super::paging::{next_table, phys_to_virt, with_root_table};
 use super::sv39::{EntryFlags, PageTable, PageTableEntry, index};
@@ -36,13 +43,14 @@ use crate::memory::with_frames;
 use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering};
 use pristine_allocator::{
-    Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, FrameNumber, Mmu,
-    MmuError, PAGE_SIZE, Page, PageFlags,
+    Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, FrameNumber, LargePage,
+    Mmu, MmuError, PAGE_SIZE, Page, PageFlags,
 };
 
-/// Frames taken for page tables of the large-allocation range so far. They
-/// are kept for reuse, never freed, so frame accounting must add them back.
-static PAGE_TABLE_FRAMES: AtomicU64 = AtomicU64::new(0);
+/// Frames the page tables of the large-allocation range hold now. They are
+/// kept for reuse, freed only when a megapage takes an empty table's place
+/// (`large_page.rs`), so frame accounting must add them back.
+pub(super) static PAGE_TABLE_FRAMES: AtomicU64 = AtomicU64::new(0);
 
 /// The allocator's MMU on riscv64: the live kernel Sv39 tables, below the
 /// large-allocation range's root entries.
@@ -127,6 +135,13 @@ impl PageTableMmu {
         }
     }
 
+    /// What a megapage entry says, as the engine sees it.
+    fn large_info(&self, entry: PageTableEntry) -> Option<EntryInfo> {
+        let mut info = self.info_of(entry)?;
+        info.large = true;
+        Some(info)
+    }
+
     fn info_of(&self, entry: PageTableEntry) -> Option<EntryInfo> {
         let flags = entry.flags();
         entry.is_leaf().then(|| EntryInfo {
@@ -156,7 +171,7 @@ fn imitated_write(flags: EntryFlags) -> EntryFlags {
 }
 
 /// Points an empty entry at a fresh, zeroed page table.
-fn install_table(entry: &mut PageTableEntry) -> Result<(), MmuError> {
+pub(super) fn install_table(entry: &mut PageTableEntry) -> Result<(), MmuError> {
     let frame =
         with_frames(|frames| frames.allocate()).map_err(|_| MmuError::OutOfPageTableFrames)?;
     // SAFETY: a fresh frame, reachable through the direct map, unused by anyone.
@@ -279,8 +294,11 @@ unsafe impl Mmu for PageTableMmu {
             *entry = PageTableEntry::EMPTY;
             old
         });
-        let old = result.ok().flatten()?;
-        self.info_of(old)
+        match result {
+            Ok(old) => self.info_of(old?),
+            // The walk met a megapage (`walk_to_leaf_table`).
+            Err(_) => self.large_info(large_page::unmap(LargePage::containing(page))?),
+        }
     }
 
     fn protect(&mut self, page: Page, flags: PageFlags) -> Result<(), MmuError> {
@@ -289,16 +307,26 @@ unsafe impl Mmu for PageTableMmu {
                 return Err(MmuError::NotMapped(page));
             }
             Ok(*entry)
-        })?;
-        let old = result.unwrap_or(Err(MmuError::NotMapped(page)))?;
+        });
+        let old = match result {
+            Ok(old) => old.unwrap_or(Err(MmuError::NotMapped(page)))?,
+            Err(_) => {
+                let large = LargePage::containing(page);
+                let old = large_page::entry(large).ok_or(MmuError::NotMapped(page))?;
+                let bits = self.leaf_flags(flags, old.flags());
+                return large_page::replace(large, old.with_flags(bits));
+            }
+        };
         let bits = self.leaf_flags(flags, old.flags());
         let _ = self.with_leaf(page, false, |entry| *entry = old.with_flags(bits));
         Ok(())
     }
 
     fn query(&self, page: Page) -> Option<EntryInfo> {
-        let entry = self.with_leaf(page, false, |entry| *entry).ok().flatten()?;
-        self.info_of(entry)
+        match self.with_leaf(page, false, |entry| *entry) {
+            Ok(entry) => self.info_of(entry?),
+            Err(_) => self.large_info(large_page::entry(LargePage::containing(page))?),
+        }
     }
 
     fn clear_dirty(&mut self, page: Page) {
@@ -332,6 +360,40 @@ unsafe impl Mmu for PageTableMmu {
         // from its frame source, which `new`'s caller vouched for); the
         // direct map reaches every frame.
         unsafe { clear_page(phys_to_virt(frame.start_address())) };
+    }
+
+    fn maps_large_pages(&self) -> bool {
+        true
+    }
+
+    fn map_large(
+        &mut self,
+        large: LargePage,
+        frame: FrameNumber,
+        flags: PageFlags,
+    ) -> Result<(), MmuError> {
+        if !in_range(large.first_page()) {
+            return Err(MmuError::NotMapped(large.first_page()));
+        }
+        let bits = self.leaf_flags(flags, EntryFlags::empty());
+        if large_page::map_large(large, frame, bits)? {
+            // An empty table was freed: never reach it again.
+            self.leaf_table.set(None);
+        }
+        Ok(())
+    }
+
+    fn split_large(
+        &mut self,
+        large: LargePage,
+        frame: FrameNumber,
+        flags: PageFlags,
+    ) -> Result<(), MmuError> {
+        if !in_range(large.first_page()) {
+            return Err(MmuError::NotMapped(large.first_page()));
+        }
+        let bits = self.leaf_flags(flags, EntryFlags::empty());
+        large_page::split_large(large, frame, bits)
     }
 
     fn write_zeroes(&mut self, page: Page) -> Result<(), AccessFault> {

@@ -19,27 +19,36 @@
 //!   [`Mmu::write_zeroes`] zeroes through the page's own mapping instead,
 //!   as the always-zero cache's `memset` does.
 //!
+//! The engine's large zero page is a 2 MiB directory entry with PS set;
+//! `large_page.rs` maps, splits and removes those, and the per-page methods
+//! here hand a page under one to it (`clear_dirty` and `take_dirty` see
+//! such a page as unmapped: a large entry is never writable, so never
+//! dirty).
+//!
 //! Intermediate page tables for the large-allocation range come from the
-//! kernel's frame allocator and are kept for the life of the kernel. Every
+//! kernel's frame allocator and are kept for reuse; only a large page
+//! taking an empty table's place gives one back. Every
 //! method refuses (or ignores) a page outside that range.
 
 use super::clear::clear_page;
+use super::large_page;
 use super::layout::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START};
 use super::paging::{phys_to_virt, with_root_table};
 use crate::memory::with_frames;
 use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering};
 use pristine_allocator::{
-    Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, FrameNumber, Mmu,
-    MmuError, PAGE_SIZE, Page, PageFlags, PhysAddr as FramePhysAddr,
+    Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, FrameNumber, LargePage,
+    Mmu, MmuError, PAGE_SIZE, Page, PageFlags, PhysAddr as FramePhysAddr,
 };
 use x86_64::structures::paging::page_table::PageTableEntry;
 use x86_64::structures::paging::{Page as X86Page, PageTable, PageTableFlags as F, PhysFrame};
 use x86_64::{PhysAddr, VirtAddr};
 
-/// Frames taken for page tables of the large-allocation range so far. They
-/// are kept for reuse, never freed, so frame accounting must add them back.
-static PAGE_TABLE_FRAMES: AtomicU64 = AtomicU64::new(0);
+/// Frames the page tables of the large-allocation range hold now. They are
+/// kept for reuse, freed only when a large page takes an empty table's
+/// place (`large_page.rs`), so frame accounting must add them back.
+pub(super) static PAGE_TABLE_FRAMES: AtomicU64 = AtomicU64::new(0);
 
 /// The allocator's MMU on x86_64: the live kernel page tables, 4-level
 /// paging, below the large-allocation range's top-level entry.
@@ -79,7 +88,7 @@ impl PageTableMmu {
 }
 
 /// The leaf flags for an allocation page: never executable.
-fn leaf_flags(flags: PageFlags) -> F {
+pub(super) fn leaf_flags(flags: PageFlags) -> F {
     let mut bits = F::PRESENT | F::NO_EXECUTE;
     if flags.contains(PageFlags::WRITABLE) {
         bits |= F::WRITABLE;
@@ -107,7 +116,7 @@ fn in_range(page: Page) -> bool {
     address >= LARGE_ALLOCATION_START && address - LARGE_ALLOCATION_START < LARGE_ALLOCATION_SIZE
 }
 
-fn info_of(entry: &PageTableEntry) -> Option<EntryInfo> {
+pub(super) fn info_of(entry: &PageTableEntry) -> Option<EntryInfo> {
     let flags = entry.flags();
     flags.contains(F::PRESENT).then(|| EntryInfo {
         frame: FrameNumber(entry.addr().as_u64() / PAGE_SIZE),
@@ -120,7 +129,7 @@ fn info_of(entry: &PageTableEntry) -> Option<EntryInfo> {
 
 /// The x86_64 crate's page for `page`. Engine pages lie in the kernel's
 /// large-allocation range, which is canonical, so no check is needed.
-fn x86_page(page: Page) -> X86Page {
+pub(super) fn x86_page(page: Page) -> X86Page {
     X86Page::containing_address(VirtAddr::new_truncate(page.start().0))
 }
 
@@ -129,7 +138,7 @@ fn x86_page(page: Page) -> X86Page {
 /// # Safety
 /// `entry` must be a present entry of a live table that points to a page
 /// table (not a huge page), reachable through the direct map.
-unsafe fn next_table(entry: &mut PageTableEntry) -> &mut PageTable {
+pub(super) unsafe fn next_table(entry: &mut PageTableEntry) -> &mut PageTable {
     let table = phys_to_virt(FramePhysAddr(entry.addr().as_u64())) as *mut PageTable;
     // SAFETY: per the contract, a page table lives there; the page-table lock
     // held by `with_root_table` keeps anyone else from editing it.
@@ -137,7 +146,7 @@ unsafe fn next_table(entry: &mut PageTableEntry) -> &mut PageTable {
 }
 
 /// Points an empty entry at a fresh, zeroed page table.
-fn install_table(entry: &mut PageTableEntry) -> Result<(), MmuError> {
+pub(super) fn install_table(entry: &mut PageTableEntry) -> Result<(), MmuError> {
     let frame =
         with_frames(|frames| frames.allocate()).map_err(|_| MmuError::OutOfPageTableFrames)?;
     // SAFETY: a fresh frame, reachable through the direct map, unused by anyone.
@@ -263,7 +272,11 @@ unsafe impl Mmu for PageTableMmu {
             entry.set_unused();
             info
         });
-        result.ok().flatten().flatten()
+        match result {
+            Ok(found) => found.flatten(),
+            // The walk met a large entry (`walk_to_leaf_table`).
+            Err(_) => large_page::unmap(LargePage::containing(page)),
+        }
     }
 
     fn protect(&mut self, page: Page, flags: PageFlags) -> Result<(), MmuError> {
@@ -275,15 +288,18 @@ unsafe impl Mmu for PageTableMmu {
             let kept = old & (F::DIRTY | F::ACCESSED);
             entry.set_flags(leaf_flags(flags) | kept);
             Ok(())
-        })?;
-        result.unwrap_or(Err(MmuError::NotMapped(page)))
+        });
+        match result {
+            Ok(done) => done.unwrap_or(Err(MmuError::NotMapped(page))),
+            Err(_) => large_page::protect(LargePage::containing(page), flags),
+        }
     }
 
     fn query(&self, page: Page) -> Option<EntryInfo> {
-        self.with_leaf(page, false, |entry| info_of(entry))
-            .ok()
-            .flatten()
-            .flatten()
+        match self.with_leaf(page, false, |entry| info_of(entry)) {
+            Ok(found) => found.flatten(),
+            Err(_) => large_page::query(LargePage::containing(page)),
+        }
     }
 
     fn clear_dirty(&mut self, page: Page) {
@@ -332,6 +348,38 @@ unsafe impl Mmu for PageTableMmu {
         // from its frame source, which `new`'s caller vouched for); the
         // direct map reaches every frame.
         unsafe { clear_page(phys_to_virt(frame.start_address())) };
+    }
+
+    fn maps_large_pages(&self) -> bool {
+        true
+    }
+
+    fn map_large(
+        &mut self,
+        large: LargePage,
+        frame: FrameNumber,
+        flags: PageFlags,
+    ) -> Result<(), MmuError> {
+        if !in_range(large.first_page()) {
+            return Err(MmuError::NotMapped(large.first_page()));
+        }
+        if large_page::map_large(large, frame, flags)? {
+            // An empty table was freed: never reach it again.
+            self.leaf_table.set(None);
+        }
+        Ok(())
+    }
+
+    fn split_large(
+        &mut self,
+        large: LargePage,
+        frame: FrameNumber,
+        flags: PageFlags,
+    ) -> Result<(), MmuError> {
+        if !in_range(large.first_page()) {
+            return Err(MmuError::NotMapped(large.first_page()));
+        }
+        large_page::split_large(large, frame, flags)
     }
 
     fn write_zeroes(&mut self, page: Page) -> Result<(), AccessFault> {
