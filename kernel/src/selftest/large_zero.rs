@@ -37,7 +37,9 @@ fn read_every_page(block: NonNull<u8>, written: Option<(u64, u8)>) -> TestResult
     for page in 0..PAGES {
         let offset = page * PAGE_SIZE + OFFSET;
         // SAFETY: `offset` lies inside the live `SIZE`-byte block.
-        let byte = unsafe { block.as_ptr().add(offset as usize).read_volatile() };
+        let at = unsafe { block.as_ptr().add(offset as usize) };
+        // SAFETY: `at` lies inside the live block, readable.
+        let byte = unsafe { at.read_volatile() };
         let expected = match written {
             Some((at, value)) if at == offset => value,
             _ => 0,
@@ -97,7 +99,9 @@ fn read_then_write(policy: Policy, dirty: DirtyStrategy) -> TestResult {
     }
     let written = first + 5 * PAGE_SIZE + OFFSET;
     // SAFETY: `written` lies inside the live block.
-    unsafe { block.as_ptr().add(written as usize).write_volatile(0x7e) };
+    let at = unsafe { block.as_ptr().add(written as usize) };
+    // SAFETY: `at` lies inside the live, writable block.
+    unsafe { at.write_volatile(0x7e) };
     let after = stats();
     let new_frames = after.frames_in_use - read.frames_in_use;
     if after.large_zero_page_splits != 1 || new_frames != 1 || after.cow_faults != 1 {
