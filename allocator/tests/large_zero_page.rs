@@ -119,6 +119,21 @@ fn one_read_fault_maps_a_whole_aligned_stretch_and_every_byte_reads_zero() {
 }
 
 #[test]
+fn freeing_a_large_stretch_unmaps_it_once_and_skips_its_other_pages() {
+    let mut engine = engine(Policy::NoCache);
+    let ptr = engine.calloc(2, LARGE_PAGE_SIZE).unwrap();
+    read_every_page(&mut engine, ptr, 2 * PAGES_PER_LARGE_PAGE);
+    // A write in the second stretch: 512 4 KiB entries there.
+    write_byte(&mut engine, at(ptr, PAGES_PER_LARGE_PAGE + 3), 1).unwrap();
+    let before = engine.mmu().counters();
+    engine.free(ptr).unwrap();
+    let spent = engine.mmu().counters().since(&before);
+    assert_eq!(spent.unmap_calls, 1 + PAGES_PER_LARGE_PAGE);
+    assert_eq!(spent.unmaps, 1 + PAGES_PER_LARGE_PAGE);
+    assert_eq!(engine.mmu().mapped_pages(), 0);
+}
+
+#[test]
 fn reading_100_mib_takes_50_faults_instead_of_25_600() {
     let range = VirtRange::new(VirtAddr(BASE), PageCount(26_000)).unwrap();
     let faults = |large: bool| {
@@ -202,6 +217,27 @@ fn switched_off_or_without_mmu_support_the_engine_keeps_the_4_kib_zero_page() {
     let ptr = plain.calloc(1, LARGE_PAGE_SIZE).unwrap();
     assert_eq!(read_byte(&mut plain, ptr), Ok(0));
     assert_eq!(plain.stats().zero_page_mappings, 1);
+    assert!(!plain.set_large_zero_page(true), "nothing to switch on");
+}
+
+#[test]
+fn switched_off_at_run_time_reads_take_the_4_kib_zero_page_and_old_stretches_still_split() {
+    let mut engine = engine(Policy::NoCache);
+    let frame = engine.large_zero_page();
+    let ptr = engine.calloc(2, LARGE_PAGE_SIZE).unwrap();
+    assert_eq!(read_byte(&mut engine, ptr), Ok(0));
+    assert!(!engine.set_large_zero_page(false));
+    assert_eq!(engine.large_zero_page(), None);
+    assert_eq!(read_byte(&mut engine, at(ptr, PAGES_PER_LARGE_PAGE)), Ok(0));
+    let stats = engine.stats();
+    assert_eq!(
+        (stats.large_zero_page_mappings, stats.zero_page_mappings),
+        (1, 1)
+    );
+    write_byte(&mut engine, at(ptr, 1), 1).unwrap();
+    assert_eq!(engine.stats().large_zero_page_splits, 1);
+    assert!(engine.set_large_zero_page(true));
+    assert_eq!(engine.large_zero_page(), frame);
 }
 
 #[test]

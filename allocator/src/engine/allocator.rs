@@ -54,9 +54,11 @@ pub struct LargeAllocator<M, F, const SLOTS: usize = DEFAULT_SLOTS> {
     /// What the MMU declared at construction.
     pub(crate) accessed_dirty: AccessedDirtyUpdates,
     pub(crate) zero_page: ZeroPage,
-    /// The large zero page, if the configuration asks for it and the frame
-    /// source had a 2 MiB-aligned run for it.
+    /// The large zero page, if the configuration asks for it, the frame
+    /// source had a 2 MiB-aligned run for it, and it is switched on.
     pub(crate) large_zero: Option<LargeZeroPage>,
+    /// The large zero page the engine owns, on or off.
+    pub(crate) large_zero_owned: Option<LargeZeroPage>,
     pub(crate) regions: RegionTable<SLOTS>,
     pub(crate) stats: Stats,
     pub(crate) clock: u64,
@@ -96,6 +98,7 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             dirty,
             zero_page,
             large_zero,
+            large_zero_owned: large_zero,
             regions: RegionTable::new(),
             stats: Stats::ZERO,
             clock: 0,
@@ -113,6 +116,15 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// without one (switched off, or no 2 MiB-aligned run was free).
     pub fn large_zero_page(&self) -> Option<FrameNumber> {
         self.large_zero.map(LargeZeroPage::frame)
+    }
+
+    /// Switches the large zero page on or off for later read faults (large
+    /// entries already made stay, and split as before); whether it is on
+    /// now. An engine built without one cannot switch it on. The kernel's
+    /// benchmark uses this to measure reads with the 4 KiB zero page alone.
+    pub fn set_large_zero_page(&mut self, on: bool) -> bool {
+        self.large_zero = self.large_zero_owned.filter(|_| on);
+        self.large_zero.is_some()
     }
 
     /// The current cache policy.

@@ -15,6 +15,8 @@ pub struct SimCounters {
     pub large_splits: u64,
     /// Calls to `unmap` that removed an entry (a large one counts once).
     pub unmaps: u64,
+    /// Calls to `unmap`, whether or not they removed an entry.
+    pub unmap_calls: u64,
     /// Calls to `protect`.
     pub protects: u64,
     /// Calls to `query`.
@@ -58,6 +60,7 @@ impl SimCounters {
             large_maps: self.large_maps.saturating_sub(earlier.large_maps),
             large_splits: self.large_splits.saturating_sub(earlier.large_splits),
             unmaps: self.unmaps.saturating_sub(earlier.unmaps),
+            unmap_calls: self.unmap_calls.saturating_sub(earlier.unmap_calls),
             protects: self.protects.saturating_sub(earlier.protects),
             queries: self.queries.saturating_sub(earlier.queries),
             dirty_clears: self.dirty_clears.saturating_sub(earlier.dirty_clears),

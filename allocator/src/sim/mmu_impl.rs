@@ -63,6 +63,7 @@ unsafe impl Mmu for SimMmu {
     }
 
     fn unmap(&mut self, page: Page) -> Option<EntryInfo> {
+        self.counters.unmap_calls += 1;
         let info = match self.table.remove(&page) {
             Some(pte) => pte.info(),
             None => self

@@ -60,6 +60,10 @@ pub struct PageTableMmu {
     updates: AccessedDirtyUpdates,
     /// The last last-level table reached: (2 MiB block number, its address).
     leaf_table: Cell<Option<(u64, u64)>>,
+    /// The last 2 MiB block found mapped by a large entry: its other pages
+    /// answer "large" without a walk (the dirty-tracking cache's loop asks
+    /// for each of them). Forgotten when a large entry goes or splits.
+    large_block: Cell<Option<u64>>,
 }
 
 impl PageTableMmu {
@@ -84,6 +88,7 @@ impl PageTableMmu {
             detection,
             updates: svade::updates(),
             leaf_table: Cell::new(None),
+            large_block: Cell::new(None),
         }
     }
 
@@ -184,9 +189,9 @@ pub(super) fn install_table(entry: &mut PageTableEntry) -> Result<(), MmuError> 
 /// Walks from the root to the last-level table that holds `address`'s
 /// entry, creating missing tables when `create`; returns its direct-map
 /// address. Taken once per 2 MiB block at most (see
-/// `PageTableMmu::with_leaf`), so kept out of line.
-#[cold]
-#[inline(never)]
+/// `PageTableMmu::with_leaf`): inlined into `PageTableMmu::walk`, which is
+/// kept out of line.
+#[inline(always)]
 fn walk_to_leaf_table(address: u64, create: bool) -> Result<Option<u64>, MmuError> {
     let walk = |root: &mut PageTable| {
         let mut table = root;
@@ -217,6 +222,28 @@ fn walk_to_leaf_table(address: u64, create: bool) -> Result<Option<u64>, MmuErro
 }
 
 impl PageTableMmu {
+    /// [`walk_to_leaf_table`] for `page` in 2 MiB block `block`, unless the
+    /// block is the remembered large one; remembers the block if a large
+    /// entry maps it. Out of line, like the walk, so `with_leaf`'s callers
+    /// keep the registers they had before large pages.
+    #[cold]
+    #[inline(never)]
+    fn walk(&self, page: Page, block: u64, create: bool) -> Result<Option<u64>, MmuError> {
+        if self.large_block.get() == Some(block) {
+            return Err(MmuError::AlreadyMapped(page));
+        }
+        let walked = walk_to_leaf_table(page.start().0, create);
+        if let Err(MmuError::AlreadyMapped(_)) = walked {
+            self.large_block.set(Some(block));
+        }
+        walked
+    }
+
+    /// Forgets the remembered large block: its large entry went or split.
+    fn forget_large_block(&self) {
+        self.large_block.set(None);
+    }
+
     /// Runs `operation` on the 4 KiB entry of `page`, creating missing tables
     /// when `create`; `Ok(None)` if a table on the way is missing or the
     /// page lies outside the large-allocation range.
@@ -240,7 +267,7 @@ impl PageTableMmu {
         let table = match self.leaf_table.get() {
             Some((cached_block, table)) if cached_block == block => table,
             _ => {
-                let Some(table) = walk_to_leaf_table(address, create)? else {
+                let Some(table) = self.walk(page, block, create)? else {
                     return Ok(None);
                 };
                 self.leaf_table.set(Some((block, table)));
@@ -297,7 +324,10 @@ unsafe impl Mmu for PageTableMmu {
         match result {
             Ok(old) => self.info_of(old?),
             // The walk met a megapage (`walk_to_leaf_table`).
-            Err(_) => self.large_info(large_page::unmap(LargePage::containing(page))?),
+            Err(_) => {
+                self.forget_large_block();
+                self.large_info(large_page::unmap(LargePage::containing(page))?)
+            }
         }
     }
 
@@ -393,6 +423,7 @@ unsafe impl Mmu for PageTableMmu {
             return Err(MmuError::NotMapped(large.first_page()));
         }
         let bits = self.leaf_flags(flags, EntryFlags::empty());
+        self.forget_large_block();
         large_page::split_large(large, frame, bits)
     }
 

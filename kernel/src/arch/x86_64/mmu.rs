@@ -56,6 +56,10 @@ pub struct PageTableMmu {
     detection: DirtyDetection,
     /// The last last-level table reached: (2 MiB block number, its address).
     leaf_table: Cell<Option<(u64, u64)>>,
+    /// The last 2 MiB block found mapped by a large entry: its other pages
+    /// answer "large" without a walk (the dirty-tracking cache's loop asks
+    /// for each of them). Forgotten when a large entry goes or splits.
+    large_block: Cell<Option<u64>>,
 }
 
 impl PageTableMmu {
@@ -77,6 +81,7 @@ impl PageTableMmu {
         Self {
             detection,
             leaf_table: Cell::new(None),
+            large_block: Cell::new(None),
         }
     }
 
@@ -159,10 +164,10 @@ pub(super) fn install_table(entry: &mut PageTableEntry) -> Result<(), MmuError> 
 
 /// Walks from the root to the last-level table that holds `page`'s entry,
 /// creating missing tables when `create`; returns its direct-map address.
-/// Taken once per 2 MiB block at most (see `PageTableMmu::with_leaf`), so kept
-/// out of line: the per-page callers stay small.
-#[cold]
-#[inline(never)]
+/// Taken once per 2 MiB block at most (see `PageTableMmu::with_leaf`):
+/// inlined into `PageTableMmu::walk`, which is kept out of line, so the
+/// per-page callers stay small.
+#[inline(always)]
 fn walk_to_leaf_table(page: X86Page, create: bool) -> Result<Option<u64>, MmuError> {
     // LAB(page-table-walk): begin
     let walk = |root: &mut PageTable| {
@@ -193,6 +198,28 @@ fn walk_to_leaf_table(page: X86Page, create: bool) -> Result<Option<u64>, MmuErr
 }
 
 impl PageTableMmu {
+    /// [`walk_to_leaf_table`] for `page` in 2 MiB block `block`, unless the
+    /// block is the remembered large one; remembers the block if a large
+    /// entry maps it. Out of line, like the walk, so `with_leaf`'s callers
+    /// keep the registers they had before large pages.
+    #[cold]
+    #[inline(never)]
+    fn walk(&self, page: Page, block: u64, create: bool) -> Result<Option<u64>, MmuError> {
+        if self.large_block.get() == Some(block) {
+            return Err(MmuError::AlreadyMapped(page));
+        }
+        let walked = walk_to_leaf_table(x86_page(page), create);
+        if let Err(MmuError::AlreadyMapped(_)) = walked {
+            self.large_block.set(Some(block));
+        }
+        walked
+    }
+
+    /// Forgets the remembered large block: its large entry went or split.
+    fn forget_large_block(&self) {
+        self.large_block.set(None);
+    }
+
     /// Runs `operation` on the 4 KiB entry of `page`, creating missing tables
     /// when `create`; `Ok(None)` if a table on the way is missing or the
     /// page lies outside the large-allocation range.
@@ -220,7 +247,7 @@ impl PageTableMmu {
                 if !in_range(page) {
                     return Ok(None);
                 }
-                let Some(table) = walk_to_leaf_table(x86_page(page), create)? else {
+                let Some(table) = self.walk(page, block, create)? else {
                     return Ok(None);
                 };
                 self.leaf_table.set(Some((block, table)));
@@ -275,7 +302,10 @@ unsafe impl Mmu for PageTableMmu {
         match result {
             Ok(found) => found.flatten(),
             // The walk met a large entry (`walk_to_leaf_table`).
-            Err(_) => large_page::unmap(LargePage::containing(page)),
+            Err(_) => {
+                self.forget_large_block();
+                large_page::unmap(LargePage::containing(page))
+            }
         }
     }
 
@@ -379,6 +409,7 @@ unsafe impl Mmu for PageTableMmu {
         if !in_range(large.first_page()) {
             return Err(MmuError::NotMapped(large.first_page()));
         }
+        self.forget_large_block();
         large_page::split_large(large, frame, flags)
     }
 
