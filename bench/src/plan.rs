@@ -271,7 +271,8 @@ impl BenchRun {
 
     /// How long this boot may take: a minute plus, for every round of every
     /// point (the warm-up included), a budget for the round, its pages and
-    /// its written pages.
+    /// its written pages; a read spec may fault on every page (`read-4k`),
+    /// so all its pages count as written.
     pub fn default_timeout(&self) -> Duration {
         let RunKind::Sweep { group, rounds, .. } = &self.kind else {
             return BASE_BUDGET.saturating_mul(2);
@@ -280,10 +281,15 @@ impl BenchRun {
         for size in &group.sizes {
             for written in &group.written {
                 let pages = size.pages();
+                let faulting = if written.reads() {
+                    pages
+                } else {
+                    written.pages_of(pages)
+                };
                 let round = ROUND_BUDGET
                     .saturating_add(PAGE_BUDGET.saturating_mul(clamp_u32(pages)))
                     .saturating_add(
-                        WRITTEN_PAGE_BUDGET.saturating_mul(clamp_u32(written.pages_of(pages))),
+                        WRITTEN_PAGE_BUDGET.saturating_mul(clamp_u32(faulting)),
                     );
                 total = total.saturating_add(round.saturating_mul(clamp_u32(rounds + 1)));
             }
@@ -367,6 +373,7 @@ mod tests {
         let written = run(Written::Percent(100), 3).default_timeout();
         assert_eq!(written, untouched + Duration::from_millis(4 * 2_560));
         assert!(run(Written::Nothing, 9).default_timeout() > untouched);
+        assert_eq!(run(Written::ReadUntouchedSmallZero, 3).default_timeout(), written);
         let plan = BenchPlan::new(true, None);
         assert_eq!(plan.runs[8].default_timeout(), Duration::from_secs(120));
         assert!(
