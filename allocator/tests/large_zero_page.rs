@@ -355,6 +355,25 @@ fn eviction_and_trimming_release_large_entries_without_freeing_the_frame() {
 }
 
 #[test]
+fn trimming_inside_a_stretch_releases_it_and_every_stretch_after() {
+    let mut engine = engine(Policy::DirtyTracking);
+    let ptr = engine.calloc(3, LARGE_PAGE_SIZE).unwrap();
+    // Stretches 1 and 2 read from their middle, stretch 0 left alone.
+    assert_eq!(read_byte(&mut engine, at(ptr, 600)), Ok(0));
+    assert_eq!(read_byte(&mut engine, at(ptr, 1100)), Ok(0));
+    assert_eq!(engine.mmu().large_mappings(), 2);
+    engine.free(ptr).unwrap();
+    // 800 of 1536 pages: the cached block is trimmed inside stretch 1.
+    let trimmed = engine.calloc(800, PAGE_SIZE).unwrap();
+    assert_eq!(trimmed, ptr);
+    assert_eq!(engine.mmu().large_mappings(), 0, "both stretches released");
+    assert!(engine.mmu().entry(Page::containing(at(ptr, 900))).is_none());
+    assert!(reads_zero(&mut engine, ptr, 800 * PAGE_SIZE).unwrap());
+    assert_eq!(engine.stats().frames_in_use, 0);
+    assert_large_zero_intact(&engine);
+}
+
+#[test]
 fn realloc_moves_written_pages_and_leaves_the_large_zero_page_behind() {
     let mut engine = engine(Policy::NoCache);
     let ptr = engine.calloc(2, LARGE_PAGE_SIZE).unwrap();

@@ -288,9 +288,7 @@ impl BenchRun {
                 };
                 let round = ROUND_BUDGET
                     .saturating_add(PAGE_BUDGET.saturating_mul(clamp_u32(pages)))
-                    .saturating_add(
-                        WRITTEN_PAGE_BUDGET.saturating_mul(clamp_u32(faulting)),
-                    );
+                    .saturating_add(WRITTEN_PAGE_BUDGET.saturating_mul(clamp_u32(faulting)));
                 total = total.saturating_add(round.saturating_mul(clamp_u32(rounds + 1)));
             }
         }
@@ -373,7 +371,10 @@ mod tests {
         let written = run(Written::Percent(100), 3).default_timeout();
         assert_eq!(written, untouched + Duration::from_millis(4 * 2_560));
         assert!(run(Written::Nothing, 9).default_timeout() > untouched);
-        assert_eq!(run(Written::ReadUntouchedSmallZero, 3).default_timeout(), written);
+        assert_eq!(
+            run(Written::ReadUntouchedSmallZero, 3).default_timeout(),
+            written
+        );
         let plan = BenchPlan::new(true, None);
         assert_eq!(plan.runs[8].default_timeout(), Duration::from_secs(120));
         assert!(

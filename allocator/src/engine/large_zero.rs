@@ -63,6 +63,8 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             return false;
         }
         self.stats.large_zero_page_mappings += 1;
+        // The touched span covers the whole stretch: a split leaves 4 KiB
+        // entries on all of it, and a trim inside it must release it.
         self.note_touched(large.first_page());
         self.note_touched(large.page(PageIndex(PAGES_PER_LARGE_PAGE - 1)));
         true
