@@ -25,7 +25,7 @@ pub fn summary(results: &BenchResults, targets: &[TargetResult], sweep: &str) ->
             Clock::Instructions.unit(),
             Clock::TcgTicks.unit()
         ),
-        format!("Targets (issue 5)\n{}", targets_table(targets)),
+        format!("Targets (issues 5 and 12)\n{}", targets_table(targets)),
         format!(
             "Untouched reuse (written 0), median {} per round\n{}",
             Clock::Instructions.unit(),
