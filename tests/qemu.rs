@@ -106,7 +106,12 @@ macro_rules! kernel_tests {
         )*
     };
     (@tests $variant:expr;
-        { $($(#[$attr:meta])* $name:ident $(with memory $memory:literal)?,)* }
+        {
+            $(
+                $(#[$attr:meta])*
+                $name:ident $(with memory $memory:literal)? $(with words $words:literal)?,
+            )*
+        }
         {
             $(
                 $(#[$own_attr:meta])*
@@ -124,7 +129,7 @@ macro_rules! kernel_tests {
                     $variant,
                     stringify!($name),
                     kernel_tests!(@memory $($memory)?),
-                    "",
+                    concat!("" $(, $words)?),
                 );
             }
         )*
@@ -248,6 +253,22 @@ kernel_tests! {
         duplicate_copy_on_write_dirty_hw,
         /// The same under dirty tracking with write-protect faults.
         duplicate_copy_on_write_dirty_sw,
+        /// No cache: reading one byte of every page of a 16 MiB block maps
+        /// one large zero page (PS entry / Sv39 megapage) per aligned 2 MiB
+        /// stretch, one fault each; a write splits one stretch into 4 KiB
+        /// entries and takes exactly one frame; every other byte reads
+        /// zero; every frame comes back.
+        large_zero_page_read_and_split_nocache,
+        /// The same under always-zero: the hit splits and zeroes every page.
+        large_zero_page_read_and_split_alwayszero,
+        /// The same under dirty tracking (D bit): the hit re-zeroes only the
+        /// written page.
+        large_zero_page_read_and_split_dirty_hw,
+        /// The same under dirty tracking with write-protect faults.
+        large_zero_page_read_and_split_dirty_sw,
+        /// `hugezero=off`: one read fault and one 4 KiB zero-page mapping
+        /// per page.
+        hugezero_off_maps_the_4_kib_zero_page with words "hugezero=off",
     }
     checks {
         write_fault_without_frames_reports_out_of_memory,
@@ -346,6 +367,9 @@ mod riscv64_svade {
         /// Copy-on-write sharing: shared pages keep their dirty bit, copies
         /// and take-overs set it, no fault loops (D bit).
         duplicate_copy_on_write_dirty_hw,
+        /// The large zero page: a megapage with A preset, split by a store
+        /// whose 4 KiB entry gets A and D preset, no fault loop.
+        large_zero_page_read_and_split_dirty_hw,
     }
 }
 

@@ -1,7 +1,7 @@
 //! How an engine is set up: range, policy, dirty strategy, threshold, limits.
 //!
 //! [`Config::new`] gives Pristine's defaults (glibc's 128 KiB threshold,
-//! libmalloc-116 cache limits, lazy zero page, dirty tracking with the best
+//! libmalloc-116 cache limits, lazy zero page, large zero page on, dirty tracking with the best
 //! dirty detection the MMU offers); the `with_*` methods change one thing
 //! at a time, so a kernel experiment reads as a list of its differences.
 
@@ -33,6 +33,11 @@ pub struct Config {
     pub whole_min_pages: u64,
     /// When untouched pages get their zero-page mapping.
     pub zero_page_mapping: ZeroPageMapping,
+    /// Whether a read fault on an untouched, 2 MiB-aligned stretch of a
+    /// region maps the large zero page there (see `large_zero_page.rs`).
+    /// On by default; it takes effect only if the MMU maps large pages and
+    /// the frame source has a 2 MiB-aligned run of frames for it.
+    pub large_zero_page: bool,
     /// Requests smaller than this many bytes are refused with
     /// [`crate::AllocError::BelowThreshold`].
     pub threshold: u64,
@@ -50,6 +55,7 @@ impl Config {
             adaptation: Adaptation::On,
             whole_min_pages: MIN_WHOLE_PAGES,
             zero_page_mapping: ZeroPageMapping::Lazy,
+            large_zero_page: true,
             threshold: DEFAULT_THRESHOLD,
             cache: CacheLimits::LIBMALLOC_116,
         }
@@ -90,6 +96,14 @@ impl Config {
         }
     }
 
+    /// The same configuration with the large zero page on (`true`) or off.
+    pub const fn with_large_zero_page(self, on: bool) -> Config {
+        Config {
+            large_zero_page: on,
+            ..self
+        }
+    }
+
     /// The same configuration with a threshold of `bytes`.
     pub const fn with_threshold(self, bytes: u64) -> Config {
         Config {
@@ -123,6 +137,8 @@ mod tests {
         assert_eq!(config.threshold, 4096);
         assert_eq!(config.cache, CacheLimits::LIBMALLOC_116);
         assert_eq!(config.dirty, None);
+        assert!(config.large_zero_page, "on by default");
+        assert!(!config.with_large_zero_page(false).large_zero_page);
         let forced = config.with_dirty_strategy(DirtyStrategy::Software);
         assert_eq!(forced.dirty, Some(DirtyStrategy::Software));
         assert_eq!(config.adaptation, Adaptation::On);

@@ -31,6 +31,13 @@ pub enum FaultOutcome {
 pub enum Resolution {
     /// A read of an untouched page: the zero page is now mapped read-only.
     ZeroPageMapped,
+    /// A read of an untouched, 2 MiB-aligned stretch of a region: the large
+    /// zero page now maps the whole stretch read-only, with one entry.
+    LargeZeroPageMapped,
+    /// A first write inside a stretch the large zero page maps: the large
+    /// entry was split into 4 KiB entries of the zero page, and a freshly
+    /// zeroed frame is now mapped writable at the written page.
+    LargeZeroPageSplit,
     /// A first write to an untouched page (copy-on-write of the zero page,
     /// or nothing mapped yet): a freshly zeroed frame is now mapped writable.
     FreshFrameMapped,
@@ -98,6 +105,8 @@ impl fmt::Display for Resolution {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Resolution::ZeroPageMapped => "zero page mapped",
+            Resolution::LargeZeroPageMapped => "large zero page mapped",
+            Resolution::LargeZeroPageSplit => "large zero page split, fresh frame mapped",
             Resolution::FreshFrameMapped => "fresh frame mapped",
             Resolution::WriteTracked => "write tracked",
             Resolution::AccessedDirtySet => "accessed/dirty bits set",

@@ -184,6 +184,8 @@ mod engine;
 mod error;
 mod fault;
 pub mod frame;
+mod large_page;
+mod large_zero_page;
 mod mmu;
 mod page;
 mod region;
@@ -201,6 +203,7 @@ pub use dirty::DirtyStrategy;
 pub use engine::{DEFAULT_SLOTS, LargeAllocator};
 pub use error::{AllocError, SetupError};
 pub use fault::{FatalFault, FaultOutcome, Resolution};
+pub use large_page::{LARGE_PAGE_SIZE, LargePage, PAGES_PER_LARGE_PAGE, is_large_frame_start};
 pub use mmu::{
     Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, Mmu, MmuError, PageFlags,
 };

@@ -21,6 +21,7 @@ use core::fmt;
 use bitflags::bitflags;
 
 use crate::addr::{FrameNumber, VirtAddr};
+use crate::large_page::LargePage;
 use crate::page::{Page, PageIndex};
 
 bitflags! {
@@ -96,6 +97,10 @@ pub struct EntryInfo {
     /// with [`AccessedDirtyUpdates::Software`], to tell an accessed-bit
     /// fault from a stale translation.
     pub accessed: bool,
+    /// Whether the entry is a large one ([`Mmu::map_large`]) covering the
+    /// whole 2 MiB [`LargePage`] around the page; `frame` is then the
+    /// large frame's first frame, wherever in the large page the page lies.
+    pub large: bool,
 }
 
 /// The kind of memory access that faulted (x86: bits 1 and 4 of the
@@ -131,6 +136,9 @@ pub enum MmuError {
     OutOfPageTableFrames,
     /// The frame does not exist in the MMU's physical memory.
     InvalidFrame(FrameNumber),
+    /// [`Mmu::map_large`] on an MMU that does not map large pages, or with a
+    /// frame that is not 2 MiB aligned.
+    LargePagesUnsupported,
 }
 
 /// The MMU of the address space the engine allocates in, as the engine
@@ -163,6 +171,14 @@ pub enum MmuError {
 ///   is the zero page (always read-only), if `duplicate` shares it (then
 ///   read-only at every page that maps it), or while `realloc` moves it
 ///   (its old page is unmapped right after).
+/// - **Large entries.** [`Mmu::map_large`] is only ever given the large
+///   zero frame: 512 contiguous frames from
+///   [`crate::frame::FrameSource::allocate_large_frame`], 2 MiB aligned,
+///   zeroed, owned by the engine for its whole life and never written
+///   again. The engine maps them only read-only and only with large
+///   entries, never with a 4 KiB entry, and never asks for a large entry
+///   to be made writable ([`Mmu::protect`] on a large entry never gets
+///   [`PageFlags::WRITABLE`]).
 /// - **Writing through a mapping.** [`Mmu::write_zeroes`] is called only
 ///   for a page the engine has mapped to a frame it owns.
 /// - **One caller.** The engine owns the implementation and never lends a
@@ -178,8 +194,18 @@ pub enum MmuError {
 /// - **Fault context.** Every method may run inside the page-fault handler,
 ///   with the faulting code stopped at any instruction: it must not block on
 ///   a lock that code may hold, and must not need a heap allocation.
+/// - **Large pages.** An MMU that maps large pages keeps a large entry and
+///   4 KiB entries apart: [`Mmu::map`] refuses a page inside a large entry,
+///   and [`Mmu::map_large`] refuses a large page with any page mapped. The
+///   per-page methods, given a page inside a large entry, act on that
+///   entry ([`Mmu::unmap`] removes all of it). [`Mmu::split_large`]
+///   replaces it by 512 4 KiB entries in one step, so no access in
+///   between sees the large page unmapped. An MMU that does not map large
+///   pages keeps the default [`Mmu::map_large`], which refuses; the engine
+///   then uses the 4 KiB zero page only.
 /// - **TLB.** When [`Mmu::flush_tlb`] returns, no CPU may still use a
-///   translation of the page cached before the call: on a machine with
+///   translation of the page cached before the call, a large one covering
+///   it included: on a machine with
 ///   several CPUs that means a shootdown on every CPU that may cache it,
 ///   finished before returning. The engine reuses a frame as soon as the
 ///   flush after its unmap returns.
@@ -209,11 +235,13 @@ pub unsafe trait Mmu {
     /// Whether the hardware sets the accessed and dirty bits itself.
     fn accessed_dirty_updates(&self) -> AccessedDirtyUpdates;
 
-    /// Maps `page` to `frame` with `flags`. The page must not be mapped.
+    /// Maps `page` to `frame` with `flags`. The page must not be mapped,
+    /// alone or inside a large entry.
     fn map(&mut self, page: Page, frame: FrameNumber, flags: PageFlags) -> Result<(), MmuError>;
 
     /// Removes the entry for `page` and returns what it held, or `None` if
-    /// the page was not mapped. Does not free the frame.
+    /// the page was not mapped. Does not free the frame. A page inside a
+    /// large entry removes the whole large entry (`large` is then set).
     #[must_use = "the old entry names a frame that must be freed or reused"]
     fn unmap(&mut self, page: Page) -> Option<EntryInfo>;
 
@@ -245,7 +273,10 @@ pub unsafe trait Mmu {
 
     /// Invalidates every cached translation of `page`, on every CPU that
     /// may hold one, before returning (x86: `invlpg`, Intel SDM Vol. 3A,
-    /// 4.10.4.1, plus an IPI shootdown on a machine with several CPUs).
+    /// 4.10.4.1, plus an IPI shootdown on a machine with several CPUs). A
+    /// cached large translation covering `page` goes too (`invlpg` of any
+    /// address in a 2 MiB page invalidates it, SDM Vol. 3A, 4.10.4.1; so
+    /// does `sfence.vma` with the address on RISC-V).
     fn flush_tlb(&mut self, page: Page);
 
     /// Fills `frame` with zeroes through the direct map, not through any
@@ -289,6 +320,51 @@ pub unsafe trait Mmu {
     /// a shared frame is); `destination` is a fresh frame of the engine's,
     /// not mapped yet. The copy-on-write fault of a shared frame calls it.
     fn copy_frame(&mut self, source: FrameNumber, destination: FrameNumber);
+
+    /// Whether this MMU maps large pages ([`Mmu::map_large`],
+    /// [`Mmu::split_large`]). The engine takes a large zero frame only from
+    /// an MMU that says so. The default says no.
+    fn maps_large_pages(&self) -> bool {
+        false
+    }
+
+    /// Maps all 512 pages of `large` to the 2 MiB frame that starts at
+    /// `frame` with one large entry (x86: a page-directory entry with PS
+    /// set, Intel SDM Vol. 3A, 4.5; Sv39: a leaf one level above the 4 KiB
+    /// leaves, a megapage). Refuses with [`MmuError::AlreadyMapped`] if any
+    /// page of `large` is mapped; an MMU may drop a page table left empty
+    /// there to make room.
+    ///
+    /// The default refuses with [`MmuError::LargePagesUnsupported`]: an
+    /// MMU that keeps it never gets a large entry.
+    fn map_large(
+        &mut self,
+        large: LargePage,
+        frame: FrameNumber,
+        flags: PageFlags,
+    ) -> Result<(), MmuError> {
+        let _ = (large, frame, flags);
+        Err(MmuError::LargePagesUnsupported)
+    }
+
+    /// Replaces the large entry of `large` by 512 4 KiB entries that all
+    /// map `frame` with `flags`, in one step (x86: fill a page table, then
+    /// point the page-directory entry at it). Needs a page-table frame
+    /// ([`MmuError::OutOfPageTableFrames`] if there is none: the large entry
+    /// stays); [`MmuError::NotMapped`] if `large` has no large entry. Does
+    /// not flush: the engine calls [`Mmu::flush_tlb`] for a page of `large`.
+    ///
+    /// The default refuses with [`MmuError::NotMapped`], as an MMU that
+    /// never makes a large entry has none to split.
+    fn split_large(
+        &mut self,
+        large: LargePage,
+        frame: FrameNumber,
+        flags: PageFlags,
+    ) -> Result<(), MmuError> {
+        let _ = (frame, flags);
+        Err(MmuError::NotMapped(large.first_page()))
+    }
 }
 
 impl fmt::Display for MmuError {
@@ -298,6 +374,7 @@ impl fmt::Display for MmuError {
             MmuError::NotMapped(page) => write!(f, "{page} is not mapped"),
             MmuError::OutOfPageTableFrames => f.write_str("no frame left for a page table"),
             MmuError::InvalidFrame(frame) => write!(f, "{frame:?} is not physical memory"),
+            MmuError::LargePagesUnsupported => f.write_str("no large page for this frame"),
         }
     }
 }

@@ -26,8 +26,14 @@ pub struct Stats {
     /// One that comes straight back is reported as
     /// [`crate::FatalFault::Unresolvable`] and not counted again.
     pub spurious_faults: u64,
-    /// Times the zero page was mapped into a page.
+    /// Times the zero page was mapped into a page (a split of the large
+    /// zero page maps it into all 512 pages of the large page).
     pub zero_page_mappings: u64,
+    /// Times the large zero page was mapped over a 2 MiB stretch (each one
+    /// answers a read fault, counted in `read_faults` too).
+    pub large_zero_page_mappings: u64,
+    /// Large zero-page entries split into 4 KiB entries by a first write.
+    pub large_zero_page_splits: u64,
     /// Allocations served from the cache. A hit that could not be made
     /// ready (an always-zero hit without the frames to re-zero its block)
     /// is not counted: the call failed and the block was released.
@@ -82,6 +88,8 @@ impl Stats {
         accessed_dirty_faults: 0,
         spurious_faults: 0,
         zero_page_mappings: 0,
+        large_zero_page_mappings: 0,
+        large_zero_page_splits: 0,
         cache_hits: 0,
         cache_misses: 0,
         cache_bypasses: 0,

@@ -12,7 +12,7 @@ use pristine_allocator::{
     FrameCount, LargeAllocator, PageCount, Policy, Stats, VirtAddr, VirtRange,
 };
 
-const FRAMES: u64 = 1024;
+const FRAMES: u64 = 4096;
 
 /// An engine on a simulated machine, as a conformance platform.
 struct SimPlatform {
@@ -88,13 +88,14 @@ fn run(machine: SimConfig) -> Result<Summary, Failure> {
 }
 
 /// An x86-like MMU (hardware dirty bit, hardware A/D updates) passes every
-/// check in all four setups.
+/// check in all six setups.
 #[test]
 fn simulator_with_hardware_dirty_bit_passes() {
     let summary = run(SimConfig::new(FrameCount(FRAMES), DirtyDetection::Hardware))
         .unwrap_or_else(|failure| panic!("{failure}"));
     assert_eq!((summary.setups_checked, summary.setups_skipped), (6, 0));
     assert!(summary.pages_written > 0);
+    assert_eq!(summary.large_zero_page_setups, 6);
 }
 
 /// An MMU without a dirty bit passes the setups it can run; the hardware
@@ -109,6 +110,19 @@ fn simulator_without_dirty_bit_passes_its_setups() {
     assert_eq!((summary.setups_checked, summary.setups_skipped), (4, 2));
 }
 
+/// An MMU without large pages passes with the 4 KiB zero page alone: the
+/// large-zero-page checks find nothing to check.
+#[test]
+fn simulator_without_large_pages_skips_the_large_zero_page_checks() {
+    let machine =
+        SimConfig::new(FrameCount(FRAMES), DirtyDetection::Hardware).with_large_pages(false);
+    let summary = run(machine).unwrap_or_else(|failure| panic!("{failure}"));
+    assert_eq!(
+        (summary.setups_checked, summary.large_zero_page_setups),
+        (6, 0)
+    );
+}
+
 /// A Svade-like MMU (faults on a clear accessed or dirty bit) passes.
 #[test]
 fn simulator_with_svade_passes() {
@@ -116,6 +130,7 @@ fn simulator_with_svade_passes() {
         .with_accessed_dirty_updates(AccessedDirtyUpdates::Software);
     let summary = run(machine).unwrap_or_else(|failure| panic!("{failure}"));
     assert_eq!(summary.setups_checked, 6);
+    assert_eq!(summary.large_zero_page_setups, 6);
 }
 
 /// The kit can fail: a platform whose `calloc` hands out memory holding a

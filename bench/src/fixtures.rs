@@ -42,8 +42,8 @@ pub fn measured(setup: Setup, size: AllocationSize, written: Written, ticks: u64
     )
 }
 
-/// Results with untouched points at `sizes` and every written spec at
-/// 100 MiB, for every setup, with made-up costs.
+/// Results with untouched points at `sizes` and every written and read
+/// spec at 100 MiB, for every setup, with made-up costs.
 pub fn sweep_results(sizes: &[AllocationSize]) -> BenchResults {
     let mut points = Vec::new();
     for (setup, base) in SETUPS.into_iter().zip([400, 20_000, 700, 710]) {
@@ -55,7 +55,7 @@ pub fn sweep_results(sizes: &[AllocationSize]) -> BenchResults {
                 base * size.pages() / 32,
             ));
         }
-        for written in Written::SWEEP {
+        for written in Written::SWEEP.into_iter().chain(Written::READS) {
             let pages = written.pages_of(25_600);
             points.push(measured(
                 setup,
@@ -127,7 +127,13 @@ fn bench_lines(cmdline: &str, noisy: bool) -> Vec<String> {
                 continue;
             };
             let written_pages = written.pages_of(size.pages());
-            let cost = round_cost(setup, size, written_pages);
+            let (cost, faults_per_round) = match written {
+                // One fault per 2 MiB with the large zero page, one per
+                // page with the 4 KiB one.
+                Written::ReadUntouched => (1_000 + size.pages() * 10, size.pages() / 512),
+                Written::ReadUntouchedSmallZero => (1_000 + size.pages() * 1_000, size.pages()),
+                _ => (round_cost(setup, size, written_pages), written_pages),
+            };
             let ticks: Vec<u64> = (0..rounds)
                 .map(|r| if noisy { cost * 3 + r * 7 } else { cost })
                 .collect();
@@ -141,7 +147,7 @@ fn bench_lines(cmdline: &str, noisy: bool) -> Vec<String> {
                 rounds,
                 ticks,
                 pages_zeroed: rounds * written_pages,
-                faults: rounds * written_pages,
+                faults: rounds * faults_per_round,
                 cache_hits: if cached(size) && setup.policy != Policy::NoCache {
                     rounds
                 } else {

@@ -225,7 +225,7 @@ mod tests {
         let targets: serde_json::Value =
             serde_json::from_str(&fs::read_to_string(out.join("targets.json")).expect("read"))
                 .expect("valid JSON");
-        assert_eq!(targets.as_array().map(Vec::len), Some(11));
+        assert_eq!(targets.as_array().map(Vec::len), Some(13));
         assert_eq!(
             fs::read_to_string(out.join("summary.txt")).expect("read"),
             "the summary\n"

@@ -98,7 +98,8 @@ const WRITTEN_PAGE_BUDGET: Duration = Duration::from_micros(100);
 
 impl Sweep {
     /// The full sweep of issue 5: 128 KiB to 1 GiB in powers of two, plus
-    /// 100, 127 and 129 MiB, each with every written spec.
+    /// 100, 127 and 129 MiB, each with every written spec; and the read
+    /// axis (issue 12) at 100 MiB.
     pub fn full(rounds: u64) -> Self {
         let mut sizes: Vec<AllocationSize> = (7..=20)
             .map(|shift| AllocationSize::kib(1 << shift))
@@ -106,16 +107,22 @@ impl Sweep {
         sizes.extend([100, 127, 129].map(AllocationSize::mib));
         sizes.sort();
         Sweep {
-            groups: vec![SweepGroup {
-                sizes,
-                written: Written::SWEEP.to_vec(),
-            }],
+            groups: vec![
+                SweepGroup {
+                    sizes,
+                    written: Written::SWEEP.to_vec(),
+                },
+                SweepGroup {
+                    sizes: vec![AllocationSize::HUNDRED_MIB],
+                    written: Written::READS.to_vec(),
+                },
+            ],
             rounds,
         }
     }
 
     /// The quick sweep: untouched reuse across sizes around the cache limit
-    /// and up to 1 GiB, and every written spec at 100 MiB.
+    /// and up to 1 GiB, and every written and read spec at 100 MiB.
     pub fn quick(rounds: u64) -> Self {
         let kib = AllocationSize::kib;
         let mib = AllocationSize::mib;
@@ -135,7 +142,7 @@ impl Sweep {
                 },
                 SweepGroup {
                     sizes: vec![AllocationSize::HUNDRED_MIB],
-                    written: Written::SWEEP.to_vec(),
+                    written: Written::SWEEP.into_iter().chain(Written::READS).collect(),
                 },
             ],
             rounds,
@@ -270,7 +277,8 @@ impl BenchRun {
 
     /// How long this boot may take: a minute plus, for every round of every
     /// point (the warm-up included), a budget for the round, its pages and
-    /// its written pages.
+    /// its written pages; a read spec may fault on every page (`read-4k`),
+    /// so all its pages count as written.
     pub fn default_timeout(&self) -> Duration {
         let RunKind::Sweep { group, rounds, .. } = &self.kind else {
             return BASE_BUDGET.saturating_mul(2);
@@ -279,11 +287,14 @@ impl BenchRun {
         for size in &group.sizes {
             for written in &group.written {
                 let pages = size.pages();
+                let faulting = if written.reads() {
+                    pages
+                } else {
+                    written.pages_of(pages)
+                };
                 let round = ROUND_BUDGET
                     .saturating_add(PAGE_BUDGET.saturating_mul(clamp_u32(pages)))
-                    .saturating_add(
-                        WRITTEN_PAGE_BUDGET.saturating_mul(clamp_u32(written.pages_of(pages))),
-                    );
+                    .saturating_add(WRITTEN_PAGE_BUDGET.saturating_mul(clamp_u32(faulting)));
                 total = total.saturating_add(round.saturating_mul(clamp_u32(rounds + 1)));
             }
         }
@@ -301,7 +312,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn full_sweep_has_seventeen_sizes_and_five_specs() {
+    fn full_sweep_has_seventeen_sizes_and_five_specs_and_the_read_axis() {
         let sweep = Sweep::full(5);
         let sizes = &sweep.groups[0].sizes;
         assert_eq!(sizes.len(), 17);
@@ -311,7 +322,8 @@ mod tests {
         assert!(
             sizes.contains(&AllocationSize::mib(127)) && sizes.contains(&AllocationSize::mib(128))
         );
-        assert_eq!(sweep.points(), 85);
+        assert_eq!(sweep.groups[1].written, Written::READS);
+        assert_eq!(sweep.points(), 85 + 3);
     }
 
     #[test]
@@ -322,7 +334,7 @@ mod tests {
         assert!(plan.runs[..9].iter().all(|run| run.icount));
         assert!(plan.runs[9..].iter().all(|run| !run.icount));
         assert_eq!(plan.runs[8].kind, RunKind::Baseline);
-        assert_eq!(plan.expected_records(), 4 * 12 + 5 + 4 * 2);
+        assert_eq!(plan.expected_records(), 4 * 15 + 5 + 4 * 2);
     }
 
     #[test]
@@ -331,7 +343,8 @@ mod tests {
         let second = plan.runs[1].cmdline().expect("valid").to_string();
         assert_eq!(
             second,
-            "mode=bench policy=nocache dirty=hw sizes=104857600 written=0,page,10,50,100 rounds=4"
+            "mode=bench policy=nocache dirty=hw sizes=104857600 \
+             written=0,page,10,50,100,read,read-4k,write-read rounds=4"
         );
         let sw = plan.runs[6].cmdline().expect("valid").to_string();
         assert!(sw.starts_with("mode=bench policy=dirty dirty=sw sizes=131072,1048576,"));
@@ -364,6 +377,10 @@ mod tests {
         let written = run(Written::Percent(100), 3).default_timeout();
         assert_eq!(written, untouched + Duration::from_millis(4 * 2_560));
         assert!(run(Written::Nothing, 9).default_timeout() > untouched);
+        assert_eq!(
+            run(Written::ReadUntouchedSmallZero, 3).default_timeout(),
+            written
+        );
         let plan = BenchPlan::new(true, None);
         assert_eq!(plan.runs[8].default_timeout(), Duration::from_secs(120));
         assert!(

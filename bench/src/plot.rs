@@ -4,9 +4,12 @@
 //! round against the allocation size, log-log, one line per policy setup,
 //! with the cache's entry limit marked: the always-zero line climbs with size
 //! and drops at the limit (the macOS cliff), dirty tracking stays flat.
-//! `cost_vs_written` plots the cost at 100 MiB against the written share.
+//! `cost_vs_written` plots the cost at 100 MiB against the written share,
+//! and `cost_vs_read` the cost at 100 MiB of reading one byte of every page:
+//! untouched with the 2 MiB zero page, untouched with the 4 KiB zero page
+//! only, and after writing every page.
 //!
-//! Both are drawn once per backend from the same code. Text in the PNGs is
+//! All are drawn once per backend from the same code. Text in the PNGs is
 //! rendered by plotters' pure-Rust `ab_glyph` support from a font embedded in
 //! the binary (`bench/assets/fonts/`), so no system font, fontconfig or FreeType is
 //! needed; the SVGs name the same family and leave rendering to the viewer.
@@ -22,7 +25,8 @@ use crate::error::BenchError;
 use crate::output::write_error;
 use crate::results::BenchResults;
 use crate::series::{
-    Line, cost_vs_size_lines, cost_vs_written_lines, count_label, size_label, span, written_label,
+    Line, cost_vs_read_lines, cost_vs_size_lines, cost_vs_written_lines, count_label, read_label,
+    size_label, span, written_label,
 };
 use pristine::{Clock, Setup};
 use pristine_allocator::{DirtyStrategy, Policy};
@@ -50,16 +54,18 @@ pub fn register_font() -> Result<(), BenchError> {
     }
 }
 
-/// The two pictures.
+/// The three pictures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Picture {
     /// `cost_vs_size`: log-log, the cache limit marked.
     CostVsSize,
     /// `cost_vs_written`: at 100 MiB.
     CostVsWritten,
+    /// `cost_vs_read`: the read axis at 100 MiB.
+    CostVsRead,
 }
 
-/// Writes both plots as SVG and PNG into `dir`; returns the paths.
+/// Writes the three plots as SVG and PNG into `dir`; returns the paths.
 pub fn write_plots(dir: &Path, results: &BenchResults) -> Result<Vec<PathBuf>, BenchError> {
     register_font()?;
     let limit = results
@@ -75,6 +81,11 @@ pub fn write_plots(dir: &Path, results: &BenchResults) -> Result<Vec<PathBuf>, B
             Picture::CostVsWritten,
             "cost_vs_written",
             cost_vs_written_lines(results),
+        ),
+        (
+            Picture::CostVsRead,
+            "cost_vs_read",
+            cost_vs_read_lines(results),
         ),
     ];
     let mut paths = Vec::new();
@@ -106,7 +117,26 @@ impl Picture {
     ) -> Result<(), String> {
         match self {
             Picture::CostVsSize => draw_cost_vs_size(root, lines, limit),
-            Picture::CostVsWritten => draw_cost_vs_written(root, lines),
+            Picture::CostVsWritten => draw_by_place(
+                root,
+                lines,
+                &format!(
+                    "calloc + free round at {}: cost against pages written",
+                    AllocationSize::HUNDRED_MIB
+                ),
+                ("pages written per round (of 25,600)", Written::SWEEP.len()),
+                &|place| written_label(*place),
+            ),
+            Picture::CostVsRead => draw_by_place(
+                root,
+                lines,
+                &format!(
+                    "calloc, read one byte of every page, free, at {}",
+                    AllocationSize::HUNDRED_MIB
+                ),
+                ("what is read", Written::READS.len()),
+                &|place| read_label(*place),
+            ),
         }
     }
 }
@@ -157,22 +187,20 @@ fn draw_cost_vs_size<DB: DrawingBackend>(
     finish(&root, &mut chart)
 }
 
-/// The chart of cost against written share at 100 MiB, log cost.
-fn draw_cost_vs_written<DB: DrawingBackend>(
+/// A chart of cost (log) against `places` categories named by `label`:
+/// the written share, or the read axis, at 100 MiB.
+fn draw_by_place<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     lines: &[Line],
+    caption: &str,
+    (x_desc, places): (&str, usize),
+    label: &dyn Fn(&f64) -> String,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let y_range = span(lines, |p| p.1, 3.0);
-    let last_place = (Written::SWEEP.len() - 1) as f64;
+    let last_place = places.saturating_sub(1) as f64;
     let mut chart = ChartBuilder::on(&root)
-        .caption(
-            format!(
-                "calloc + free round at {}: cost against pages written",
-                AllocationSize::HUNDRED_MIB
-            ),
-            (FAMILY, 24),
-        )
+        .caption(caption, (FAMILY, 24))
         .margin(20)
         .x_label_area_size(50)
         .y_label_area_size(90)
@@ -180,10 +208,10 @@ fn draw_cost_vs_written<DB: DrawingBackend>(
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
-        .x_desc("pages written per round (of 25,600)")
-        .x_labels(Written::SWEEP.len())
+        .x_desc(x_desc)
+        .x_labels(places)
         .disable_x_mesh()
-        .x_label_formatter(&|place| written_label(*place))
+        .x_label_formatter(label)
         .y_desc(format!("median {} per round", Clock::Instructions.unit()))
         .y_label_formatter(&|ticks| count_label(*ticks))
         .label_style((FAMILY, 15))
@@ -275,12 +303,12 @@ mod tests {
     }
 
     #[test]
-    fn writes_svg_and_png_of_both_pictures() {
+    fn writes_svg_and_png_of_all_three_pictures() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let mut results = results();
         results.cache_limits = Some(CacheLimits::LIBMALLOC_LARGE_MACHINE);
         let paths = write_plots(dir.path(), &results).expect("plots are drawn");
-        assert_eq!(paths.len(), 4);
+        assert_eq!(paths.len(), 6);
         for path in &paths {
             let bytes = std::fs::read(path).expect("the plot exists");
             if path.extension().is_some_and(|ext| ext == "png") {
@@ -299,6 +327,9 @@ mod tests {
                 );
                 if path.ends_with("cost_vs_size.svg") {
                     assert!(text.contains("cache entry limit (512 MiB"), "{text}");
+                }
+                if path.ends_with("cost_vs_read.svg") {
+                    assert!(text.contains("4 KiB zero page"), "{text}");
                 }
             }
         }

@@ -128,7 +128,7 @@ mod tests {
             &fake_boot,
         )
         .expect("the scripted kernel answers every boot");
-        assert_eq!(report.results.on(Clock::Instructions).count(), 4 * 12);
+        assert_eq!(report.results.on(Clock::Instructions).count(), 4 * 15);
         assert_eq!(report.results.on(Clock::TcgTicks).count(), 4 * 2);
         assert_eq!(report.results.guest_baselines.len(), 6);
         assert_eq!(report.results.host_baselines.len(), 2);
@@ -146,6 +146,8 @@ mod tests {
             "cost_vs_size.png",
             "cost_vs_written.svg",
             "cost_vs_written.png",
+            "cost_vs_read.svg",
+            "cost_vs_read.png",
         ] {
             assert!(dir.path().join(name).is_file(), "{name} is missing");
         }

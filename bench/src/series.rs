@@ -51,6 +51,34 @@ pub fn cost_vs_written_lines(results: &BenchResults) -> Vec<Line> {
     })
 }
 
+/// The median at 100 MiB of each read spec, per setup; x is the spec's
+/// place in [`Written::READS`].
+pub fn cost_vs_read_lines(results: &BenchResults) -> Vec<Line> {
+    let size = AllocationSize::HUNDRED_MIB;
+    lines(|setup| {
+        Written::READS
+            .into_iter()
+            .enumerate()
+            .filter_map(|(place, written)| {
+                let median = results.median(Clock::Instructions, setup, size, written)?;
+                Some((place as f64, clamp(median)))
+            })
+            .collect()
+    })
+}
+
+/// The label of place `x` on the read axis.
+pub fn read_label(x: f64) -> String {
+    let place = x.round();
+    match Written::READS.get(place as usize) {
+        Some(_) if place < 0.0 || (x - place).abs() > 1e-6 => String::new(),
+        Some(Written::ReadUntouched) => "untouched, 2 MiB zero page".to_owned(),
+        Some(Written::ReadUntouchedSmallZero) => "untouched, 4 KiB zero page".to_owned(),
+        Some(_) => "after writing every page".to_owned(),
+        None => String::new(),
+    }
+}
+
 /// The label of place `x` on the written axis: `none`, `1 page`, `10 %`.
 pub fn written_label(x: f64) -> String {
     let place = x.round();

@@ -171,6 +171,20 @@ pub fn evaluate(results: &BenchResults) -> Vec<TargetResult> {
         never_worse(results, CLOCK),
     ));
     targets.push(TargetResult::judge(
+        format!("2 MiB zero page, reading untouched {hundred}: faults"),
+        "nocache reading one byte of every page takes at least 50x fewer faults than with the \
+         4 KiB zero page",
+        Bound::AtLeast(50.0),
+        large_zero_page(results, Cost::Faults),
+    ));
+    targets.push(TargetResult::judge(
+        format!("2 MiB zero page, reading untouched {hundred}: instructions"),
+        "nocache reading one byte of every page takes at least 5x fewer instructions than with \
+         the 4 KiB zero page",
+        Bound::AtLeast(5.0),
+        large_zero_page(results, Cost::Instructions),
+    ));
+    targets.push(TargetResult::judge(
         "frame allocation + free".into(),
         "median of frame_alloc_free at most 200 guest instructions",
         Bound::AtMost(200.0),
@@ -291,6 +305,37 @@ fn fully_written(results: &BenchResults) -> Measurement {
     Ok(quotient_of((&SETUPS[0], nocache), (&DIRTY_HW, dirty)))
 }
 
+/// What the large-zero-page targets compare.
+#[derive(Debug, Clone, Copy)]
+enum Cost {
+    /// Faults over the measured rounds.
+    Faults,
+    /// The median guest instructions per round.
+    Instructions,
+}
+
+/// nocache reading every page of untouched 100 MiB: with the 4 KiB zero
+/// page only (`read-4k`) over with the 2 MiB one (`read`).
+fn large_zero_page(results: &BenchResults, cost: Cost) -> Measurement {
+    let size = AllocationSize::HUNDRED_MIB;
+    let nocache = SETUPS[0];
+    let of = |written: Written| {
+        let point = results
+            .point(CLOCK, nocache, size, written)
+            .ok_or_else(|| format!("no {nocache} point at {size}, {written}, in this sweep"))?;
+        Ok::<u64, String>(match cost {
+            Cost::Faults => point.point.faults,
+            Cost::Instructions => point.median_ticks,
+        })
+    };
+    let small = of(Written::ReadUntouchedSmallZero)?;
+    let large = of(Written::ReadUntouched)?;
+    Ok(quotient_of(
+        (&"4 KiB zero page", small),
+        (&"2 MiB zero page", large),
+    ))
+}
+
 /// The median guest instructions of one frame allocation and free.
 fn frame_alloc_free(results: &BenchResults) -> Measurement {
     let median = need_baseline(results, FRAME_ALLOC_FREE)?;
@@ -322,6 +367,14 @@ mod tests {
         ] {
             points.push(measured(DIRTY_HW, hundred, written, ticks));
         }
+        for (written, ticks, faults) in [
+            (Written::ReadUntouched, 1_000_000, 150),
+            (Written::ReadUntouchedSmallZero, 30_000_000, 76_800),
+        ] {
+            let mut point = measured(SETUPS[0], hundred, written, ticks);
+            point.point.faults = faults;
+            points.push(point);
+        }
         BenchResults {
             points,
             guest_baselines: vec![
@@ -338,7 +391,7 @@ mod tests {
     #[test]
     fn all_targets_pass_on_good_numbers() {
         let targets = evaluate(&passing());
-        assert_eq!(targets.len(), 11);
+        assert_eq!(targets.len(), 13);
         for target in &targets {
             assert!(
                 target.passed(),
@@ -359,6 +412,24 @@ mod tests {
             targets[2].detail,
             "(3,000 - 2,000) / (1 pages x 1,000 per page clear) = 1.00"
         );
+        assert_eq!(
+            targets[7].detail,
+            "4 KiB zero page 76,800 / 2 MiB zero page 150 = 512x"
+        );
+        assert_eq!(targets[8].measured, Some(30.0));
+    }
+
+    #[test]
+    fn a_large_zero_page_that_saves_too_little_misses() {
+        let mut results = passing();
+        let read = results.points.len() - 2;
+        results.points[read].point.faults = 76_800 / 40;
+        results.points[read].median_ticks = 10_000_000;
+        let targets = evaluate(&results);
+        assert_eq!(targets[7].verdict, Verdict::Miss);
+        assert_eq!(targets[7].measured, Some(40.0));
+        assert_eq!(targets[8].verdict, Verdict::Miss);
+        assert_eq!(targets[8].measured, Some(3.0));
     }
 
     #[test]
@@ -369,8 +440,8 @@ mod tests {
         let targets = evaluate(&results);
         assert_eq!(targets[0].verdict, Verdict::Miss);
         assert_eq!(targets[0].measured, Some(300.0));
-        assert_eq!(targets[8].verdict, Verdict::Miss);
-        assert_eq!(targets[8].detail, "median 250 guest instructions");
+        assert_eq!(targets[10].verdict, Verdict::Miss);
+        assert_eq!(targets[10].detail, "median 250 guest instructions");
     }
 
     #[test]
@@ -389,7 +460,7 @@ mod tests {
             targets[2].verdict,
             Verdict::NotAvailable("no clear_100mib baseline was measured".into())
         );
-        assert!(!targets[8].passed());
+        assert!(!targets[10].passed());
         let empty = evaluate(&BenchResults::default());
         assert!(
             empty

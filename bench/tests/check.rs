@@ -33,19 +33,24 @@ fn check_writes_every_file_and_every_target_passes() {
         "summary.txt",
         "cost_vs_size.svg",
         "cost_vs_written.svg",
+        "cost_vs_read.svg",
     ] {
         assert!(dir.path().join(name).is_file(), "{name} is missing");
     }
-    for name in ["cost_vs_size.png", "cost_vs_written.png"] {
+    for name in [
+        "cost_vs_size.png",
+        "cost_vs_written.png",
+        "cost_vs_read.png",
+    ] {
         assert_png(&dir.path().join(name));
     }
     let summary = read(&dir.path().join("summary.txt"));
     let targets: serde_json::Value = serde_json::from_str(&read(&dir.path().join("targets.json")))
         .unwrap_or_else(|error| panic!("targets.json: {error}"));
     let targets = targets.as_array().cloned().unwrap_or_default();
-    assert_eq!(targets.len(), 11, "{targets:?}");
+    assert_eq!(targets.len(), 13, "{targets:?}");
     let verdicts = summary.matches("PASS").count() + summary.matches("MISS").count();
-    assert_eq!(verdicts, 11, "every target is judged, none n/a:\n{summary}");
+    assert_eq!(verdicts, 13, "every target is judged, none n/a:\n{summary}");
     let all_pass = targets.iter().all(|target| target["verdict"] == "pass");
     assert_eq!(
         result.is_ok(),

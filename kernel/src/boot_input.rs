@@ -70,6 +70,9 @@ pub struct BootOptions {
     pub adaptation: Adaptation,
     /// `poison=on`: fill free memory with poison before anything runs.
     pub poison: bool,
+    /// `hugezero=on|off`: map the 2 MiB zero page on reads of untouched,
+    /// aligned stretches (on unless `hugezero=off`).
+    pub large_zero_page: bool,
 }
 
 /// A command-line word the kernel refuses.
@@ -150,6 +153,11 @@ pub const WORDS: &[Word] = &[
     },
     Word {
         key: "poison",
+        expected: |f| f.write_str("expected on or off"),
+        accepts: on_off,
+    },
+    Word {
+        key: "hugezero",
         expected: |f| f.write_str("expected on or off"),
         accepts: on_off,
     },
@@ -256,6 +264,7 @@ pub fn check<'a>(command_line: &CommandLine<'a>) -> Result<BootOptions, BadWord<
             .and_then(|value| value.parse().ok())
             .unwrap_or_default(),
         poison: command_line.get("poison") == Some("on"),
+        large_zero_page: command_line.get("hugezero") != Some("off"),
     })
 }
 

@@ -2,7 +2,8 @@
 //!
 //! The runner passes it with QEMU's `-append`. Known keys: `test=NAME` (run
 //! one kernel test and exit), `test=list` (print the test names), `log=LEVEL`,
-//! `poison=on|off`, `policy=` (a [`Policy`] name), `dirty=` (a
+//! `poison=on|off`, `hugezero=on|off` (the 2 MiB zero page, on by
+//! default), `policy=` (a [`Policy`] name), `dirty=` (a
 //! [`DirtyStrategy`] name), `rezero=adaptive|tracked` (an
 //! `Adaptation` name), `mode=demo|bench|baseline|stress` and the
 //! experiment parameters (`rounds=`, `sizes=`, `written=`, ...; the stress

@@ -66,7 +66,12 @@ pub fn kernel_main(boot_info: &'static BootInfo) -> ! {
     if options.poison {
         poison_free_memory();
     }
-    init_large_allocations(options.policy, options.dirty, options.adaptation);
+    init_large_allocations(
+        options.policy,
+        options.dirty,
+        options.adaptation,
+        options.large_zero_page,
+    );
     match command_line.get("test") {
         Some("list") => selftest::print_list(),
         Some(name) => selftest::run(name),
@@ -109,16 +114,25 @@ fn init_memory(boot_info: &BootInfo) {
     memory::heap::init();
 }
 
-/// Starts the large-allocation engine with the command line's policy.
+/// Starts the large-allocation engine with the command line's policy and
+/// large-zero-page switch (`hugezero=`).
 ///
 /// # Panics
 /// If the engine cannot be set up over the architecture's range: a bug in
 /// the layout, not something the command line can cause.
-fn init_large_allocations(policy: Policy, dirty: DirtyStrategy, adaptation: Adaptation) {
-    memory::large::init(policy, dirty, adaptation)
+fn init_large_allocations(
+    policy: Policy,
+    dirty: DirtyStrategy,
+    adaptation: Adaptation,
+    large_zero_page: bool,
+) {
+    memory::large::init(policy, dirty, adaptation, large_zero_page)
         .unwrap_or_else(|error| panic!("cannot start the large-allocation engine: {error}"));
+    let large = memory::large::with_engine(|engine| engine.large_zero_page().is_some());
     log::info!(
-        "large allocations: policy {policy}, dirty detection {dirty}, re-zeroing {adaptation}"
+        "large allocations: policy {policy}, dirty detection {dirty}, re-zeroing {adaptation}, \
+         2 MiB zero page {}",
+        if large { "on" } else { "off" }
     );
 }
 

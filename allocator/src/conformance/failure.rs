@@ -20,6 +20,9 @@ pub enum Check {
     SpuriousFaults,
     /// Every frame comes back once the cache is drained.
     FramesReturned,
+    /// The large zero page maps aligned stretches on a read, splits on a
+    /// write and keeps every other byte zero.
+    LargeZeroPage,
     /// The engine refused a call the kit needs (allocate, free, switch).
     EngineCall,
 }
@@ -63,6 +66,27 @@ pub enum Seen {
     FaultsAfterWholeRezero {
         /// Tracked-write and accessed/dirty faults counted.
         faults: u64,
+    },
+    /// Reading a block took the wrong large mappings or read faults.
+    LargeZeroPage {
+        /// Aligned 2 MiB stretches wholly inside the block.
+        stretches: u64,
+        /// Large zero-page mappings counted.
+        mappings: u64,
+        /// Read faults counted.
+        read_faults: u64,
+        /// Splits counted.
+        splits: u64,
+    },
+    /// One write into a large zero-page stretch did not split it into one
+    /// fresh frame.
+    LargeZeroPageSplit {
+        /// Splits counted (1 expected).
+        splits: u64,
+        /// Frames the engine took (1 expected).
+        new_frames: u64,
+        /// Copy-on-write faults counted (1 expected).
+        cow_faults: u64,
     },
     /// The engine returned an error.
     Engine(crate::AllocError),
@@ -111,6 +135,25 @@ impl fmt::Display for Failure {
             Seen::FaultsAfterWholeRezero { faults } => write!(
                 f,
                 "{faults} write faults after a whole re-zero, which re-arms nothing"
+            ),
+            Seen::LargeZeroPage {
+                stretches,
+                mappings,
+                read_faults,
+                splits,
+            } => write!(
+                f,
+                "{stretches} aligned stretches read with {mappings} large mappings, \
+                 {read_faults} read faults and {splits} splits"
+            ),
+            Seen::LargeZeroPageSplit {
+                splits,
+                new_frames,
+                cow_faults,
+            } => write!(
+                f,
+                "one write made {splits} splits, took {new_frames} frames and \
+                 {cow_faults} copy-on-write faults (1 each expected)"
             ),
             Seen::Engine(error) => write!(f, "the engine refused: {error}"),
         }

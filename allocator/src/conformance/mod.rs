@@ -22,6 +22,9 @@
 //!   leaves a stale writable translation) fails here;
 //! - **bounded spurious faults**: faults the engine found nothing to fix
 //!   for (a stale translation) stay within one per page written;
+//! - **large zero page** (where the engine maps one): one read fault per
+//!   aligned 2 MiB stretch, a write splits it into one fresh frame, every
+//!   other byte stays zero, and reuse re-zeroes what it must (`large.rs`);
 //! - **frames back to baseline**: after the cache is drained, every frame
 //!   is free again, less the page-table frames the MMU keeps.
 //!
@@ -32,8 +35,10 @@
 
 mod checks;
 mod failure;
+mod large;
 mod platform;
 
 pub use checks::{BLOCK_PAGES, Summary, run};
 pub use failure::{Check, Failure, Seen};
+pub use large::LARGE_BLOCK_PAGES;
 pub use platform::Platform;

@@ -22,6 +22,7 @@ use crate::config::Config;
 use crate::dirty::DirtyStrategy;
 use crate::error::{AllocError, SetupError};
 use crate::frame::FrameSource;
+use crate::large_zero_page::LargeZeroPage;
 use crate::mmu::{AccessedDirtyUpdates, Mmu};
 use crate::region::{Region, RegionTable};
 use crate::shared_frames::SharedFrames;
@@ -55,6 +56,11 @@ pub struct LargeAllocator<M, F, const SLOTS: usize = DEFAULT_SLOTS> {
     /// What the MMU declared at construction.
     pub(crate) accessed_dirty: AccessedDirtyUpdates,
     pub(crate) zero_page: ZeroPage,
+    /// The large zero page, if the configuration asks for it, the frame
+    /// source had a 2 MiB-aligned run for it, and it is switched on.
+    pub(crate) large_zero: Option<LargeZeroPage>,
+    /// The large zero page the engine owns, on or off.
+    pub(crate) large_zero_owned: Option<LargeZeroPage>,
     pub(crate) regions: RegionTable<SLOTS>,
     pub(crate) stats: Stats,
     pub(crate) clock: u64,
@@ -70,7 +76,10 @@ pub struct LargeAllocator<M, F, const SLOTS: usize = DEFAULT_SLOTS> {
 
 impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// Builds an engine: checks that the MMU supports the requested dirty
-    /// strategy, then takes one frame for the zero page and zeroes it.
+    /// strategy, then takes one frame for the zero page and zeroes it, and,
+    /// if [`Config::large_zero_page`] is on and the MMU maps large pages, a 2 MiB-aligned run of 512 for
+    /// the large zero page (without one, the engine goes on with the 4 KiB
+    /// zero page alone: see [`LargeAllocator::large_zero_page`]).
     pub fn new(mut mmu: M, mut frames: F, config: Config) -> Result<Self, SetupError> {
         let detection = mmu.dirty_detection();
         let dirty = match config.dirty {
@@ -82,6 +91,11 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         };
         let zero_page =
             ZeroPage::allocate(&mut mmu, &mut frames).map_err(SetupError::NoFrameForZeroPage)?;
+        let large_zero = if config.large_zero_page && mmu.maps_large_pages() {
+            LargeZeroPage::allocate(&mut mmu, &mut frames)
+        } else {
+            None
+        };
         Ok(LargeAllocator {
             accessed_dirty: mmu.accessed_dirty_updates(),
             mmu,
@@ -89,6 +103,8 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             config,
             dirty,
             zero_page,
+            large_zero,
+            large_zero_owned: large_zero,
             regions: RegionTable::new(),
             stats: Stats::ZERO,
             clock: 0,
@@ -102,6 +118,21 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// as last switched).
     pub const fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The first frame of the large zero page, or `None` if the engine runs
+    /// without one (switched off, or no 2 MiB-aligned run was free).
+    pub fn large_zero_page(&self) -> Option<FrameNumber> {
+        self.large_zero.map(LargeZeroPage::frame)
+    }
+
+    /// Switches the large zero page on or off for later read faults (large
+    /// entries already made stay, and split as before); whether it is on
+    /// now. An engine built without one cannot switch it on. The kernel's
+    /// benchmark uses this to measure reads with the 4 KiB zero page alone.
+    pub fn set_large_zero_page(&mut self, on: bool) -> bool {
+        self.large_zero = self.large_zero_owned.filter(|_| on);
+        self.large_zero.is_some()
     }
 
     /// The current cache policy.

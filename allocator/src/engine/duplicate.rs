@@ -580,9 +580,12 @@ mod tests {
     fn a_full_sharing_table_is_an_error_and_releases_the_copy() {
         let written = crate::SHARED_FRAMES_MAX as u64 + 1;
         let range = VirtRange::new(VirtAddr(BASE), PageCount(4 * written)).unwrap();
+        // Frames for the written pages and a few page tables, no more: the
+        // 2 MiB zero page (512 frames) is left out.
         let config = Config::new(range)
             .with_policy(Policy::NoCache)
-            .with_threshold(PAGE_SIZE);
+            .with_threshold(PAGE_SIZE)
+            .with_large_zero_page(false);
         let machine = SimConfig::new(FrameCount(written + 8), DirtyDetection::Hardware);
         let mut engine = engine_on(machine, config);
         let ptr = engine.calloc(written, PAGE_SIZE).unwrap();

@@ -75,6 +75,8 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     pub(crate) fn resolve(&mut self, page: Page, access: Access) -> Result<Resolution, Shortfall> {
         let write = access == Access::Write;
         match self.mmu.query(page) {
+            None if !write && self.large_zero.is_some() => self.map_zero_for_read(page),
+            Some(entry) if write && entry.large => self.split_large_zero_page(page),
             // LAB(zero-page): begin
             None if !write => {
                 self.map_zero_page(page)?;

@@ -96,6 +96,11 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
             let Some(entry) = self.mmu.query(old.page(PageIndex(offset))) else {
                 continue;
             };
+            if entry.large {
+                // The large zero page: left behind, the moved stretch reads
+                // zero unmapped (`forget_entries` drops the large entry).
+                continue;
+            }
             let mut flags = self.presets(Access::Read);
             flags.set(PageFlags::WRITABLE, entry.writable);
             flags.set(PageFlags::DIRTY, entry.dirty);

@@ -3,29 +3,53 @@
 //! Releasing visits only a region's touched span, so freeing (or evicting,
 //! or trimming) a region that was never touched costs O(1) however large it
 //! is. Every unmap is followed by a TLB flush before the frame can be reused.
+//! A large entry of the large zero page goes with the unmap of any of its
+//! pages, and the rest of its stretch is skipped, not visited page by page.
 //! Releasing never stops half way: if the frame source refuses a frame, the
 //! rest is still released and the first refusal is reported.
 
 use crate::frame::{FrameError, FrameSource};
+use crate::large_page::{LargePage, PAGES_PER_LARGE_PAGE};
 use crate::mmu::Mmu;
 use crate::page::{Page, PageCount, PageIndex};
 use crate::region::{PageSpan, Region};
 
 use super::LargeAllocator;
 
+/// What [`LargeAllocator::unmap_page`] removed, as far as its caller cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unmapped {
+    /// Nothing, or a 4 KiB entry (its frame freed unless it was the zero page).
+    Nothing,
+    /// A large entry: the whole stretch around the page is unmapped now.
+    Large,
+}
+
+/// Pages from `page` to the end of its 2 MiB stretch, `page` included.
+fn pages_left_in_stretch(page: Page) -> u64 {
+    let large = LargePage::containing(page);
+    PAGES_PER_LARGE_PAGE - large.index_of(page).map_or(0, |index| index.0)
+}
+
 impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// Unmaps `page` if mapped, flushes it and drops its reference to its
     /// frame, which goes back to the frame source unless it is the zero
-    /// page or still shared with another page (`duplicate.rs`).
-    pub(crate) fn unmap_page(&mut self, page: Page) -> Result<(), FrameError> {
+    /// page, still shared with another page (`duplicate.rs`), or the large
+    /// zero page (a large entry, which the unmap removes whole: the
+    /// stretch's other pages are then unmapped). Says which it was.
+    pub(crate) fn unmap_page(&mut self, page: Page) -> Result<Unmapped, FrameError> {
         let Some(entry) = self.mmu.unmap(page) else {
-            return Ok(());
+            return Ok(Unmapped::Nothing);
         };
         self.mmu.flush_tlb(page);
+        if entry.large {
+            return Ok(Unmapped::Large);
+        }
         if self.zero_page.is(entry.frame) {
-            return Ok(());
+            return Ok(Unmapped::Nothing);
         }
         self.release_reference(entry.frame)
+            .map(|()| Unmapped::Nothing)
     }
 
     /// Unmaps every page of `region` whose index lies in `span`.
@@ -35,10 +59,15 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
         span: PageSpan,
     ) -> Result<(), FrameError> {
         let mut first_error = Ok(());
-        for index in span.indices() {
-            let outcome = self.unmap_page(region.page(PageIndex(index)));
-            if first_error.is_ok() {
-                first_error = outcome;
+        let mut indices = span.indices();
+        while let Some(index) = indices.next() {
+            let page = region.page(PageIndex(index));
+            match self.unmap_page(page) {
+                Ok(Unmapped::Nothing) => {}
+                // Nothing else of this stretch is mapped: skip to its end.
+                Ok(Unmapped::Large) => indices.start = index + pages_left_in_stretch(page),
+                Err(error) if first_error.is_ok() => first_error = Err(error),
+                Err(_) => {}
             }
         }
         first_error

@@ -93,10 +93,11 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
     /// DirtyTracking: zeroes and re-arms only the pages written since they
     /// were last zeroed; visits only the region's touched span.
     ///
-    /// Out of line, so that its loop's registers do not depend on what the
-    /// cache hit around it does: inlined, it gained a reload per page when
-    /// the hit learnt to unshare (14,623,087 guest instructions for 100 MiB
-    /// fully written against 14,597,476; out of line 14,597,176).
+    /// Kept out of line, so the registers of its per-page loop do not
+    /// depend on whatever else `allocate` inlines: inlined, a change
+    /// elsewhere in `allocate` once cost this loop a register, one guest
+    /// instruction per re-zeroed page (14,624,195 against 14,598,533 guest
+    /// instructions per fully written 100 MiB round, dirty/hw).
     #[inline(never)]
     pub(super) fn zero_written_pages(&mut self, region: &Region) -> Result<(), AllocError> {
         for index in region.touched.below(region.pages.0).indices() {

@@ -232,6 +232,11 @@ impl FrameSource for FrameAllocator<'_> {
     fn free_frame(&mut self, frame: FrameNumber) -> Result<(), FrameError> {
         self.free(frame)
     }
+
+    fn allocate_large_frame(&mut self) -> Result<FrameNumber, FrameError> {
+        let frames = FrameCount(crate::large_page::PAGES_PER_LARGE_PAGE);
+        self.allocate_contiguous(frames, frames)
+    }
 }
 
 /// The frame of the lowest set bit of `bits`, a nonzero mask of word `word`.

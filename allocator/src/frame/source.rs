@@ -21,4 +21,15 @@ pub trait FrameSource {
 
     /// Gives a frame taken with [`FrameSource::allocate_frame`] back.
     fn free_frame(&mut self, frame: FrameNumber) -> Result<(), FrameError>;
+
+    /// Takes 512 contiguous free frames whose first one is 2 MiB aligned
+    /// (its number a multiple of 512) and returns that first one: the
+    /// large zero page's frame, which the engine takes once, when it is
+    /// built, and keeps. Contents unspecified.
+    ///
+    /// The default has none to give ([`FrameError::OutOfFrames`]): the
+    /// engine then uses the 4 KiB zero page only.
+    fn allocate_large_frame(&mut self) -> Result<FrameNumber, FrameError> {
+        Err(FrameError::OutOfFrames)
+    }
 }

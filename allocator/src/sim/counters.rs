@@ -9,8 +9,14 @@
 pub struct SimCounters {
     /// Calls to `map`.
     pub maps: u64,
-    /// Calls to `unmap` that removed an entry.
+    /// Calls to `map_large` that made a large entry.
+    pub large_maps: u64,
+    /// Calls to `split_large` that split a large entry.
+    pub large_splits: u64,
+    /// Calls to `unmap` that removed an entry (a large one counts once).
     pub unmaps: u64,
+    /// Calls to `unmap`, whether or not they removed an entry.
+    pub unmap_calls: u64,
     /// Calls to `protect`.
     pub protects: u64,
     /// Calls to `query`.
@@ -38,16 +44,25 @@ pub struct SimCounters {
 }
 
 impl SimCounters {
-    /// Page-table changes plus TLB flushes: the "ops" of the eager/lazy table.
+    /// Page-table changes (large ones included) plus TLB flushes: the
+    /// "ops" of the eager/lazy table.
     pub const fn page_table_ops(&self) -> u64 {
-        self.maps + self.unmaps + self.protects + self.tlb_flushes
+        self.maps
+            + self.large_maps
+            + self.large_splits
+            + self.unmaps
+            + self.protects
+            + self.tlb_flushes
     }
 
     /// The counts accumulated since `earlier` was read.
     pub const fn since(&self, earlier: &SimCounters) -> SimCounters {
         SimCounters {
             maps: self.maps.saturating_sub(earlier.maps),
+            large_maps: self.large_maps.saturating_sub(earlier.large_maps),
+            large_splits: self.large_splits.saturating_sub(earlier.large_splits),
             unmaps: self.unmaps.saturating_sub(earlier.unmaps),
+            unmap_calls: self.unmap_calls.saturating_sub(earlier.unmap_calls),
             protects: self.protects.saturating_sub(earlier.protects),
             queries: self.queries.saturating_sub(earlier.queries),
             dirty_clears: self.dirty_clears.saturating_sub(earlier.dirty_clears),

@@ -15,6 +15,7 @@ use std::vec::Vec;
 
 use crate::addr::{FrameCount, FrameNumber};
 use crate::frame::{FrameError, FrameSource};
+use crate::large_page::PAGES_PER_LARGE_PAGE;
 use crate::sim::injection::OneFailure;
 
 /// Hands out the frames `0..count`, lowest first.
@@ -95,6 +96,31 @@ impl FrameSource for SimFrames {
         self.free.push(frame);
         self.in_use -= 1;
         Ok(())
+    }
+
+    /// The lowest 512 free frames starting at a multiple of 512, taken all
+    /// at once (counted as 512 in use). An injected failure refuses it.
+    fn allocate_large_frame(&mut self) -> Result<FrameNumber, FrameError> {
+        if self.injection.next_fails() {
+            return Err(FrameError::OutOfFrames);
+        }
+        let run = PAGES_PER_LARGE_PAGE as usize;
+        let start = (0..self.taken.len())
+            .step_by(run)
+            .find(|&start| {
+                self.taken
+                    .get(start..start + run)
+                    .is_some_and(|slots| slots.iter().all(|taken| !taken))
+            })
+            .ok_or(FrameError::OutOfFrames)?;
+        for taken in &mut self.taken[start..start + run] {
+            *taken = true;
+        }
+        let first = start as u64;
+        self.free
+            .retain(|frame| !(first..first + PAGES_PER_LARGE_PAGE).contains(&frame.0));
+        self.in_use += PAGES_PER_LARGE_PAGE;
+        Ok(FrameNumber(first))
     }
 }
 

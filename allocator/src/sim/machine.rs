@@ -22,6 +22,8 @@ pub struct SimConfig {
     /// Whether the MMU sets the accessed and dirty bits itself (x86, RISC-V
     /// Svadu) or faults so that software sets them (RISC-V Svade).
     pub accessed_dirty: AccessedDirtyUpdates,
+    /// Whether the MMU maps 2 MiB large pages ([`crate::Mmu::map_large`]).
+    pub large_pages: bool,
 }
 
 impl SimConfig {
@@ -29,13 +31,22 @@ impl SimConfig {
     pub const DEFAULT_TLB_ENTRIES: usize = 8;
 
     /// A machine with `frames` frames, `dirty` detection, hardware updates
-    /// of the accessed and dirty bits, and the default TLB.
+    /// of the accessed and dirty bits, large pages, and the default TLB.
     pub const fn new(frames: FrameCount, dirty: DirtyDetection) -> SimConfig {
         SimConfig {
             frames,
             tlb_entries: SimConfig::DEFAULT_TLB_ENTRIES,
             dirty,
             accessed_dirty: AccessedDirtyUpdates::Hardware,
+            large_pages: true,
+        }
+    }
+
+    /// The same machine with large pages (`true`, the default) or without.
+    pub const fn with_large_pages(self, large_pages: bool) -> SimConfig {
+        SimConfig {
+            large_pages,
+            ..self
         }
     }
 

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::vec::Vec;
 
 use crate::addr::{FrameNumber, VirtAddr};
+use crate::large_page::{LargePage, PAGES_PER_LARGE_PAGE};
 use crate::mmu::{Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo};
 use crate::page::Page;
 use crate::sim::SimConfig;
@@ -34,8 +35,13 @@ pub(crate) struct Pte {
 pub struct SimMmu {
     pub(crate) memory: PhysicalMemory,
     pub(crate) table: BTreeMap<Page, Pte>,
+    /// Large entries, by large page; `frame` is the large frame's first.
+    /// No page is ever in both tables.
+    pub(crate) large: BTreeMap<LargePage, Pte>,
     pub(crate) tlb: Tlb,
     pub(crate) detection: DirtyDetection,
+    /// Whether it maps large pages.
+    pub(crate) large_pages: bool,
     /// What the simulated hardware does about A and D.
     pub(crate) updates: AccessedDirtyUpdates,
     /// What the MMU declares to the engine: `updates`, unless a test
@@ -46,6 +52,8 @@ pub struct SimMmu {
     pub(crate) zeroed_pages: Vec<Page>,
     /// Which call to [`crate::Mmu::map`] is to fail, for fault injection.
     pub(crate) map_injection: OneFailure,
+    /// Which call to [`crate::Mmu::split_large`] is to fail.
+    pub(crate) split_injection: OneFailure,
 }
 
 impl SimMmu {
@@ -55,14 +63,17 @@ impl SimMmu {
         SimMmu {
             memory: PhysicalMemory::new(config.frames),
             table: BTreeMap::new(),
+            large: BTreeMap::new(),
             tlb: Tlb::new(config.tlb_entries),
             detection: config.dirty,
+            large_pages: config.large_pages,
             updates: config.accessed_dirty,
             declared_updates: config.accessed_dirty,
             counters: SimCounters::default(),
             queries: Cell::new(0),
             zeroed_pages: Vec::new(),
             map_injection: OneFailure::default(),
+            split_injection: OneFailure::default(),
         }
     }
 
@@ -71,6 +82,12 @@ impl SimMmu {
     /// when no frame is left for a page table (0: the next call).
     pub fn fail_map(&mut self, n: u64) {
         self.map_injection.arm(n);
+    }
+
+    /// Makes the call to [`crate::Mmu::split_large`] `n` calls from now
+    /// fail with [`crate::MmuError::OutOfPageTableFrames`], once.
+    pub fn fail_split(&mut self, n: u64) {
+        self.split_injection.arm(n);
     }
 
     /// Calls to [`crate::Mmu::map`] so far, refused ones included.
@@ -122,21 +139,77 @@ impl SimMmu {
         self.memory.bytes(frame)
     }
 
-    /// The page-table entry of `page`, without counting a query.
+    /// The page-table entry of `page`, without counting a query: its 4 KiB
+    /// entry, or the large entry covering it (`large` set, `frame` the
+    /// large frame's first).
     pub fn entry(&self, page: Page) -> Option<EntryInfo> {
-        self.table.get(&page).map(|pte| pte.info())
+        match self.table.get(&page) {
+            Some(pte) => Some(pte.info()),
+            None => self.large_entry(page).map(|(_, pte)| pte.large_info()),
+        }
     }
 
-    /// How many pages are mapped.
+    /// The large entry covering `page`, if any.
+    pub(crate) fn large_entry(&self, page: Page) -> Option<(LargePage, Pte)> {
+        let large = LargePage::containing(page);
+        self.large.get(&large).map(|&pte| (large, pte))
+    }
+
+    /// The leaf entry `page` translates through, with the frame of `page`
+    /// itself (inside the large frame for a large entry).
+    pub(crate) fn leaf(&self, page: Page) -> Option<Pte> {
+        if let Some(&pte) = self.table.get(&page) {
+            return Some(pte);
+        }
+        let (large, pte) = self.large_entry(page)?;
+        let index = large.index_of(page)?;
+        Some(Pte {
+            frame: FrameNumber(pte.frame.0 + index.0),
+            ..pte
+        })
+    }
+
+    /// The leaf entry of `page` for changing its bits (for a large entry,
+    /// the large entry itself; never change its frame through this).
+    pub(crate) fn leaf_mut(&mut self, page: Page) -> Option<&mut Pte> {
+        if self.table.contains_key(&page) {
+            return self.table.get_mut(&page);
+        }
+        self.large.get_mut(&LargePage::containing(page))
+    }
+
+    /// How many pages are mapped (a large entry maps 512).
     pub fn mapped_pages(&self) -> usize {
-        self.table.len()
+        self.table.len() + self.large.len() * PAGES_PER_LARGE_PAGE as usize
     }
 
-    /// How many pages map `frame` writable (for the zero page: always 0).
+    /// How many large entries there are.
+    pub fn large_mappings(&self) -> usize {
+        self.large.len()
+    }
+
+    /// How many pages map `frame` writable (for the zero page: always 0);
+    /// a writable large entry whose 2 MiB hold `frame` counts one.
     pub fn writable_mappings_of(&self, frame: FrameNumber) -> usize {
-        self.table
+        let small = self
+            .table
             .values()
             .filter(|pte| pte.frame == frame && pte.writable)
+            .count();
+        let large = self
+            .large
+            .values()
+            .filter(|pte| pte.writable && covers(pte.frame, frame))
+            .count();
+        small + large
+    }
+
+    /// How many pages map a frame of the 2 MiB starting at `first`, with
+    /// 4 KiB entries (the large zero frame: always 0).
+    pub fn small_mappings_into(&self, first: FrameNumber) -> usize {
+        self.table
+            .values()
+            .filter(|pte| covers(first, pte.frame))
             .count()
     }
 
@@ -173,8 +246,21 @@ impl Pte {
             writable: self.writable,
             dirty: self.dirty,
             accessed: self.accessed,
+            large: false,
         }
     }
+
+    pub(crate) fn large_info(&self) -> EntryInfo {
+        EntryInfo {
+            large: true,
+            ..self.info()
+        }
+    }
+}
+
+/// Whether `frame` lies in the 2 MiB starting at `first`.
+pub(crate) fn covers(first: FrameNumber, frame: FrameNumber) -> bool {
+    (first.0..first.0 + PAGES_PER_LARGE_PAGE).contains(&frame.0)
 }
 
 fn offset(addr: VirtAddr) -> usize {

@@ -14,12 +14,13 @@
 use std::vec::Vec;
 
 use crate::addr::FrameNumber;
+use crate::large_page::{LargePage, PAGES_PER_LARGE_PAGE, is_large_frame_start};
 use crate::mmu::{
     Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, Mmu, MmuError, PageFlags,
 };
-use crate::page::Page;
+use crate::page::{Page, PageIndex};
 use crate::sim::memory::FRAME_BYTES;
-use crate::sim::mmu::{Pte, SimMmu};
+use crate::sim::mmu::{Pte, SimMmu, covers};
 
 // The crate root denies unsafe code; this impl is one of its two exceptions
 // (the other is the declaration of `Mmu`). Implementing `Mmu` is unsafe
@@ -44,7 +45,7 @@ unsafe impl Mmu for SimMmu {
         if self.map_injection.next_fails() {
             return Err(MmuError::OutOfPageTableFrames);
         }
-        if self.table.contains_key(&page) {
+        if self.table.contains_key(&page) || self.large_entry(page).is_some() {
             return Err(MmuError::AlreadyMapped(page));
         }
         if !self.memory.contains(frame) {
@@ -62,14 +63,21 @@ unsafe impl Mmu for SimMmu {
     }
 
     fn unmap(&mut self, page: Page) -> Option<EntryInfo> {
-        let pte = self.table.remove(&page)?;
+        self.counters.unmap_calls += 1;
+        let info = match self.table.remove(&page) {
+            Some(pte) => pte.info(),
+            None => self
+                .large
+                .remove(&LargePage::containing(page))?
+                .large_info(),
+        };
         self.counters.unmaps += 1;
-        Some(pte.info())
+        Some(info)
     }
 
     fn protect(&mut self, page: Page, flags: PageFlags) -> Result<(), MmuError> {
         let hardware_dirty = self.hardware_dirty();
-        let pte = self.table.get_mut(&page).ok_or(MmuError::NotMapped(page))?;
+        let pte = self.leaf_mut(page).ok_or(MmuError::NotMapped(page))?;
         pte.writable = flags.contains(PageFlags::WRITABLE);
         pte.accessed |= flags.contains(PageFlags::ACCESSED);
         pte.dirty |= flags.contains(PageFlags::DIRTY) && hardware_dirty;
@@ -77,13 +85,14 @@ unsafe impl Mmu for SimMmu {
         Ok(())
     }
 
+    /// A page inside a large entry gets the large entry (`large` set).
     fn query(&self, page: Page) -> Option<EntryInfo> {
         self.queries.set(self.queries.get() + 1);
         self.entry(page)
     }
 
     fn clear_dirty(&mut self, page: Page) {
-        if let Some(pte) = self.table.get_mut(&page) {
+        if let Some(pte) = self.leaf_mut(page) {
             pte.dirty = false;
         }
         self.counters.dirty_clears += 1;
@@ -98,7 +107,12 @@ unsafe impl Mmu for SimMmu {
         self.memory.zero(frame);
         self.counters.frames_zeroed += 1;
         let mapped = self.table.iter().filter(|(_, pte)| pte.frame == frame);
-        let pages: Vec<Page> = mapped.map(|(&page, _)| page).collect();
+        let mut pages: Vec<Page> = mapped.map(|(&page, _)| page).collect();
+        for (large, pte) in &self.large {
+            if covers(pte.frame, frame) {
+                pages.push(large.page(PageIndex(frame.0 - pte.frame.0)));
+            }
+        }
         self.counters.pages_zeroed_through_direct_map += pages.len() as u64;
         self.zeroed_pages.extend(pages);
     }
@@ -121,6 +135,74 @@ unsafe impl Mmu for SimMmu {
         }
         self.counters.pages_zeroed_through_mapping += 1;
         self.zeroed_pages.push(page);
+        Ok(())
+    }
+
+    fn maps_large_pages(&self) -> bool {
+        self.large_pages
+    }
+
+    fn map_large(
+        &mut self,
+        large: LargePage,
+        frame: FrameNumber,
+        flags: PageFlags,
+    ) -> Result<(), MmuError> {
+        if !self.large_pages || !is_large_frame_start(frame) {
+            return Err(MmuError::LargePagesUnsupported);
+        }
+        if self.map_injection.next_fails() {
+            return Err(MmuError::OutOfPageTableFrames);
+        }
+        let last = FrameNumber(frame.0 + PAGES_PER_LARGE_PAGE - 1);
+        if !self.memory.contains(last) {
+            return Err(MmuError::InvalidFrame(last));
+        }
+        let first = large.first_page();
+        let end = large.page(PageIndex(PAGES_PER_LARGE_PAGE - 1));
+        if let Some((&mapped, _)) = self.table.range(first..=end).next() {
+            return Err(MmuError::AlreadyMapped(mapped));
+        }
+        if self.large.contains_key(&large) {
+            return Err(MmuError::AlreadyMapped(first));
+        }
+        let pte = Pte {
+            frame,
+            writable: flags.contains(PageFlags::WRITABLE),
+            dirty: flags.contains(PageFlags::DIRTY) && self.hardware_dirty(),
+            accessed: flags.contains(PageFlags::ACCESSED),
+        };
+        self.large.insert(large, pte);
+        self.counters.large_maps += 1;
+        Ok(())
+    }
+
+    fn split_large(
+        &mut self,
+        large: LargePage,
+        frame: FrameNumber,
+        flags: PageFlags,
+    ) -> Result<(), MmuError> {
+        if !self.large.contains_key(&large) {
+            return Err(MmuError::NotMapped(large.first_page()));
+        }
+        if self.split_injection.next_fails() {
+            return Err(MmuError::OutOfPageTableFrames);
+        }
+        if !self.memory.contains(frame) {
+            return Err(MmuError::InvalidFrame(frame));
+        }
+        self.large.remove(&large);
+        let pte = Pte {
+            frame,
+            writable: flags.contains(PageFlags::WRITABLE),
+            dirty: flags.contains(PageFlags::DIRTY) && self.hardware_dirty(),
+            accessed: flags.contains(PageFlags::ACCESSED),
+        };
+        for index in 0..PAGES_PER_LARGE_PAGE {
+            self.table.insert(large.page(PageIndex(index)), pte);
+        }
+        self.counters.large_splits += 1;
         Ok(())
     }
 }

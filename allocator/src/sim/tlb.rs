@@ -6,10 +6,15 @@
 //! Intel SDM Vol. 3A, 4.10.4.1) or the entry is evicted. A page table
 //! change without a flush therefore shows up as a stale translation, just
 //! as it would on hardware. Replacement is first in, first out.
+//!
+//! A large entry's translation is cached once for its whole 2 MiB, as a
+//! real TLB caches it (Intel SDM Vol. 3A, 4.10.2.3): a lookup of any page
+//! inside finds it, and invalidating any page inside forgets it.
 
 use std::vec::Vec;
 
 use crate::addr::FrameNumber;
+use crate::large_page::LargePage;
 use crate::page::Page;
 
 /// One cached translation.
@@ -23,6 +28,32 @@ pub struct TlbEntry {
     pub writable: bool,
     /// Whether the dirty bit was known to be set in the page-table entry.
     pub dirty: bool,
+    /// Whether it caches a large entry: `page` and `frame` are then the
+    /// large page's first page and first frame.
+    pub large: bool,
+}
+
+impl TlbEntry {
+    /// Whether this translation covers `page`.
+    fn covers(&self, page: Page) -> bool {
+        if self.large {
+            LargePage::containing(page).first_page() == self.page
+        } else {
+            self.page == page
+        }
+    }
+
+    /// This translation as seen from `page`, which it covers: for a large
+    /// one, the page and the frame that `page` itself translates to.
+    fn seen_from(mut self, page: Page) -> TlbEntry {
+        if self.large
+            && let Some(index) = LargePage::containing(self.page).index_of(page)
+        {
+            self.frame = FrameNumber(self.frame.0 + index.0);
+        }
+        self.page = page;
+        self
+    }
 }
 
 /// A fixed-capacity TLB.
@@ -44,18 +75,20 @@ impl Tlb {
         }
     }
 
-    /// The cached translation of `page`, if any.
+    /// The cached translation of `page`, if any, as seen from `page` (a
+    /// large one with the frame of `page` inside the large frame).
     pub fn lookup(&self, page: Page) -> Option<TlbEntry> {
         self.entries
             .iter()
-            .copied()
-            .find(|entry| entry.page == page)
+            .find(|entry| entry.covers(page))
+            .map(|entry| entry.seen_from(page))
     }
 
     /// Caches `entry`, replacing an older one for the same page or, when
     /// full, the oldest entry.
     pub fn insert(&mut self, entry: TlbEntry) {
-        if let Some(slot) = self.entries.iter_mut().find(|old| old.page == entry.page) {
+        let same = |old: &&mut TlbEntry| old.page == entry.page && old.large == entry.large;
+        if let Some(slot) = self.entries.iter_mut().find(same) {
             *slot = entry;
         } else if self.entries.len() < self.capacity {
             self.entries.push(entry);
@@ -67,14 +100,14 @@ impl Tlb {
 
     /// Records that the dirty bit of `page`'s entry is now set.
     pub fn mark_dirty(&mut self, page: Page) {
-        if let Some(entry) = self.entries.iter_mut().find(|entry| entry.page == page) {
+        if let Some(entry) = self.entries.iter_mut().find(|entry| entry.covers(page)) {
             entry.dirty = true;
         }
     }
 
-    /// Forgets the translation of `page`.
+    /// Forgets every translation of `page`, a large one covering it too.
     pub fn invalidate(&mut self, page: Page) {
-        if let Some(position) = self.entries.iter().position(|entry| entry.page == page) {
+        while let Some(position) = self.entries.iter().position(|entry| entry.covers(page)) {
             self.entries.swap_remove(position);
             self.next_victim = 0;
         }
@@ -108,6 +141,7 @@ mod tests {
             frame: FrameNumber(frame),
             writable: true,
             dirty: false,
+            large: false,
         }
     }
 
@@ -137,5 +171,35 @@ mod tests {
         assert_eq!(tlb.len(), 1);
         tlb.flush_all();
         assert!(tlb.is_empty());
+    }
+
+    #[test]
+    fn a_large_translation_covers_its_2_mib_and_goes_with_any_page_of_it() {
+        let mut tlb = Tlb::new(4);
+        let large = TlbEntry {
+            large: true,
+            writable: false,
+            ..entry(0x200, 1024)
+        };
+        tlb.insert(large);
+        tlb.insert(entry(0x400, 7));
+        let inside = entry(0x203, 0).page;
+        let seen = tlb.lookup(inside).unwrap();
+        assert_eq!((seen.page, seen.frame), (inside, FrameNumber(1027)));
+        assert!(seen.large);
+        assert!(tlb.lookup(entry(0x1ff, 0).page).is_none());
+        assert_eq!(
+            tlb.lookup(entry(0x400, 0).page).map(|e| e.large),
+            Some(false)
+        );
+        tlb.mark_dirty(entry(0x3ff, 0).page);
+        assert!(tlb.lookup(inside).unwrap().dirty);
+        // A 4 KiB entry of a page inside does not replace the large one.
+        tlb.insert(entry(0x200, 5));
+        assert_eq!(tlb.len(), 3);
+        tlb.invalidate(entry(0x3ff, 0).page);
+        assert!(tlb.lookup(inside).is_none());
+        tlb.invalidate(entry(0x200, 0).page);
+        assert_eq!(tlb.len(), 1);
     }
 }

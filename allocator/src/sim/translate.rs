@@ -14,6 +14,10 @@
 //!   changed since: that is a stale translation, counted in
 //!   [`crate::sim::SimCounters::stale_translations`] when it matters.
 //!
+//! A large entry translates every page of its 2 MiB, to the frame at the
+//! page's offset in the large frame, and is cached in the TLB once for all
+//! of them (see `tlb.rs`).
+//!
 //! With [`crate::DirtyDetection::SoftwareOnly`] the MMU never sets dirty
 //! bits, like an aarch64 core without hardware dirty-bit management.
 //!
@@ -24,6 +28,7 @@
 //! TLB entry cached with D clear. Software must set the bits and flush.
 
 use crate::addr::{FrameNumber, VirtAddr};
+use crate::large_page::LargePage;
 use crate::mmu::{Access, AccessFault, AccessedDirtyUpdates};
 use crate::page::Page;
 use crate::sim::mmu::{Pte, SimMmu};
@@ -52,7 +57,7 @@ impl SimMmu {
         self.counters.tlb_hits += 1;
         let page = cached.page;
         let write = access == Access::Write;
-        let pte = self.table.get(&page).copied();
+        let pte = self.leaf(page);
         if self.is_stale(&cached, pte, write) {
             self.counters.stale_translations += 1;
         }
@@ -65,7 +70,7 @@ impl SimMmu {
             // set D in the page table (Intel SDM Vol. 3A, 4.8), or, under
             // Svade, fault unless software has set D since.
             let sets_dirty = self.updates == AccessedDirtyUpdates::Hardware;
-            match self.table.get_mut(&page) {
+            match self.leaf_mut(page) {
                 Some(entry) if entry.writable && (entry.dirty || sets_dirty) => entry.dirty = true,
                 _ => {
                     self.tlb.invalidate(page);
@@ -83,7 +88,8 @@ impl SimMmu {
         let write = access == Access::Write;
         let hardware_dirty = self.hardware_dirty();
         let sets_bits = self.updates == AccessedDirtyUpdates::Hardware;
-        let Some(entry) = self.table.get_mut(&page) else {
+        let large = self.large_entry(page).map(|(large, _)| large);
+        let Some(entry) = self.leaf_mut(page) else {
             return Err(fault(addr, access));
         };
         if write && !entry.writable {
@@ -99,13 +105,18 @@ impl SimMmu {
             entry.dirty = true;
         }
         let cached = TlbEntry {
-            page,
+            page: large.map_or(page, LargePage::first_page),
             frame: entry.frame,
             writable: entry.writable,
             dirty: entry.dirty,
+            large: large.is_some(),
         };
         self.tlb.insert(cached);
-        Ok(cached.frame)
+        // For a large entry, the frame of `page` inside the large frame.
+        let offset = large
+            .and_then(|large| large.index_of(page))
+            .map_or(0, |index| index.0);
+        Ok(FrameNumber(cached.frame.0 + offset))
     }
 
     /// Whether using `cached` disagrees with the page table in a way real

@@ -3,13 +3,18 @@
 //! `mode=bench policy=P dirty=D sizes=a,b,.. written=0,page,10,50,100 rounds=R`
 //! measures, for each size and each written spec ([`Written`]: none, one
 //! page, or a percentage of the pages), one warm-up round and then `R`
-//! rounds of `calloc` + write the first pages + `free`. The cache is drained
+//! rounds of `calloc` + write the first pages + `free`; the read specs
+//! (`read`, `read-4k`, `write-read`) also read one byte of every page
+//! before the `free`, and `read-4k` switches the 2 MiB zero page off for
+//! its point. The cache is drained
 //! and the counters reset before each point, and the counters cover the
 //! measured rounds only. The run opens with the `cache-limits` record, then
 //! prints one `bench-point` record per point; the host computes medians and
 //! plots.
 
-use super::round::{abort, progress, report_cache_limits, timed_round};
+use super::round::{
+    RoundError, abort, progress, report_cache_limits, timed_read_round, timed_round,
+};
 use crate::breakdown;
 use crate::cmdline::CommandLine;
 use crate::console::emit;
@@ -57,25 +62,39 @@ pub fn run(command_line: &CommandLine) -> ! {
 fn measure_point(size: AllocationSize, written: Written, rounds: u64) {
     let pages = size.pages();
     let written_pages = written.pages_of(pages);
+    let round: fn(AllocationSize, u64) -> Result<u64, RoundError> = if written.reads() {
+        timed_read_round
+    } else {
+        timed_round
+    };
+    // `read-4k`: the 4 KiB zero page alone for this point.
+    let small_zero = written == Written::ReadUntouchedSmallZero;
+    let large_zero_was = large::with_engine(|engine| {
+        let was = engine.large_zero_page().is_some();
+        engine.set_large_zero_page(was && !small_zero);
+        was
+    });
     let fail = |e| {
         abort(
             &alloc::format!("bench {size} written {written}"),
             alloc::format!("{e:?}"),
         )
     };
-    timed_round(size, written_pages).unwrap_or_else(fail);
+    round(size, written_pages).unwrap_or_else(fail);
     large::with_engine(|engine| engine.reset_counters());
     let mut parts = Vec::new();
     let ticks: Vec<u64> = (0..rounds)
         .map(|_| {
             breakdown::reset();
-            let round = timed_round(size, written_pages).unwrap_or_else(fail);
-            parts.push(round_parts(round));
-            round
+            let ticks = round(size, written_pages).unwrap_or_else(fail);
+            parts.push(round_parts(ticks));
+            ticks
         })
         .collect();
-    let (stats, policy, dirty) =
-        large::with_engine(|engine| (engine.stats(), engine.policy(), engine.dirty_strategy()));
+    let (stats, policy, dirty) = large::with_engine(|engine| {
+        engine.set_large_zero_page(large_zero_was);
+        (engine.stats(), engine.policy(), engine.dirty_strategy())
+    });
     emit(&Record::BenchPoint(BenchPoint {
         policy,
         dirty,

@@ -103,6 +103,33 @@ fn write_pages(block: NonNull<u8>, pages: u64) {
     }
 }
 
+/// `calloc(size)`, a one-byte write into each of the first `written_pages`
+/// pages, then a one-byte read of every page, `free`; returns the ticks it
+/// took: the read axis of the benchmark. Apart from [`timed_round`], so
+/// the written rounds' code stays exactly as it was measured before.
+pub fn timed_read_round(size: AllocationSize, written_pages: u64) -> Result<u64, RoundError> {
+    let start = read_timestamp();
+    let block = kalloc::calloc(1, size.bytes())?;
+    for page in 0..written_pages.min(size.pages()) {
+        // SAFETY: `page` is one of the block's pages, so the offset stays
+        // inside it.
+        let byte = unsafe { block.as_ptr().add((page * PAGE_SIZE) as usize) };
+        // SAFETY: `byte` lies inside the live, writable block.
+        unsafe { byte.write_volatile(0xa5) };
+    }
+    let mut sum = 0u8;
+    for page in 0..size.pages() {
+        // SAFETY: as above.
+        let byte = unsafe { block.as_ptr().add((page * PAGE_SIZE) as usize) };
+        // SAFETY: `byte` lies inside the live, readable block.
+        sum = sum.wrapping_add(unsafe { byte.read_volatile() });
+    }
+    core::hint::black_box(sum);
+    // SAFETY: the block came from kalloc and is freed once.
+    unsafe { kalloc::free(block)? };
+    Ok(read_timestamp() - start)
+}
+
 /// Prints the `cache-limits` record: the limits the engine runs with, so
 /// the host judges sizes against them rather than a copy of its own.
 pub fn report_cache_limits() {

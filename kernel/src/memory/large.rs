@@ -31,8 +31,8 @@ use core::fmt;
 use pristine_allocator::frame::{FrameError, FrameSource};
 use pristine_allocator::{
     Access, Adaptation, AllocError, Config, DirtyDetection, DirtyStrategy, FatalFault,
-    FaultOutcome, FrameNumber, LargeAllocator, MmuError, PAGE_SIZE, PageCount, Policy, SetupError,
-    VirtAddr, VirtRange,
+    FaultOutcome, FrameCount, FrameNumber, LargeAllocator, MmuError, PAGE_SIZE,
+    PAGES_PER_LARGE_PAGE, PageCount, Policy, SetupError, VirtAddr, VirtRange,
 };
 use spin::Mutex;
 
@@ -50,6 +50,13 @@ impl FrameSource for KernelFrames {
 
     fn free_frame(&mut self, frame: FrameNumber) -> Result<(), FrameError> {
         measure(Part::Frames, || with_frames(|frames| frames.free(frame)))
+    }
+
+    /// The large zero page's 2 MiB: the lowest 2 MiB-aligned run of 512
+    /// free frames, taken once, when the engine is built at boot.
+    fn allocate_large_frame(&mut self) -> Result<FrameNumber, FrameError> {
+        let frames = FrameCount(PAGES_PER_LARGE_PAGE);
+        with_frames(|allocator| allocator.allocate_contiguous(frames, frames))
     }
 }
 
@@ -103,11 +110,13 @@ impl fmt::Display for UnfixableFault {
 }
 
 /// Builds the engine with `policy`, `dirty` and `adaptation` over the
-/// kernel's range.
+/// kernel's range, with the 2 MiB zero page if `large_zero_page`
+/// (`hugezero=on`, the default).
 pub fn init(
     policy: Policy,
     dirty: DirtyStrategy,
     adaptation: Adaptation,
+    large_zero_page: bool,
 ) -> Result<(), SetupError> {
     let pages = PageCount(LARGE_ALLOCATION_SIZE / PAGE_SIZE);
     let range = VirtRange::new(VirtAddr(LARGE_ALLOCATION_START), pages)
@@ -115,7 +124,8 @@ pub fn init(
     let config = Config::new(range)
         .with_policy(policy)
         .with_dirty_strategy(dirty)
-        .with_adaptation(adaptation);
+        .with_adaptation(adaptation)
+        .with_large_zero_page(large_zero_page);
     // SAFETY: the one MMU the kernel builds, handed straight to the engine
     // with the large-allocation range (the architecture's layout reserves it for the
     // engine) and `KernelFrames`, whose frames come from the kernel's frame

@@ -40,9 +40,11 @@ pub(super) fn start(
 impl FrameBaseline {
     /// Frames missing now against the baseline: free then, less free now
     /// and the page-table frames taken since (0 when every frame is back).
+    /// Page tables can also be given back (a large page taking an empty
+    /// table's place), so both sides carry the tables held.
     pub(super) fn missing_now(&self) -> u64 {
-        let tables = PageTableMmu::page_table_frames() - self.page_tables;
-        self.free.saturating_sub(frames::stats().free.0 + tables)
+        let held_now = frames::stats().free.0 + PageTableMmu::page_table_frames();
+        (self.free + self.page_tables).saturating_sub(held_now)
     }
 }
 
@@ -50,9 +52,10 @@ impl FrameBaseline {
 pub(super) fn frames_returned(baseline: FrameBaseline) -> TestResult {
     let (policy, dirty) = large::with_engine(|engine| (engine.policy(), engine.dirty_strategy()));
     large::switch(policy, dirty).map_err(|e| format!("draining the cache: {e:?}"))?;
-    let tables = PageTableMmu::page_table_frames() - baseline.page_tables;
+    let tables_now = PageTableMmu::page_table_frames();
+    let tables = tables_now.wrapping_sub(baseline.page_tables) as i64;
     let free = frames::stats().free.0;
-    if free + tables != baseline.free {
+    if free + tables_now != baseline.free + baseline.page_tables {
         return Err(format!(
             "frames not returned: {} free before, {free} free + {tables} page tables after",
             baseline.free

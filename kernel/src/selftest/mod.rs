@@ -22,6 +22,7 @@ mod frames;
 mod heap;
 mod injection;
 mod large;
+mod large_zero;
 mod pressure;
 mod runner;
 mod sharing;

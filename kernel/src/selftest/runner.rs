@@ -1,6 +1,8 @@
 //! The kernel-test registry and runner: find a test by name, run it, report.
 
-use super::{boot, conformance, dirty, frames, heap, injection, large, pressure, sharing};
+use super::{
+    boot, conformance, dirty, frames, heap, injection, large, large_zero, pressure, sharing,
+};
 use crate::arch;
 use crate::console::emit;
 use alloc::string::String;
@@ -145,6 +147,26 @@ const NEUTRAL_TESTS: &[KernelTest] = &[
     KernelTest {
         name: "duplicate_copy_on_write_dirty_sw",
         run: sharing::duplicate_copy_on_write_dirty_sw,
+    },
+    KernelTest {
+        name: "large_zero_page_read_and_split_nocache",
+        run: large_zero::large_zero_page_read_and_split_nocache,
+    },
+    KernelTest {
+        name: "large_zero_page_read_and_split_alwayszero",
+        run: large_zero::large_zero_page_read_and_split_alwayszero,
+    },
+    KernelTest {
+        name: "large_zero_page_read_and_split_dirty_hw",
+        run: large_zero::large_zero_page_read_and_split_dirty_hw,
+    },
+    KernelTest {
+        name: "large_zero_page_read_and_split_dirty_sw",
+        run: large_zero::large_zero_page_read_and_split_dirty_sw,
+    },
+    KernelTest {
+        name: "hugezero_off_maps_the_4_kib_zero_page",
+        run: large_zero::hugezero_off_maps_the_4_kib_zero_page,
     },
 ];
 

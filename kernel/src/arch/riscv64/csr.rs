@@ -65,6 +65,16 @@ pub unsafe fn write_sscratch(value: u64) {
     unsafe { core::arch::asm!("csrw sscratch, {}", in(reg) value, options(nomem, nostack)) };
 }
 
+/// Drops every TLB entry and every cached non-leaf entry (`sfence.vma zero,
+/// zero`): needed after a non-leaf entry changes (Privileged Architecture,
+/// 4.2.1), such as a page table giving way to a megapage or the reverse.
+#[inline]
+pub fn flush_all() {
+    // SAFETY: sfence.vma only invalidates cached translations; it never
+    // changes memory or the page tables.
+    unsafe { core::arch::asm!("sfence.vma zero, zero", options(nostack)) };
+}
+
 /// Drops the TLB entries for the page at `address`, in every address space
 /// (`sfence.vma address, zero`; Privileged Architecture, 4.2.1).
 #[inline]

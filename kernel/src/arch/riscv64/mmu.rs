@@ -20,14 +20,21 @@
 //!   clear ([`super::clear`]); `write_zeroes` writes through the page's own
 //!   mapping instead, as the always-zero cache's `memset` does.
 //!
+//! The engine's large zero page is a megapage (`large_page.rs`); the
+//! per-page methods here hand a page under one to that file
+//! (`clear_dirty` and `take_dirty` see it as unmapped: a megapage is never
+//! writable, so never dirty).
+//!
 //! Intermediate tables for the large-allocation range (root entries 448 to
 //! 479) come from the kernel's frame allocator, the same one the engine
-//! takes its frames from, and are kept for the life of the kernel. Every
+//! takes its frames from, and are kept for reuse; only a megapage taking an
+//! empty table's place gives one back. Every
 //! method refuses (or ignores) a page outside that range. Pristine runs on
 //! one hart, so `sfence.vma` is the whole shootdown.
 
 use super::clear::{clear_page, fill_pages};
 use super::csr;
+use super::large_page;
 use super::layout::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START};
 use super::paging::{next_table, phys_to_virt, with_root_table};
 use super::sv39::{EntryFlags, PageTable, PageTableEntry, index};
@@ -37,13 +44,14 @@ use crate::memory::with_frames;
 use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering};
 use pristine_allocator::{
-    Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, FrameNumber, Mmu,
-    MmuError, PAGE_SIZE, Page, PageFlags, PageIndex,
+    Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, FrameNumber, LargePage,
+    Mmu, MmuError, PAGE_SIZE, Page, PageFlags, PageIndex,
 };
 
-/// Frames taken for page tables of the large-allocation range so far. They
-/// are kept for reuse, never freed, so frame accounting must add them back.
-static PAGE_TABLE_FRAMES: AtomicU64 = AtomicU64::new(0);
+/// Frames the page tables of the large-allocation range hold now. They are
+/// kept for reuse, freed only when a megapage takes an empty table's place
+/// (`large_page.rs`), so frame accounting must add them back.
+pub(super) static PAGE_TABLE_FRAMES: AtomicU64 = AtomicU64::new(0);
 
 /// The allocator's MMU on riscv64: the live kernel Sv39 tables, below the
 /// large-allocation range's root entries.
@@ -53,6 +61,10 @@ pub struct PageTableMmu {
     updates: AccessedDirtyUpdates,
     /// The last last-level table reached: (2 MiB block number, its address).
     leaf_table: Cell<Option<(u64, u64)>>,
+    /// The last 2 MiB block found mapped by a large entry: its other pages
+    /// answer "large" without a walk (the dirty-tracking cache's loop asks
+    /// for each of them). Forgotten when a large entry goes or splits.
+    large_block: Cell<Option<u64>>,
 }
 
 impl PageTableMmu {
@@ -77,6 +89,7 @@ impl PageTableMmu {
             detection,
             updates: svade::updates(),
             leaf_table: Cell::new(None),
+            large_block: Cell::new(None),
         }
     }
 
@@ -128,6 +141,13 @@ impl PageTableMmu {
         }
     }
 
+    /// What a megapage entry says, as the engine sees it.
+    fn large_info(&self, entry: PageTableEntry) -> Option<EntryInfo> {
+        let mut info = self.info_of(entry)?;
+        info.large = true;
+        Some(info)
+    }
+
     fn info_of(&self, entry: PageTableEntry) -> Option<EntryInfo> {
         let flags = entry.flags();
         entry.is_leaf().then(|| EntryInfo {
@@ -135,6 +155,7 @@ impl PageTableMmu {
             writable: self.writable(flags),
             dirty: flags.contains(EntryFlags::DIRTY),
             accessed: flags.contains(EntryFlags::ACCESSED),
+            large: false,
         })
     }
 }
@@ -156,7 +177,7 @@ fn imitated_write(flags: EntryFlags) -> EntryFlags {
 }
 
 /// Points an empty entry at a fresh, zeroed page table.
-fn install_table(entry: &mut PageTableEntry) -> Result<(), MmuError> {
+pub(super) fn install_table(entry: &mut PageTableEntry) -> Result<(), MmuError> {
     let frame =
         with_frames(|frames| frames.allocate()).map_err(|_| MmuError::OutOfPageTableFrames)?;
     // SAFETY: a fresh frame, reachable through the direct map, unused by anyone.
@@ -169,9 +190,9 @@ fn install_table(entry: &mut PageTableEntry) -> Result<(), MmuError> {
 /// Walks from the root to the last-level table that holds `address`'s
 /// entry, creating missing tables when `create`; returns its direct-map
 /// address. Taken once per 2 MiB block at most (see
-/// `PageTableMmu::with_leaf`), so kept out of line.
-#[cold]
-#[inline(never)]
+/// `PageTableMmu::with_leaf`): inlined into `PageTableMmu::walk`, which is
+/// kept out of line.
+#[inline(always)]
 fn walk_to_leaf_table(address: u64, create: bool) -> Result<Option<u64>, MmuError> {
     let walk = |root: &mut PageTable| {
         let mut table = root;
@@ -202,6 +223,28 @@ fn walk_to_leaf_table(address: u64, create: bool) -> Result<Option<u64>, MmuErro
 }
 
 impl PageTableMmu {
+    /// [`walk_to_leaf_table`] for `page` in 2 MiB block `block`, unless the
+    /// block is the remembered large one; remembers the block if a large
+    /// entry maps it. Out of line, like the walk, so `with_leaf`'s callers
+    /// keep the registers they had before large pages.
+    #[cold]
+    #[inline(never)]
+    fn walk(&self, page: Page, block: u64, create: bool) -> Result<Option<u64>, MmuError> {
+        if self.large_block.get() == Some(block) {
+            return Err(MmuError::AlreadyMapped(page));
+        }
+        let walked = walk_to_leaf_table(page.start().0, create);
+        if let Err(MmuError::AlreadyMapped(_)) = walked {
+            self.large_block.set(Some(block));
+        }
+        walked
+    }
+
+    /// Forgets the remembered large block: its large entry went or split.
+    fn forget_large_block(&self) {
+        self.large_block.set(None);
+    }
+
     /// Runs `operation` on the 4 KiB entry of `page`, creating missing tables
     /// when `create`; `Ok(None)` if a table on the way is missing or the
     /// page lies outside the large-allocation range.
@@ -242,7 +285,7 @@ impl PageTableMmu {
         let table = match self.leaf_table.get() {
             Some((cached_block, table)) if cached_block == block => table,
             _ => {
-                let Some(table) = walk_to_leaf_table(address, create)? else {
+                let Some(table) = self.walk(page, block, create)? else {
                     return Ok(None);
                 };
                 self.leaf_table.set(Some((block, table)));
@@ -308,8 +351,14 @@ unsafe impl Mmu for PageTableMmu {
                 *entry = PageTableEntry::EMPTY;
                 old
             });
-            let old = result.ok().flatten()?;
-            self.info_of(old)
+            match result {
+                Ok(old) => self.info_of(old?),
+                // The walk met a megapage (`walk_to_leaf_table`).
+                Err(_) => {
+                    self.forget_large_block();
+                    self.large_info(large_page::unmap(LargePage::containing(page))?)
+                }
+            }
         })
     }
 
@@ -320,8 +369,16 @@ unsafe impl Mmu for PageTableMmu {
                     return Err(MmuError::NotMapped(page));
                 }
                 Ok(*entry)
-            })?;
-            let old = result.unwrap_or(Err(MmuError::NotMapped(page)))?;
+            });
+            let old = match result {
+                Ok(old) => old.unwrap_or(Err(MmuError::NotMapped(page)))?,
+                Err(_) => {
+                    let large = LargePage::containing(page);
+                    let old = large_page::entry(large).ok_or(MmuError::NotMapped(page))?;
+                    let bits = self.leaf_flags(flags, old.flags());
+                    return large_page::replace(large, old.with_flags(bits));
+                }
+            };
             let bits = self.leaf_flags(flags, old.flags());
             let _ = self.with_leaf(page, false, |entry| *entry = old.with_flags(bits));
             Ok(())
@@ -330,8 +387,10 @@ unsafe impl Mmu for PageTableMmu {
 
     fn query(&self, page: Page) -> Option<EntryInfo> {
         measure(Part::PageTables, || {
-            let entry = self.with_leaf(page, false, |entry| *entry).ok().flatten()?;
-            self.info_of(entry)
+            match self.with_leaf(page, false, |entry| *entry) {
+                Ok(entry) => self.info_of(entry?),
+                Err(_) => self.large_info(large_page::entry(LargePage::containing(page))?),
+            }
         })
     }
 
@@ -384,6 +443,41 @@ unsafe impl Mmu for PageTableMmu {
         // they are different frames (the destination is fresh); the direct
         // map reaches every frame, and a frame is 4096 bytes.
         unsafe { core::ptr::copy_nonoverlapping(from.cast_const(), to, 4096) };
+    }
+
+    fn maps_large_pages(&self) -> bool {
+        true
+    }
+
+    fn map_large(
+        &mut self,
+        large: LargePage,
+        frame: FrameNumber,
+        flags: PageFlags,
+    ) -> Result<(), MmuError> {
+        if !in_range(large.first_page()) {
+            return Err(MmuError::NotMapped(large.first_page()));
+        }
+        let bits = self.leaf_flags(flags, EntryFlags::empty());
+        if large_page::map_large(large, frame, bits)? {
+            // An empty table was freed: never reach it again.
+            self.leaf_table.set(None);
+        }
+        Ok(())
+    }
+
+    fn split_large(
+        &mut self,
+        large: LargePage,
+        frame: FrameNumber,
+        flags: PageFlags,
+    ) -> Result<(), MmuError> {
+        if !in_range(large.first_page()) {
+            return Err(MmuError::NotMapped(large.first_page()));
+        }
+        let bits = self.leaf_flags(flags, EntryFlags::empty());
+        self.forget_large_block();
+        large_page::split_large(large, frame, bits)
     }
 
     fn write_zeroes(&mut self, page: Page) -> Result<(), AccessFault> {

@@ -18,6 +18,7 @@ mod device_tree;
 mod devices;
 mod entry;
 mod exit;
+mod large_page;
 mod layout;
 mod mmu;
 mod paging;

@@ -19,11 +19,19 @@
 //!   [`Mmu::write_zeroes`] zeroes through the page's own mapping instead,
 //!   as the always-zero cache's `memset` does.
 //!
+//! The engine's large zero page is a 2 MiB directory entry with PS set;
+//! `large_page.rs` maps, splits and removes those, and the per-page methods
+//! here hand a page under one to it (`clear_dirty` and `take_dirty` see
+//! such a page as unmapped: a large entry is never writable, so never
+//! dirty).
+//!
 //! Intermediate page tables for the large-allocation range come from the
-//! kernel's frame allocator and are kept for the life of the kernel. Every
+//! kernel's frame allocator and are kept for reuse; only a large page
+//! taking an empty table's place gives one back. Every
 //! method refuses (or ignores) a page outside that range.
 
 use super::clear::{clear_page, fill_pages};
+use super::large_page;
 use super::layout::{LARGE_ALLOCATION_SIZE, LARGE_ALLOCATION_START};
 use super::paging::{phys_to_virt, with_root_table};
 use crate::breakdown::{Part, measure};
@@ -31,16 +39,17 @@ use crate::memory::with_frames;
 use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering};
 use pristine_allocator::{
-    Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, FrameNumber, Mmu,
-    MmuError, PAGE_SIZE, Page, PageFlags, PageIndex, PhysAddr as FramePhysAddr,
+    Access, AccessFault, AccessedDirtyUpdates, DirtyDetection, EntryInfo, FrameNumber, LargePage,
+    Mmu, MmuError, PAGE_SIZE, Page, PageFlags, PageIndex, PhysAddr as FramePhysAddr,
 };
 use x86_64::structures::paging::page_table::PageTableEntry;
 use x86_64::structures::paging::{Page as X86Page, PageTable, PageTableFlags as F, PhysFrame};
 use x86_64::{PhysAddr, VirtAddr};
 
-/// Frames taken for page tables of the large-allocation range so far. They
-/// are kept for reuse, never freed, so frame accounting must add them back.
-static PAGE_TABLE_FRAMES: AtomicU64 = AtomicU64::new(0);
+/// Frames the page tables of the large-allocation range hold now. They are
+/// kept for reuse, freed only when a large page takes an empty table's
+/// place (`large_page.rs`), so frame accounting must add them back.
+pub(super) static PAGE_TABLE_FRAMES: AtomicU64 = AtomicU64::new(0);
 
 /// The allocator's MMU on x86_64: the live kernel page tables, 4-level
 /// paging, below the large-allocation range's top-level entry.
@@ -48,6 +57,10 @@ pub struct PageTableMmu {
     detection: DirtyDetection,
     /// The last last-level table reached: (2 MiB block number, its address).
     leaf_table: Cell<Option<(u64, u64)>>,
+    /// The last 2 MiB block found mapped by a large entry: its other pages
+    /// answer "large" without a walk (the dirty-tracking cache's loop asks
+    /// for each of them). Forgotten when a large entry goes or splits.
+    large_block: Cell<Option<u64>>,
 }
 
 impl PageTableMmu {
@@ -69,6 +82,7 @@ impl PageTableMmu {
         Self {
             detection,
             leaf_table: Cell::new(None),
+            large_block: Cell::new(None),
         }
     }
 
@@ -108,19 +122,20 @@ pub(super) fn in_range(page: Page) -> bool {
     address >= LARGE_ALLOCATION_START && address - LARGE_ALLOCATION_START < LARGE_ALLOCATION_SIZE
 }
 
-fn info_of(entry: &PageTableEntry) -> Option<EntryInfo> {
+pub(super) fn info_of(entry: &PageTableEntry) -> Option<EntryInfo> {
     let flags = entry.flags();
     flags.contains(F::PRESENT).then(|| EntryInfo {
         frame: FrameNumber(entry.addr().as_u64() / PAGE_SIZE),
         writable: flags.contains(F::WRITABLE),
         dirty: flags.contains(F::DIRTY),
         accessed: flags.contains(F::ACCESSED),
+        large: false,
     })
 }
 
 /// The x86_64 crate's page for `page`. Engine pages lie in the kernel's
 /// large-allocation range, which is canonical, so no check is needed.
-fn x86_page(page: Page) -> X86Page {
+pub(super) fn x86_page(page: Page) -> X86Page {
     X86Page::containing_address(VirtAddr::new_truncate(page.start().0))
 }
 
@@ -129,7 +144,7 @@ fn x86_page(page: Page) -> X86Page {
 /// # Safety
 /// `entry` must be a present entry of a live table that points to a page
 /// table (not a huge page), reachable through the direct map.
-unsafe fn next_table(entry: &mut PageTableEntry) -> &mut PageTable {
+pub(super) unsafe fn next_table(entry: &mut PageTableEntry) -> &mut PageTable {
     let table = phys_to_virt(FramePhysAddr(entry.addr().as_u64())) as *mut PageTable;
     // SAFETY: per the contract, a page table lives there; the page-table lock
     // held by `with_root_table` keeps anyone else from editing it.
@@ -137,7 +152,7 @@ unsafe fn next_table(entry: &mut PageTableEntry) -> &mut PageTable {
 }
 
 /// Points an empty entry at a fresh, zeroed page table.
-fn install_table(entry: &mut PageTableEntry) -> Result<(), MmuError> {
+pub(super) fn install_table(entry: &mut PageTableEntry) -> Result<(), MmuError> {
     let frame =
         with_frames(|frames| frames.allocate()).map_err(|_| MmuError::OutOfPageTableFrames)?;
     // SAFETY: a fresh frame, reachable through the direct map, unused by anyone.
@@ -150,10 +165,10 @@ fn install_table(entry: &mut PageTableEntry) -> Result<(), MmuError> {
 
 /// Walks from the root to the last-level table that holds `page`'s entry,
 /// creating missing tables when `create`; returns its direct-map address.
-/// Taken once per 2 MiB block at most (see `PageTableMmu::with_leaf`), so kept
-/// out of line: the per-page callers stay small.
-#[cold]
-#[inline(never)]
+/// Taken once per 2 MiB block at most (see `PageTableMmu::with_leaf`):
+/// inlined into `PageTableMmu::walk`, which is kept out of line, so the
+/// per-page callers stay small.
+#[inline(always)]
 fn walk_to_leaf_table(page: X86Page, create: bool) -> Result<Option<u64>, MmuError> {
     // LAB(page-table-walk): begin
     let walk = |root: &mut PageTable| {
@@ -184,6 +199,28 @@ fn walk_to_leaf_table(page: X86Page, create: bool) -> Result<Option<u64>, MmuErr
 }
 
 impl PageTableMmu {
+    /// [`walk_to_leaf_table`] for `page` in 2 MiB block `block`, unless the
+    /// block is the remembered large one; remembers the block if a large
+    /// entry maps it. Out of line, like the walk, so `with_leaf`'s callers
+    /// keep the registers they had before large pages.
+    #[cold]
+    #[inline(never)]
+    fn walk(&self, page: Page, block: u64, create: bool) -> Result<Option<u64>, MmuError> {
+        if self.large_block.get() == Some(block) {
+            return Err(MmuError::AlreadyMapped(page));
+        }
+        let walked = walk_to_leaf_table(x86_page(page), create);
+        if let Err(MmuError::AlreadyMapped(_)) = walked {
+            self.large_block.set(Some(block));
+        }
+        walked
+    }
+
+    /// Forgets the remembered large block: its large entry went or split.
+    fn forget_large_block(&self) {
+        self.large_block.set(None);
+    }
+
     /// Runs `operation` on the 4 KiB entry of `page`, creating missing tables
     /// when `create`; `Ok(None)` if a table on the way is missing or the
     /// page lies outside the large-allocation range.
@@ -226,7 +263,7 @@ impl PageTableMmu {
                 if !in_range(page) {
                     return Ok(None);
                 }
-                let Some(table) = walk_to_leaf_table(x86_page(page), create)? else {
+                let Some(table) = self.walk(page, block, create)? else {
                     return Ok(None);
                 };
                 self.leaf_table.set(Some((block, table)));
@@ -277,7 +314,14 @@ unsafe impl Mmu for PageTableMmu {
                 entry.set_unused();
                 info
             });
-            result.ok().flatten().flatten()
+            match result {
+                Ok(found) => found.flatten(),
+                // The walk met a large entry (`walk_to_leaf_table`).
+                Err(_) => {
+                    self.forget_large_block();
+                    large_page::unmap(LargePage::containing(page))
+                }
+            }
         })
     }
 
@@ -291,17 +335,20 @@ unsafe impl Mmu for PageTableMmu {
                 let kept = old & (F::DIRTY | F::ACCESSED);
                 entry.set_flags(leaf_flags(flags) | kept);
                 Ok(())
-            })?;
-            result.unwrap_or(Err(MmuError::NotMapped(page)))
+            });
+            match result {
+                Ok(done) => done.unwrap_or(Err(MmuError::NotMapped(page))),
+                Err(_) => large_page::protect(LargePage::containing(page), flags),
+            }
         })
     }
 
     fn query(&self, page: Page) -> Option<EntryInfo> {
         measure(Part::PageTables, || {
-            self.with_leaf(page, false, |entry| info_of(entry))
-                .ok()
-                .flatten()
-                .flatten()
+            match self.with_leaf(page, false, |entry| info_of(entry)) {
+                Ok(found) => found.flatten(),
+                Err(_) => large_page::query(LargePage::containing(page)),
+            }
         })
     }
 
@@ -369,6 +416,39 @@ unsafe impl Mmu for PageTableMmu {
         // they are different frames (the destination is fresh); the direct
         // map reaches every frame, and a frame is 4096 bytes.
         unsafe { core::ptr::copy_nonoverlapping(from.cast_const(), to, 4096) };
+    }
+
+    fn maps_large_pages(&self) -> bool {
+        true
+    }
+
+    fn map_large(
+        &mut self,
+        large: LargePage,
+        frame: FrameNumber,
+        flags: PageFlags,
+    ) -> Result<(), MmuError> {
+        if !in_range(large.first_page()) {
+            return Err(MmuError::NotMapped(large.first_page()));
+        }
+        if large_page::map_large(large, frame, flags)? {
+            // An empty table was freed: never reach it again.
+            self.leaf_table.set(None);
+        }
+        Ok(())
+    }
+
+    fn split_large(
+        &mut self,
+        large: LargePage,
+        frame: FrameNumber,
+        flags: PageFlags,
+    ) -> Result<(), MmuError> {
+        if !in_range(large.first_page()) {
+            return Err(MmuError::NotMapped(large.first_page()));
+        }
+        self.forget_large_block();
+        large_page::split_large(large, frame, flags)
     }
 
     fn write_zeroes(&mut self, page: Page) -> Result<(), AccessFault> {

@@ -18,6 +18,7 @@ mod exception_entry;
 mod exceptions;
 mod exit;
 mod gdt;
+mod large_page;
 mod layout;
 mod mmu;
 mod paging;
