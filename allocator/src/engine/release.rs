@@ -66,8 +66,8 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
                 Ok(Unmapped::Nothing) => {}
                 // Nothing else of this stretch is mapped: skip to its end.
                 Ok(Unmapped::Large) => indices.start = index + pages_left_in_stretch(page),
-                Err(error) if first_error.is_ok() => first_error = Err(error),
-                Err(_) => {}
+                // The first refusal is the one reported.
+                Err(error) => first_error = first_error.and(Err(error)),
             }
         }
         first_error
