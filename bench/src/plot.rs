@@ -58,11 +58,11 @@ pub fn register_font() -> Result<(), BenchError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Picture {
     /// `cost_vs_size`: log-log, the cache limit marked.
-    CostVsSize,
+    AgainstSize,
     /// `cost_vs_written`: at 100 MiB.
-    CostVsWritten,
+    AgainstWritten,
     /// `cost_vs_read`: the read axis at 100 MiB.
-    CostVsRead,
+    AgainstRead,
 }
 
 /// Writes the three plots as SVG and PNG into `dir`; returns the paths.
@@ -73,17 +73,17 @@ pub fn write_plots(dir: &Path, results: &BenchResults) -> Result<Vec<PathBuf>, B
         .and_then(|limits| AllocationSize::new(limits.max_entry_bytes).ok());
     let pictures = [
         (
-            Picture::CostVsSize,
+            Picture::AgainstSize,
             "cost_vs_size",
             cost_vs_size_lines(results),
         ),
         (
-            Picture::CostVsWritten,
+            Picture::AgainstWritten,
             "cost_vs_written",
             cost_vs_written_lines(results),
         ),
         (
-            Picture::CostVsRead,
+            Picture::AgainstRead,
             "cost_vs_read",
             cost_vs_read_lines(results),
         ),
@@ -116,8 +116,8 @@ impl Picture {
         limit: Option<AllocationSize>,
     ) -> Result<(), String> {
         match self {
-            Picture::CostVsSize => draw_cost_vs_size(root, lines, limit),
-            Picture::CostVsWritten => draw_by_place(
+            Picture::AgainstSize => draw_cost_vs_size(root, lines, limit),
+            Picture::AgainstWritten => draw_by_place(
                 root,
                 lines,
                 &format!(
@@ -127,7 +127,7 @@ impl Picture {
                 ("pages written per round (of 25,600)", Written::SWEEP.len()),
                 &|place| written_label(*place),
             ),
-            Picture::CostVsRead => draw_by_place(
+            Picture::AgainstRead => draw_by_place(
                 root,
                 lines,
                 &format!(
