@@ -58,11 +58,11 @@ pub fn register_font() -> Result<(), BenchError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Picture {
     /// `cost_vs_size`: log-log, the cache limit marked.
-    AgainstSize,
+    Size,
     /// `cost_vs_written`: at 100 MiB.
-    AgainstWritten,
+    Written,
     /// `cost_vs_read`: the read axis at 100 MiB.
-    AgainstRead,
+    Read,
 }
 
 /// Writes the three plots as SVG and PNG into `dir`; returns the paths.
@@ -72,21 +72,13 @@ pub fn write_plots(dir: &Path, results: &BenchResults) -> Result<Vec<PathBuf>, B
         .cache_limits
         .and_then(|limits| AllocationSize::new(limits.max_entry_bytes).ok());
     let pictures = [
+        (Picture::Size, "cost_vs_size", cost_vs_size_lines(results)),
         (
-            Picture::AgainstSize,
-            "cost_vs_size",
-            cost_vs_size_lines(results),
-        ),
-        (
-            Picture::AgainstWritten,
+            Picture::Written,
             "cost_vs_written",
             cost_vs_written_lines(results),
         ),
-        (
-            Picture::AgainstRead,
-            "cost_vs_read",
-            cost_vs_read_lines(results),
-        ),
+        (Picture::Read, "cost_vs_read", cost_vs_read_lines(results)),
     ];
     let mut paths = Vec::new();
     for extension in ["svg", "png"] {
@@ -116,8 +108,8 @@ impl Picture {
         limit: Option<AllocationSize>,
     ) -> Result<(), String> {
         match self {
-            Picture::AgainstSize => draw_cost_vs_size(root, lines, limit),
-            Picture::AgainstWritten => draw_by_place(
+            Picture::Size => draw_cost_vs_size(root, lines, limit),
+            Picture::Written => draw_by_place(
                 root,
                 lines,
                 &format!(
@@ -127,7 +119,7 @@ impl Picture {
                 ("pages written per round (of 25,600)", Written::SWEEP.len()),
                 &|place| written_label(*place),
             ),
-            Picture::AgainstRead => draw_by_place(
+            Picture::Read => draw_by_place(
                 root,
                 lines,
                 &format!(
