@@ -169,7 +169,7 @@ impl WriteHistory {
 /// the kernel's `rezero=` word and the records' spelling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Adaptation {
-    /// Follow each region's [`WriteHistory`] (the default).
+    /// Follow each region's write history (`WriteHistory`); the default.
     #[default]
     On,
     /// Always re-zero the tracked way, as before this policy existed.
