@@ -253,6 +253,9 @@ kernel_tests! {
         duplicate_copy_on_write_dirty_hw,
         /// The same under dirty tracking with write-protect faults.
         duplicate_copy_on_write_dirty_sw,
+        /// Asking the MMU about a page of an untouched 2 MiB block builds no
+        /// page table: only `map` creates tables on its walk.
+        query_of_an_untouched_block_builds_no_page_table,
         /// No cache: reading one byte of every page of a 16 MiB block maps
         /// one large zero page (PS entry / Sv39 megapage) per aligned 2 MiB
         /// stretch, one fault each; a write splits one stretch into 4 KiB

@@ -23,6 +23,7 @@ mod heap;
 mod injection;
 mod large;
 mod large_zero;
+mod page_walk;
 mod pressure;
 mod runner;
 mod sharing;

@@ -1,7 +1,8 @@
 //! The kernel-test registry and runner: find a test by name, run it, report.
 
 use super::{
-    boot, conformance, dirty, frames, heap, injection, large, large_zero, pressure, sharing,
+    boot, conformance, dirty, frames, heap, injection, large, large_zero, page_walk, pressure,
+    sharing,
 };
 use crate::arch;
 use crate::console::emit;
@@ -147,6 +148,10 @@ const NEUTRAL_TESTS: &[KernelTest] = &[
     KernelTest {
         name: "duplicate_copy_on_write_dirty_sw",
         run: sharing::duplicate_copy_on_write_dirty_sw,
+    },
+    KernelTest {
+        name: "query_of_an_untouched_block_builds_no_page_table",
+        run: page_walk::query_of_an_untouched_block_builds_no_page_table,
     },
     KernelTest {
         name: "large_zero_page_read_and_split_nocache",
