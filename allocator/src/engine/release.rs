@@ -100,7 +100,10 @@ impl<M: Mmu, F: FrameSource, const SLOTS: usize> LargeAllocator<M, F, SLOTS> {
 #[cfg(test)]
 mod tests {
     use crate::cache::Policy;
-    use crate::mmu::DirtyDetection;
+    use crate::error::AllocError;
+    use crate::frame::{FrameError, FrameSource};
+    use crate::mmu::{DirtyDetection, Mmu};
+    use crate::page::Page;
     use crate::sim::testing::{after, engine, pages};
     use crate::sim::{read_byte, write_byte};
 
@@ -134,5 +137,29 @@ mod tests {
                 .iter()
                 .all(|&b| b == 0)
         );
+    }
+
+    #[test]
+    fn a_refused_frame_is_reported_first_and_the_rest_still_released() {
+        let mut engine = engine(Policy::NoCache, DirtyDetection::Hardware);
+        let ptr = engine.calloc(1, pages(4)).unwrap();
+        for page in 0..4 {
+            write_byte(&mut engine, after(ptr, page), 1).unwrap();
+        }
+        let frame_of = |engine: &crate::sim::testing::TestEngine, page| {
+            let page = Page::containing(after(ptr, page));
+            engine.mmu().query(page).unwrap().frame
+        };
+        let (second, fourth) = (frame_of(&engine, 1), frame_of(&engine, 3));
+        // Freed behind the engine's back: its own free of them is refused.
+        engine.frames_mut().free_frame(second).unwrap();
+        engine.frames_mut().free_frame(fourth).unwrap();
+        assert_eq!(
+            engine.free(ptr),
+            Err(AllocError::FrameSource(FrameError::DoubleFree(second))),
+            "the first refusal is the one reported"
+        );
+        assert_eq!(engine.mmu().mapped_pages(), 0, "every page unmapped");
+        assert_eq!(engine.frames().in_use(), 1, "only the zero page is left");
     }
 }
