@@ -130,7 +130,7 @@ fn every_graded_test_exists_where_its_suite_looks() {
                     format!("allocator/tests/{binary}.rs"),
                     format!("fn {}(", test.name),
                 ),
-                Suite::Qemu => ("tests/qemu.rs".to_owned(), test.name.to_owned()),
+                Suite::Qemu => ("tests/qemu/main.rs".to_owned(), test.name.to_owned()),
             };
             let text = read(&file);
             let found = if test.suite == Suite::Qemu {

@@ -26,7 +26,7 @@ pub enum Suite {
     /// One of the allocator's integration tests, `allocator/tests/NAME.rs`:
     /// `cargo test -p pristine-allocator --test NAME`.
     AllocatorIntegration(&'static str),
-    /// The QEMU tests in `tests/qemu.rs`: `cargo test -p pristine --test qemu`.
+    /// The QEMU tests in `tests/qemu/main.rs`: `cargo test -p pristine --test qemu`.
     Qemu,
 }
 
