@@ -192,9 +192,10 @@ impl SharedFrames {
     /// Algorithm R).
     fn remove(&mut self, slot: usize) {
         let mut hole = slot;
-        let mut next = (slot + 1) % SLOTS;
+        let mut next = slot;
         // The run after `slot` ends at an empty slot within `SLOTS` steps.
         for _ in 0..SLOTS {
+            next = (next + 1) % SLOTS;
             if self.frames[next] == EMPTY {
                 break;
             }
@@ -208,7 +209,6 @@ impl SharedFrames {
                 self.counts[hole] = self.counts[next];
                 hole = next;
             }
-            next = (next + 1) % SLOTS;
         }
         self.frames[hole] = EMPTY;
         self.counts[hole] = 0;
@@ -307,6 +307,31 @@ mod tests {
         assert_eq!(table.share(FrameNumber(5)), Err(ShareRefusal::TableFull));
     }
 
+    /// 64 frames whose home slots crowd into the twelve slots around the
+    /// table's end: their probe runs are long and wrap around to slot 0,
+    /// and removing one must shift some later members back and leave
+    /// others (those whose home lies after the hole) where they are.
+    fn crowded_frames() -> Vec<FrameNumber> {
+        (1u32..)
+            .filter(|&key| {
+                let home = SharedFrames::home(key);
+                home >= SLOTS - 6 || home < 6
+            })
+            .take(64)
+            .map(|key| FrameNumber(u64::from(key)))
+            .collect()
+    }
+
+    #[test]
+    fn crowded_frames_crowd_and_wrap() {
+        let homes: Vec<usize> = crowded_frames()
+            .iter()
+            .map(|frame| SharedFrames::home(SharedFrames::key(*frame).unwrap()))
+            .collect();
+        assert!(homes.iter().any(|&home| home >= SLOTS - 6));
+        assert!(homes.iter().any(|&home| home < 6));
+    }
+
     proptest! {
         /// The table counts exactly like a map from frame to count, through
         /// any sequence of shares, drops and take-overs on colliding frames.
@@ -316,8 +341,8 @@ mod tests {
         ) {
             let mut table = SharedFrames::new();
             let mut model: HashMap<u64, u32> = HashMap::new();
-            // Frames 4096 apart share a home slot: long probe runs.
-            let frame = |n: u64| FrameNumber(n * 4096 + n % 3);
+            let crowded = crowded_frames();
+            let frame = |n: u64| crowded[n as usize];
             for (kind, n) in operations {
                 match kind {
                     0 => {
@@ -341,10 +366,10 @@ mod tests {
                     }
                 }
                 prop_assert_eq!(table.len(), model.len());
-            }
-            let frames: Vec<u64> = (0..64).collect();
-            for n in frames {
-                prop_assert_eq!(table.references(frame(n)), model.get(&n).copied().unwrap_or(0));
+                // Every member is still found after every removal's shifts.
+                for m in 0..64 {
+                    prop_assert_eq!(table.references(frame(m)), model.get(&m).copied().unwrap_or(0));
+                }
             }
         }
     }
