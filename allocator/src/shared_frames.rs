@@ -313,10 +313,7 @@ mod tests {
     /// others (those whose home lies after the hole) where they are.
     fn crowded_frames() -> Vec<FrameNumber> {
         (1u32..)
-            .filter(|&key| {
-                let home = SharedFrames::home(key);
-                home >= SLOTS - 6 || home < 6
-            })
+            .filter(|&key| !(6..SLOTS - 6).contains(&SharedFrames::home(key)))
             .take(64)
             .map(|key| FrameNumber(u64::from(key)))
             .collect()
