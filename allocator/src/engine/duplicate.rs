@@ -374,7 +374,11 @@ mod tests {
             engine.handle_fault(ptr, Access::Write),
             FaultOutcome::Handled(Resolution::SharedFrameTakenOver)
         );
+        let taken = engine.mmu().entry(Page::containing(ptr)).unwrap();
+        assert!(taken.writable, "taken over means writable: no second fault");
+        let faults = engine.stats().faults();
         write_byte(&mut engine, ptr, 8).unwrap();
+        assert_eq!(engine.stats().faults(), faults, "the write takes no fault");
         assert_eq!(frame_at(&engine, ptr), shared);
         assert_eq!(engine.frame_references(shared), 0);
         assert!(engine.mmu().entry(Page::containing(ptr)).unwrap().dirty);
