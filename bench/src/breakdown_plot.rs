@@ -13,13 +13,10 @@ use plotters::prelude::*;
 use crate::breakdown::{BreakdownRow, PARTS};
 use crate::error::BenchError;
 use crate::output::write_error;
-use crate::plot::register_font;
+use crate::plot::{FAMILY, finish, register_font};
 use crate::series::count_label;
 use pristine::Clock;
 use pristine_records::AllocationSize;
-
-/// The family the other plots use (registered by [`register_font`]).
-const FAMILY: &str = "sans-serif";
 
 /// Picture size in pixels.
 const SIZE: (u32, u32) = (1100, 650);
@@ -124,13 +121,5 @@ fn draw<DB: DrawingBackend>(
             .label(*name)
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font((FAMILY, 15))
-        .draw()
-        .map_err(|e| e.to_string())?;
-    root.present().map_err(|e| e.to_string())
+    finish(&root, &mut chart)
 }

@@ -37,7 +37,7 @@ use pristine_records::Written;
 static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
 
 /// The family name plotters asks for by default.
-const FAMILY: &str = "sans-serif";
+pub(crate) const FAMILY: &str = "sans-serif";
 
 /// Picture size in pixels.
 const SIZE: (u32, u32) = (1000, 650);
@@ -250,7 +250,7 @@ where
 }
 
 /// Draws the legend and writes the picture out.
-fn finish<'a, DB, X, Y>(
+pub(crate) fn finish<'a, DB, X, Y>(
     root: &DrawingArea<DB, Shift>,
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
 ) -> Result<(), String>

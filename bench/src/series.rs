@@ -38,28 +38,24 @@ pub fn cost_vs_size_lines(results: &BenchResults) -> Vec<Line> {
 /// The median at 100 MiB against the written spec, per setup; x is the
 /// spec's place in [`Written::SWEEP`], so one page and none stay apart.
 pub fn cost_vs_written_lines(results: &BenchResults) -> Vec<Line> {
-    let size = AllocationSize::HUNDRED_MIB;
-    lines(|setup| {
-        Written::SWEEP
-            .into_iter()
-            .enumerate()
-            .filter_map(|(place, written)| {
-                let median = results.median(Clock::Instructions, setup, size, written)?;
-                Some((place as f64, clamp(median)))
-            })
-            .collect()
-    })
+    lines_at_100mib(results, &Written::SWEEP)
 }
 
 /// The median at 100 MiB of each read spec, per setup; x is the spec's
 /// place in [`Written::READS`].
 pub fn cost_vs_read_lines(results: &BenchResults) -> Vec<Line> {
+    lines_at_100mib(results, &Written::READS)
+}
+
+/// The median at 100 MiB of each of `specs`, per setup; x is the spec's
+/// place in `specs`.
+fn lines_at_100mib(results: &BenchResults, specs: &[Written]) -> Vec<Line> {
     let size = AllocationSize::HUNDRED_MIB;
     lines(|setup| {
-        Written::READS
-            .into_iter()
+        specs
+            .iter()
             .enumerate()
-            .filter_map(|(place, written)| {
+            .filter_map(|(place, &written)| {
                 let median = results.median(Clock::Instructions, setup, size, written)?;
                 Some((place as f64, clamp(median)))
             })
