@@ -123,3 +123,42 @@ fn draw<DB: DrawingBackend>(
     }
     finish(&root, &mut chart)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::SETUPS;
+    use pristine_records::{RoundParts, Written};
+
+    #[test]
+    fn the_plot_is_written_as_svg_and_png_with_its_bars_and_legend() {
+        let parts = RoundParts {
+            round: 1_000,
+            engine: 100,
+            page_tables: 200,
+            zeroing: 500,
+            ..RoundParts::default()
+        };
+        let rows: Vec<BreakdownRow> = SETUPS
+            .iter()
+            .map(|&setup| BreakdownRow {
+                setup,
+                written: Written::Percent(100),
+                parts,
+            })
+            .collect();
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let paths = write_plot(dir.path(), &rows).expect("the plot is written");
+        assert_eq!(paths.len(), 2);
+        let svg = std::fs::read_to_string(&paths[0]).expect("the SVG reads back");
+        for row in &rows {
+            let label = bar_label(row);
+            assert!(svg.contains(&label), "no bar labelled {label}");
+        }
+        for (name, _) in PARTS {
+            assert!(svg.contains(name), "no legend entry for {name}");
+        }
+        let png = std::fs::metadata(&paths[1]).expect("the PNG exists");
+        assert!(png.len() > 0);
+    }
+}
